@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+// zl: cross-system log anomaly detection (ZeroLog, MetaLog) with one verified checkpoint format.
+// No third-party packages: the Swift toolchain, C targets for hot kernels, and the system zlib.
+import PackageDescription
+
+/// The inference kernels are compiled with full optimisation in every configuration so that
+/// debug-built tests run the same arithmetic as release; per-function target attributes pick
+/// AVX2/FMA code at run time, so the binaries still run on any x86-64.
+let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]
+
+let package = Package(
+  name: "zl",
+  products: [
+    .executable(name: "zl-train", targets: ["zl-train"]),
+    .executable(name: "zl-pack", targets: ["zl-pack"]),
+    .executable(name: "zl-score", targets: ["zl-score"]),
+    .executable(name: "zl-bench", targets: ["zl-bench"]),
+  ],
+  targets: [
+    // MARK: - C
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+    .target(name: "CZLScore", cSettings: kernelFlags),
+
+    // MARK: - Libraries (all logic lives here)
+    .target(name: "ZLBase"),
+    .target(name: "ZLRegex"),
+    .target(name: "ZLFormat", dependencies: ["ZLBase", "ZLRegex", "CZlib"]),
+    .target(name: "ZLCommandLine", dependencies: ["ZLBase"]),
+    .target(name: "ZLDrain", dependencies: ["ZLBase", "ZLRegex", "ZLFormat"]),
+    .target(name: "ZLEmbedding", dependencies: ["ZLBase", "ZLFormat", "ZLDrain"]),
+    .target(name: "ZLScoring", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "CZLScore"]),
+    .target(name: "ZLTensor", dependencies: ["ZLBase", "CZLScore"]),
+    .target(name: "ZLModel", dependencies: ["ZLBase", "ZLTensor", "ZLFormat", "CZLScore"]),
+
+    // MARK: - Executables (argument wiring only)
+    .executableTarget(name: "zl-train", dependencies: [
+      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLScoring", "ZLTensor", "ZLModel",
+    ]),
+    .executableTarget(name: "zl-pack", dependencies: [
+      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLScoring",
+    ]),
+    .executableTarget(name: "zl-score", dependencies: ["ZLBase", "ZLCommandLine", "ZLFormat", "ZLScoring"]),
+    .executableTarget(name: "zl-bench", dependencies: [
+      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLTensor", "ZLModel", "ZLScoring", "CZLScore",
+    ]),
+
+    // MARK: - Tests
+    .target(name: "_ZLTestSupport", dependencies: ["ZLBase", "ZLFormat"], path: "Tests/_ZLTestSupport"),
+    .testTarget(name: "ZLBaseTests", dependencies: ["ZLBase", "_ZLTestSupport"]),
+    .testTarget(name: "ZLRegexTests", dependencies: ["ZLRegex", "ZLBase", "_ZLTestSupport"]),
+    .testTarget(name: "ZLFormatTests", dependencies: ["ZLFormat", "_ZLTestSupport"]),
+    .testTarget(name: "ZLCommandLineTests", dependencies: ["ZLCommandLine", "_ZLTestSupport"]),
+    .testTarget(name: "ZLDrainTests", dependencies: ["ZLDrain", "_ZLTestSupport"]),
+    .testTarget(name: "ZLEmbeddingTests", dependencies: ["ZLEmbedding", "_ZLTestSupport"]),
+    .testTarget(name: "ZLTensorTests", dependencies: ["ZLTensor", "_ZLTestSupport"]),
+    .testTarget(name: "ZLModelTests", dependencies: ["ZLModel", "ZLTensor", "_ZLTestSupport"]),
+    .testTarget(name: "ZLScoringTests", dependencies: ["ZLScoring", "ZLModel", "ZLTensor", "_ZLTestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["zl-train", "zl-pack", "zl-score", "_ZLTestSupport"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+#include "zl_score.h"

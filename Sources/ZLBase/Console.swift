@@ -1,0 +1,112 @@
+// Console: standard output (buffered, results only) and standard error (diagnostics and progress),
+// written with write(2) so no Foundation is needed. A closed pipe on stdout (`| head`) becomes the
+// `BrokenPipe` error, which runMain turns into a quiet, successful exit.
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Standard output closed by the reader (EPIPE); not a failure of ours.
+public struct BrokenPipe: ToolError {
+  public init() {}
+  public var exitStatus: ExitStatus { .ok }
+  public var message: String { "output closed by reader" }
+}
+
+/// Writes all bytes to a descriptor, retrying on EINTR.
+@discardableResult
+func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
+  var done = 0
+  while done < bytes.count {
+    let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+    if n < 0 {
+      if errno == EINTR { continue }
+      return errno
+    }
+    done += n
+  }
+  return 0
+}
+
+/// Writes a line (a newline is added) to standard error, unbuffered.
+public func printError(_ line: String) {
+  var s = line
+  s.append("\n")
+  s.withUTF8 { _ = writeAll(2, UnsafeRawBufferPointer($0)) }
+}
+
+/// Writes text to standard error without adding a newline (progress lines use "\r").
+public func writeError(_ text: String) {
+  var s = text
+  s.withUTF8 { _ = writeAll(2, UnsafeRawBufferPointer($0)) }
+}
+
+/// Buffered standard output. Call `flush()` at record boundaries that must be visible promptly.
+public final class StandardOutput: @unchecked Sendable {
+  private var buffer: [UInt8] = []
+  private let limit: Int
+
+  public init(bufferSize: Int = 1 << 16) {
+    limit = bufferSize
+    buffer.reserveCapacity(bufferSize)
+    // A closed pipe must surface as EPIPE, not kill the process before it can clean up.
+    signal(SIGPIPE, SIG_IGN)
+  }
+
+  /// Appends text; flushes when the buffer is full.
+  public func write(_ text: String) throws {
+    var s = text
+    s.withUTF8 { buffer.append(contentsOf: $0) }
+    if buffer.count >= limit { try flush() }
+  }
+
+  /// Appends raw bytes.
+  public func write(bytes: [UInt8]) throws {
+    buffer.append(contentsOf: bytes)
+    if buffer.count >= limit { try flush() }
+  }
+
+  /// Appends text followed by a newline.
+  public func line(_ text: String) throws {
+    try write(text)
+    buffer.append(10)
+    if buffer.count >= limit { try flush() }
+  }
+
+  /// Writes out everything buffered.
+  /// - Throws: `BrokenPipe` when the reader went away, `IOFailure.writeFailed` otherwise.
+  public func flush() throws {
+    if buffer.isEmpty { return }
+    let e = buffer.withUnsafeBytes { writeAll(1, $0) }
+    buffer.removeAll(keepingCapacity: true)
+    if e == EPIPE { throw BrokenPipe() }
+    if e != 0 { throw IOFailure.writeFailed(path: "<stdout>", errno: e) }
+  }
+}
+
+/// Seconds on a monotonic clock, for throughput and progress figures.
+public func monotonicSeconds() -> Double {
+  var ts = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &ts)
+  return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// The value of an environment variable, if set.
+public func environment(_ name: String) -> String? {
+  guard let v = getenv(name) else { return nil }
+  return String(cString: v)
+}
+
+/// Peak resident set size of this process in bytes (from getrusage; Linux reports KiB).
+public func peakResidentBytes() -> UInt64 {
+  var usage = rusage()
+  getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+  return UInt64(usage.ru_maxrss) * 1024
+}
+
+/// True when standard error is a terminal (progress lines may then use carriage returns).
+public func standardErrorIsTerminal() -> Bool { isatty(2) != 0 }

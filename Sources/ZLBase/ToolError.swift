@@ -1,0 +1,75 @@
+// ToolError: the one protocol every error a user can cause conforms to, with the exit status it
+// maps to (sysexits, STYLE.md §3.4). Printing and exiting happen in ZLCommandLine.runMain only.
+
+/// Process exit statuses shared by all zl tools (BSD sysexits where one fits).
+public enum ExitStatus: Int32, Sendable {
+  /// Success, including "scored fine and found anomalies".
+  case ok = 0
+  /// A documented negative result: `zl-score --fail-on-anomaly` found one, `zl-pack verify` found a problem.
+  case negative = 1
+  /// EX_USAGE: unknown flag or subcommand, bad flag value.
+  case usage = 64
+  /// EX_DATAERR: corrupt or unsupported input data.
+  case dataError = 65
+  /// EX_NOINPUT: an input path does not exist or cannot be opened.
+  case noInput = 66
+  /// EX_SOFTWARE: a broken invariant, i.e. a bug in zl.
+  case software = 70
+  /// EX_CANTCREAT: an output file cannot be created.
+  case cantCreate = 73
+  /// EX_IOERR: a read or write failed part-way.
+  case ioError = 74
+}
+
+/// An error with a one-line, lower-case message naming the file, the object and what was wrong.
+public protocol ToolError: Error, CustomStringConvertible {
+  /// How the process should exit when this error ends it.
+  var exitStatus: ExitStatus { get }
+  /// One line, lower-case, no trailing period; the file name is added by whoever knows it.
+  var message: String { get }
+  /// An optional second line telling the user what to do.
+  var hint: String? { get }
+}
+
+extension ToolError {
+  public var hint: String? { nil }
+  public var description: String { message }
+}
+
+/// An error that already carries its file name (or other context) in front of the message.
+public struct ContextError: ToolError {
+  public let context: String
+  public let underlying: any ToolError
+  public init(_ context: String, _ underlying: any ToolError) {
+    self.context = context
+    self.underlying = underlying
+  }
+  public var exitStatus: ExitStatus { underlying.exitStatus }
+  public var message: String { "\(context): \(underlying.message)" }
+  public var hint: String? { underlying.hint }
+}
+
+/// A plain data error with a ready message, for checks that have no richer type.
+public struct DataError: ToolError {
+  public let message: String
+  public let hint: String?
+  public var exitStatus: ExitStatus { .dataError }
+  public init(_ message: String, hint: String? = nil) {
+    self.message = message
+    self.hint = hint
+  }
+}
+
+/// A usage error raised outside the argument parser (e.g. two flags that conflict).
+public struct UsageFailure: ToolError {
+  public let message: String
+  public var exitStatus: ExitStatus { .usage }
+  public init(_ message: String) { self.message = message }
+}
+
+/// A broken invariant: a bug, reported instead of trapping.
+public struct InternalError: ToolError {
+  public let message: String
+  public var exitStatus: ExitStatus { .software }
+  public init(_ message: String) { self.message = "internal error: " + message }
+}

@@ -1,0 +1,143 @@
+// Arguments: a small imperative argument parser shared by zl-train, zl-pack and zl-score
+// (no third-party packages). Long options as `--name value` or `--name=value`, short `-o value`,
+// repeatable options, `--` to end options, and "-" as a positional (standard input).
+
+import ZLBase
+
+/// A command-line usage error (exit 64); printed with the command's usage line and a help pointer.
+public struct UsageError: ToolError, Equatable {
+  public let message: String
+  public var usage: String?
+  public var helpCommand: String?
+  public var exitStatus: ExitStatus { .usage }
+  public init(_ message: String, usage: String? = nil, helpCommand: String? = nil) {
+    self.message = message
+    self.usage = usage
+    self.helpCommand = helpCommand
+  }
+}
+
+/// Pulls options and positionals out of an argument list; `finish()` rejects anything left over.
+public struct Arguments {
+  private var items: [String?]
+  private let usage: String
+  private let helpCommand: String
+  private var endOfOptions: Int
+
+  /// - Parameters:
+  ///   - args: the arguments after the subcommand name.
+  ///   - usage: the command's usage line, printed with every usage error.
+  ///   - helpCommand: what to run for help, e.g. `zl-pack help inspect`.
+  public init(_ args: [String], usage: String, helpCommand: String) {
+    items = args
+    self.usage = usage
+    self.helpCommand = helpCommand
+    endOfOptions = args.firstIndex(of: "--") ?? args.count
+  }
+
+  /// True when help was asked for (`-h`, `--help`); consumes it.
+  public mutating func wantsHelp() -> Bool { flag("-h", "--help") }
+
+  public func error(_ message: String) -> UsageError {
+    UsageError(message, usage: usage, helpCommand: helpCommand)
+  }
+
+  /// Consumes a boolean flag; true if it appeared (any number of times).
+  public mutating func flag(_ names: String...) -> Bool {
+    var found = false
+    for k in 0..<endOfOptions {
+      if let a = items[k], names.contains(a) {
+        items[k] = nil
+        found = true
+      }
+    }
+    return found
+  }
+
+  /// Consumes every occurrence of an option that takes a value, in order.
+  public mutating func options(_ names: String...) throws -> [String] {
+    var values: [String] = []
+    var k = 0
+    while k < endOfOptions {
+      guard let a = items[k] else {
+        k += 1
+        continue
+      }
+      if names.contains(a) {
+        guard k + 1 < endOfOptions, let v = items[k + 1] else {
+          throw error("option \(a) needs a value")
+        }
+        values.append(v)
+        items[k] = nil
+        items[k + 1] = nil
+        k += 2
+        continue
+      }
+      if let eq = a.firstIndex(of: "="), a.hasPrefix("--"), names.contains(String(a[..<eq])) {
+        values.append(String(a[a.index(after: eq)...]))
+        items[k] = nil
+      }
+      k += 1
+    }
+    return values
+  }
+
+  /// Consumes an option that may appear at most once.
+  public mutating func option(_ names: String...) throws -> String? {
+    var values: [String] = []
+    for n in names { values += try options(n) }
+    if values.count > 1 { throw error("option \(names[0]) given \(values.count) times") }
+    return values.first
+  }
+
+  /// An integer option within `range`.
+  public mutating func int(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int? {
+    guard let s = try option(name) else { return nil }
+    guard let v = Int(s), range.contains(v) else {
+      throw error("option \(name): '\(s)' is not an integer in \(range.lowerBound)...\(range.upperBound)")
+    }
+    return v
+  }
+
+  /// A finite floating-point option within `range`.
+  public mutating func double(_ name: String, in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) throws -> Double? {
+    guard let s = try option(name) else { return nil }
+    guard let v = Double(s), v.isFinite, range.contains(v) else {
+      throw error("option \(name): '\(s)' is not a number in \(range.lowerBound)...\(range.upperBound)")
+    }
+    return v
+  }
+
+  /// An option whose value must be one of `choices`.
+  public mutating func choice(_ name: String, _ choices: [String]) throws -> String? {
+    guard let s = try option(name) else { return nil }
+    guard choices.contains(s) else {
+      throw error("option \(name): '\(s)' is not one of \(choices.joined(separator: ", "))")
+    }
+    return s
+  }
+
+  /// Returns the positionals and fails on any unconsumed option.
+  /// - Parameters:
+  ///   - min: fewest positionals accepted.
+  ///   - max: most positionals accepted.
+  ///   - names: how to call them in the error ("FILE").
+  public mutating func finish(min: Int = 0, max: Int = Int.max, names: String = "argument") throws -> [String] {
+    var positionals: [String] = []
+    for k in 0..<items.count {
+      guard let a = items[k] else { continue }
+      if k == endOfOptions { continue }
+      if k < endOfOptions && a.hasPrefix("-") && a != "-" {
+        throw error("unknown option '\(a)'")
+      }
+      positionals.append(a)
+    }
+    if positionals.count < min {
+      throw error(min == 1 && max == 1 ? "missing \(names)" : "expected at least \(min) \(names)")
+    }
+    if positionals.count > max {
+      throw error("unexpected argument '\(positionals[max])'")
+    }
+    return positionals
+  }
+}

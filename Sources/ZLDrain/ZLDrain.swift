@@ -1,0 +1,1 @@
+// ZLDrain: work in progress

@@ -1,0 +1,1 @@
+// ZLEmbedding: work in progress

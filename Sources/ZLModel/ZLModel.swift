@@ -1,0 +1,1 @@
+// ZLModel: work in progress

@@ -1,0 +1,1 @@
+// ZLScoring: work in progress

@@ -1,0 +1,1 @@
+// ZLTensor: work in progress

@@ -1,0 +1,81 @@
+// Tests of the zl-re/1 matcher against Python's re (golden cases made offline by
+// Tools/reference/make_regex_golden.py), the dialect's refusals, and the no-hang guarantee.
+
+import Testing
+import ZLBase
+import ZLRegex
+import _ZLTestSupport
+
+struct RegexGolden {
+  let inputs: [String]
+  let cases: [(pattern: String, changed: [Int: String])]
+  let invalid: [String]
+
+  static func load() throws -> RegexGolden {
+    let doc = try JSONParser().parse(try readWholeFile(fixture("Formats/vectors/reference/regex-golden.json")))
+    let inputs = doc["inputs"]!.arrayValue!.map { $0.stringValue! }
+    var cases: [(String, [Int: String])] = []
+    for c in doc["cases"]!.arrayValue! {
+      var changed: [Int: String] = [:]
+      for pair in c["changed"]!.arrayValue! {
+        let a = pair.arrayValue!
+        changed[Int(a[0].integerValue!)] = a[1].stringValue!
+      }
+      cases.append((c["pattern"]!.stringValue!, changed))
+    }
+    return RegexGolden(inputs: inputs, cases: cases, invalid: doc["invalid"]!.arrayValue!.map { $0.stringValue! })
+  }
+}
+
+@Test func matchesPythonOnGoldenCases() throws {
+  let golden = try RegexGolden.load()
+  #expect(golden.cases.count >= 50)
+  var failures: [String] = []
+  for (pattern, changed) in golden.cases {
+    let rx = try Regex(pattern)
+    for (k, input) in golden.inputs.enumerated() {
+      let expected = changed[k] ?? input
+      let got = rx.replacingAll(in: input, with: "#")
+      if got != expected { failures.append("pattern \(pattern) input \(k) '\(input)': got '\(got)', python '\(expected)'") }
+    }
+  }
+  #expect(failures.isEmpty, "\(failures.count) mismatches, first: \(failures.prefix(5).joined(separator: "\n"))")
+}
+
+@Test func bytePathAgreesWithScalarPath() throws {
+  let golden = try RegexGolden.load()
+  for (pattern, _) in golden.cases {
+    let rx = try Regex(pattern)
+    for input in golden.inputs where input.utf8.allSatisfy({ $0 < 128 }) {
+      var scratch = RegexScratch()
+      let bytes = Array(input.utf8)
+      var out: [UInt8] = []
+      let changed = bytes.withUnsafeBufferPointer { rx.replaceAll($0, replacement: Array("#".utf8), into: &out, scratch: &scratch) }
+      let viaBytes = changed ? String(decoding: out, as: UTF8.self) : input
+      #expect(viaBytes == rx.replacingAll(in: input, with: "#"), "pattern \(pattern) on '\(input)'")
+    }
+  }
+}
+
+@Test func rejectsConstructsOutsideTheDialect() throws {
+  let golden = try RegexGolden.load()
+  for p in golden.invalid {
+    #expect(throws: RegexError.self, "pattern \(p)") { _ = try Regex(p) }
+  }
+}
+
+@Test func catastrophicPatternsFinishQuickly() throws {
+  // (a*)*b and nested counted repeats backtrack exponentially in a naive engine.
+  let cases: [(String, String)] = [
+    ("(a*)*b", String(repeating: "a", count: 5000)),
+    ("((?<=[^A-Za-z0-9])|^)([0-9a-f]{6,} ?){3,}((?=[^A-Za-z0-9])|$)", String(repeating: "abcdef", count: 2000) + "g"),
+    ("(x+x+)+y", String(repeating: "x", count: 3000)),
+  ]
+  for (p, text) in cases {
+    let rx = try Regex(p)
+    let t0 = monotonicSeconds()
+    _ = rx.replacingAll(in: text, with: "#")
+    let dt = monotonicSeconds() - t0
+    #expect(dt < 5, "pattern \(p) took \(dt) s")
+  }
+}
