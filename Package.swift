@@ -20,11 +20,12 @@ let package = Package(
     // MARK: - C
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
     .target(name: "CZLScore", cSettings: kernelFlags),
+    .target(name: "CZLHash", cSettings: kernelFlags),
 
     // MARK: - Libraries (all logic lives here)
     .target(name: "ZLBase"),
     .target(name: "ZLRegex"),
-    .target(name: "ZLFormat", dependencies: ["ZLBase", "ZLRegex", "CZlib"]),
+    .target(name: "ZLFormat", dependencies: ["ZLBase", "ZLRegex", "CZlib", "CZLHash"]),
     .target(name: "ZLCommandLine", dependencies: ["ZLBase"]),
     .target(name: "ZLDrain", dependencies: ["ZLBase", "ZLRegex", "ZLFormat"]),
     .target(name: "ZLEmbedding", dependencies: ["ZLBase", "ZLFormat", "ZLDrain"]),
@@ -48,7 +49,7 @@ let package = Package(
     .target(name: "_ZLTestSupport", dependencies: ["ZLBase", "ZLFormat"], path: "Tests/_ZLTestSupport"),
     .testTarget(name: "ZLBaseTests", dependencies: ["ZLBase", "_ZLTestSupport"]),
     .testTarget(name: "ZLRegexTests", dependencies: ["ZLRegex", "ZLBase", "_ZLTestSupport"]),
-    .testTarget(name: "ZLFormatTests", dependencies: ["ZLFormat", "_ZLTestSupport"]),
+    .testTarget(name: "ZLFormatTests", dependencies: ["ZLFormat", "CZLHash", "_ZLTestSupport"]),
     .testTarget(name: "ZLCommandLineTests", dependencies: ["ZLCommandLine", "_ZLTestSupport"]),
     .testTarget(name: "ZLDrainTests", dependencies: ["ZLDrain", "_ZLTestSupport"]),
     .testTarget(name: "ZLEmbeddingTests", dependencies: ["ZLEmbedding", "_ZLTestSupport"]),

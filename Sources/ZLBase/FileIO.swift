@@ -339,3 +339,6 @@ public func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
 public func writeFileAtomically(_ path: String, _ text: String) throws {
   try writeFileAtomically(path, Array(text.utf8))
 }
+
+/// Removes a file, ignoring errors (for scratch files).
+public func unlinkQuietly(_ path: String) { _ = unlink(path) }

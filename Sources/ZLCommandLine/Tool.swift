@@ -11,17 +11,17 @@
 import ZLBase
 
 /// One subcommand of a tool.
-public struct Command {
+public struct Command: Sendable {
   public let name: String
   public let summary: String
   /// The usage line without the tool name, e.g. `inspect FILE [--json]`.
   public let usage: String
   /// Longer help: options, one per line, and notes.
   public let help: String
-  public let run: (inout Arguments) throws -> ExitStatus
+  public let run: @Sendable (inout Arguments) throws -> ExitStatus
 
   public init(name: String, summary: String, usage: String, help: String,
-              run: @escaping (inout Arguments) throws -> ExitStatus) {
+              run: @escaping @Sendable (inout Arguments) throws -> ExitStatus) {
     self.name = name
     self.summary = summary
     self.usage = usage

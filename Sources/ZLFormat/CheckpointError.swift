@@ -44,16 +44,7 @@ public struct CheckpointError: ToolError, Equatable {
   public var exitStatus: ExitStatus { .dataError }
   public var message: String { "\(detail) [\(code.rawValue)]" }
 
-  public var hint: String? {
-    switch code {
-    case .unsupportedMajorVersion, .requiresNewerReader, .unknownCriticalSection:
-      return "this file needs a newer zl; 'zl-pack inspect FILE' shows its version and sections"
-    case .truncatedFile, .fileTooSmall:
-      return "the file is incomplete; copy or download it again"
-    case .badMagic:
-      return "not a .zlck checkpoint (or damaged in transfer: text-mode copies change CR/LF bytes)"
-    default:
-      return nil
-    }
-  }
+  /// No hint line: a rejected file gets exactly one line on stderr (the detail says what to do
+  /// where that is useful, e.g. which reader version is needed).
+  public var hint: String? { nil }
 }

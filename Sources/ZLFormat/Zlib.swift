@@ -126,30 +126,37 @@ public enum Zlib {
     let initStatus = czlib_inflateInit2(&stream, 15)
     guard initStatus == Z_OK else { throw InflateFailure.failed("inflateInit2: \(ZlibStatus(rawValue: initStatus))") }
     defer { inflateEnd(&stream) }
-    // One spare byte lets us see a stream that produces more than declared.
-    var out = [UInt8](repeating: 0, count: rawLength + 1)
+    // The buffer grows with the output actually produced (never past the declared size plus one
+    // byte, which reveals a stream that is too long), so a file that lies about a huge size costs
+    // only what its stream really produces.
+    let limit = rawLength + 1
+    var out = [UInt8](repeating: 0, count: min(limit, max(1 << 16, stored.count * 8)))
     var status: Int32 = Z_OK
     var consumed = 0
     var produced = 0
-    out.withUnsafeMutableBytes { outBuf in
-      let outBase = outBuf.baseAddress!.assumingMemoryBound(to: Bytef.self)
-      let inBase = UnsafeMutablePointer(mutating: stored.baseAddress?.assumingMemoryBound(to: Bytef.self))
-      while true {
-        let inChunk = min(stored.count - consumed, 1 << 30)
-        let outChunk = min(outBuf.count - produced, 1 << 30)
+    let inBase = UnsafeMutablePointer(mutating: stored.baseAddress?.assumingMemoryBound(to: Bytef.self))
+    while true {
+      if produced == out.count {
+        if out.count >= limit { break }
+        out += [UInt8](repeating: 0, count: min(limit, out.count * 2) - out.count)
+      }
+      let inChunk = min(stored.count - consumed, 1 << 30)
+      let outChunk = min(out.count - produced, 1 << 30)
+      out.withUnsafeMutableBytes { outBuf in
         stream.next_in = inBase.map { $0 + consumed }
         stream.avail_in = uInt(inChunk)
-        stream.next_out = outBase + produced
+        stream.next_out = outBuf.baseAddress!.assumingMemoryBound(to: Bytef.self) + produced
         stream.avail_out = uInt(outChunk)
         status = CZlib.inflate(&stream, Z_NO_FLUSH)
-        consumed += inChunk - Int(stream.avail_in)
-        produced += outChunk - Int(stream.avail_out)
-        if status != Z_OK { break }
-        if produced > rawLength { break }
-        if inChunk - Int(stream.avail_in) == 0 && outChunk - Int(stream.avail_out) == 0 {
-          status = Z_BUF_ERROR
-          break
-        }
+      }
+      let used = inChunk - Int(stream.avail_in), made = outChunk - Int(stream.avail_out)
+      consumed += used
+      produced += made
+      if status != Z_OK { break }
+      if produced > rawLength { break }
+      if used == 0 && made == 0 {
+        status = Z_BUF_ERROR
+        break
       }
     }
     if produced > rawLength { throw InflateFailure.tooLong }
@@ -157,7 +164,7 @@ public enum Zlib {
     case Z_STREAM_END:
       if produced < rawLength { throw InflateFailure.tooShort(produced: produced) }
       if consumed < stored.count { throw InflateFailure.trailingInput(count: stored.count - consumed) }
-      out.removeLast()
+      out.removeSubrange(rawLength...)
       return out
     case Z_BUF_ERROR:
       // No progress possible: the input ended before the stream did.

@@ -1,1 +1,11 @@
-print("wip")
+// zl-pack: the checkpoint toolbox. Wiring only; the work is in ZLFormat (and ZLScoring for the
+// model profile check, ZLDrain for Drain3 state).
+
+import ZLCommandLine
+
+runMain(Tool(
+  name: "zl-pack",
+  summary: "inspect, verify, edit, convert and bundle .zlck checkpoints",
+  commands: [
+    inspectCommand, verifyCommand, diffCommand, setMetaCommand, convertCommand, extractCommand, buildCommand,
+  ]))

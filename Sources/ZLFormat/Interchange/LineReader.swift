@@ -1,0 +1,155 @@
+// LineReader: streams lines from a file or standard input, plain or gzip (detected by its magic
+// bytes), in bounded memory. LF and CRLF both end a line; a line longer than the limit is cut at
+// the limit and counted, and the rest of it is skipped, so a 10 MB line cannot exhaust memory.
+
+import ZLBase
+
+public final class LineReader {
+  public let path: String
+  public let maxLineLength: Int
+  /// Lines read so far (the number of the line last returned, from 1).
+  public private(set) var lineNumber = 0
+  /// Lines that were longer than `maxLineLength` and were cut.
+  public private(set) var truncatedLines = 0
+  /// Bytes read from the file (compressed size for gzip input).
+  public private(set) var bytesRead: UInt64 = 0
+
+  private let stream: ByteStream
+  private var decoder: GzipDecoder?
+  private var decided = false
+  private var raw: [UInt8]
+  private var rawStart = 0
+  private var rawEnd = 0
+  private var buffer: [UInt8]
+  private var start = 0
+  private var end = 0
+  private var eof = false
+  private let chunk = 1 << 18
+
+  /// Opens `path` ("-" for standard input).
+  /// - Throws: `IOFailure` when it cannot be opened.
+  public init(path: String, maxLineLength: Int = 1 << 20) throws {
+    self.path = path
+    self.maxLineLength = max(1, maxLineLength)
+    stream = try ByteStream(path: path)
+    raw = [UInt8](repeating: 0, count: chunk)
+    buffer = [UInt8](repeating: 0, count: max(chunk, maxLineLength + 2) * 2)
+  }
+
+  /// True when the input is gzip-compressed (known after the first read).
+  public var isCompressed: Bool { decoder != nil }
+
+  /// Refills `buffer` after `end`; returns false at end of input.
+  private func fill() throws -> Bool {
+    if eof { return false }
+    if start > 0 && (start == end || end > buffer.count / 2) {
+      // Move the unread tail to the front.
+      buffer.withUnsafeMutableBytes { b in
+        if end > start { b.baseAddress!.copyMemory(from: b.baseAddress! + start, byteCount: end - start) }
+      }
+      end -= start
+      start = 0
+    }
+    if end == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+    while true {
+      if rawStart == rawEnd {
+        let n = try raw.withUnsafeMutableBytes { try stream.read(into: $0) }
+        bytesRead += UInt64(n)
+        rawStart = 0
+        rawEnd = n
+        if n == 0 {
+          eof = true
+          if let d = decoder, !d.finished { throw DataError("\(path): gzip stream is truncated") }
+          return false
+        }
+        if !decided {
+          decided = true
+          if n >= 2 && raw[0] == 0x1F && raw[1] == 0x8B { decoder = try GzipDecoder() }
+        }
+      }
+      if let d = decoder {
+        let (used, produced) = try raw.withUnsafeBytes { r in
+          try buffer.withUnsafeMutableBytes { b in
+            do {
+              return try d.decode(input: UnsafeRawBufferPointer(rebasing: r[rawStart..<rawEnd]),
+                                  output: UnsafeMutableRawBufferPointer(rebasing: b[end...]))
+            } catch InflateFailure.failed(let msg) {
+              throw DataError("\(path): gzip data is corrupt (\(msg))")
+            }
+          }
+        }
+        rawStart += used
+        end += produced
+        if produced > 0 { return true }
+        if used == 0 && rawStart < rawEnd { throw DataError("\(path): gzip data is corrupt (no progress)") }
+      } else {
+        let n = min(rawEnd - rawStart, buffer.count - end)
+        buffer.withUnsafeMutableBytes { b in
+          raw.withUnsafeBytes { r in (b.baseAddress! + end).copyMemory(from: r.baseAddress! + rawStart, byteCount: n) }
+        }
+        rawStart += n
+        end += n
+        return true
+      }
+    }
+  }
+
+  /// Set after a line was cut: the rest of it, up to and including its newline, is discarded.
+  private var skipUntilNewline = false
+
+  /// Calls `body` with the next line (no line terminator) and returns its result, or nil at the end.
+  public func next<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R? {
+    var scanned = 0  // bytes after `start` already known to hold no newline
+    while true {
+      if skipUntilNewline {
+        if let nl = findNewline(from: start) {
+          start = nl + 1
+          skipUntilNewline = false
+          scanned = 0
+          continue
+        }
+        start = end
+        if try !fill() { return nil }
+        continue
+      }
+      if let nl = findNewline(from: start + scanned) {
+        return try emit(from: start, to: nl, consume: nl + 1, body)
+      }
+      if end - start > maxLineLength {
+        truncatedLines += 1
+        skipUntilNewline = true
+        let cut = start + maxLineLength
+        return try emit(from: start, to: cut, consume: cut, body, trimCR: false)
+      }
+      scanned = end - start
+      if try !fill() {
+        if end > start { return try emit(from: start, to: end, consume: end, body) }
+        return nil
+      }
+    }
+  }
+
+  private func findNewline(from k0: Int) -> Int? {
+    buffer.withUnsafeBufferPointer { b in
+      var k = k0
+      while k < end {
+        if b[k] == 10 { return k }
+        k += 1
+      }
+      return nil
+    }
+  }
+
+  private func emit<R>(from a: Int, to b: Int, consume: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R, trimCR: Bool = true) throws -> R {
+    var e = b
+    if trimCR && e > a && buffer[e - 1] == 13 { e -= 1 }
+    lineNumber += 1
+    start = consume
+    return try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[a..<e])) }
+  }
+
+  /// The next line as a String (invalid UTF-8 is repaired with U+FFFD), or nil at the end.
+  public func nextString() throws -> String? {
+    try next { String(decoding: $0, as: UTF8.self) }
+  }
+}

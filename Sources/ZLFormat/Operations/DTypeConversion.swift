@@ -1,0 +1,54 @@
+// DTypeConversion: `zl-pack convert --dtype` — re-encode every float tensor of TENS and GLOV as
+// f32, f16, bf16 or per-row i8, measure the largest absolute change per tensor, and copy every
+// other section byte for byte.
+
+import ZLBase
+
+public enum DTypeConversion {
+  /// One converted tensor and the largest |new − old| over its values.
+  public struct TensorReport: Sendable {
+    public var section: SectionType
+    public var name: String
+    public var from: DType
+    public var to: DType
+    public var maxAbsError: Double
+  }
+
+  /// Converts and writes `output`; returns one report per float tensor.
+  public static func convert(input: String, to dtype: DType, output: String) throws -> (ContainerInfo, [TensorReport]) {
+    precondition(dtype.isFloating)
+    let container = try ContainerReader.load(path: input)
+    let checkpoint = try Checkpoint.decode(container)
+    var reports: [TensorReport] = []
+    func convertSet(_ set: TensorSet, _ section: SectionType) -> TensorSet {
+      var out = TensorSet()
+      for t in set.tensors {
+        guard t.dtype.isFloating else {
+          out.insert(t)
+          continue
+        }
+        let c = t.converted(to: dtype)
+        let a = t.floats(), b = c.floats()
+        var m = 0.0
+        for k in a.indices where a[k].isFinite { m = max(m, abs(Double(a[k]) - Double(b[k]))) }
+        reports.append(TensorReport(section: section, name: t.name, from: t.dtype, to: dtype, maxAbsError: m))
+        out.insert(c)
+      }
+      return out
+    }
+    var inputs: [SectionInput] = []
+    for s in container.sections {
+      switch s.entry.type {
+      case .tensors:
+        inputs.append(.known(.tensors, raw: convertSet(checkpoint.tensors!, .tensors).encoded(alignment: Int(container.info.alignment))))
+      case .glove:
+        inputs.append(.known(.glove, raw: convertSet(checkpoint.glove!.tensorSet, .glove).encoded(alignment: Int(container.info.alignment))))
+      default:
+        if !s.entry.isKnown && !s.entry.flags.contains(.safeToCopy) { continue }
+        inputs.append(.copy(s))
+      }
+    }
+    let info = try ContainerWriter.write(inputs, toFile: output, alignment: container.info.alignment)
+    return (info, reports)
+  }
+}

@@ -1,0 +1,135 @@
+// SessionSection and ThresholdSection: the SESS and THRS sections (zlck-v1.md §8.6–8.7) — how
+// lines are grouped into sessions and the score threshold that flags a session as anomalous.
+
+import ZLRegex
+
+/// How log lines are grouped into sessions (ARCHITECTURE.md decision 6).
+public enum SessionRule: Equatable, Sendable, CustomStringConvertible {
+  /// HDFS block ids (`blk_-?[0-9]+`); a line with several ids joins each of their sessions.
+  case block
+  /// OpenStack instance uuids (`instance: <uuid>`).
+  case instance
+  /// Consecutive runs of N lines.
+  case window(Int)
+  /// Per node (BGL's node field), consecutive runs of N lines of that node.
+  case nodeWindow(Int)
+  /// Fixed time windows of the given length in seconds (needs a parsable time stamp).
+  case time(Double)
+  /// The first match of a zl-re/1 pattern is the session key.
+  case regex(String)
+
+  /// Parses `block`, `instance`, `window:N`, `node-window:N`, `time:SECONDS`, `regex:PATTERN`.
+  /// - Throws: a message saying what is wrong.
+  public init(parsing text: String) throws {
+    func isDigits(_ s: Substring) -> Bool { !s.isEmpty && s.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+    func count(_ s: Substring) throws -> Int {
+      guard isDigits(s), s.first != "0", let n = Int(s), n >= 1, n <= 1_000_000 else { throw SessionRuleError("'\(text)': N must be an integer in 1...1000000") }
+      return n
+    }
+    if text == "block" {
+      self = .block
+    } else if text == "instance" {
+      self = .instance
+    } else if text.hasPrefix("window:") {
+      self = .window(try count(text.dropFirst(7)))
+    } else if text.hasPrefix("node-window:") {
+      self = .nodeWindow(try count(text.dropFirst(12)))
+    } else if text.hasPrefix("time:") {
+      let t = text.dropFirst(5)
+      let parts = t.split(separator: ".", omittingEmptySubsequences: false)
+      guard parts.count <= 2, parts.allSatisfy(isDigits), let s = Double(t), s > 0, s <= 1e9 else {
+        throw SessionRuleError("'\(text)': SECONDS must be a number > 0")
+      }
+      self = .time(s)
+    } else if text.hasPrefix("regex:") {
+      let p = String(text.dropFirst(6))
+      do { _ = try Regex(p) } catch { throw SessionRuleError("'\(text)': \(error)") }
+      self = .regex(p)
+    } else {
+      throw SessionRuleError("'\(text)' is not one of block, instance, window:N, node-window:N, time:SECONDS, regex:PATTERN")
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .block: return "block"
+    case .instance: return "instance"
+    case .window(let n): return "window:\(n)"
+    case .nodeWindow(let n): return "node-window:\(n)"
+    case .time(let s): return "time:" + (s == s.rounded() && s < 1e15 ? String(Int64(s)) : "\(s)")
+    case .regex(let p): return "regex:" + p
+    }
+  }
+}
+
+/// A session rule that does not parse.
+public struct SessionRuleError: Error, CustomStringConvertible {
+  public let description: String
+  init(_ d: String) { description = d }
+}
+
+/// Session rule and the limits that keep open sessions bounded.
+public struct SessionSection: Equatable, Sendable {
+  public var rule: SessionRule
+  /// A session closes when it reaches this many events.
+  public var maxEvents: Int
+  /// A session with no new line for this many input lines closes; 0 = never.
+  public var idleLines: Int
+  /// At most this many sessions are open; the least recently active closes first.
+  public var maxOpen: Int
+
+  public init(rule: SessionRule, maxEvents: Int = 500, idleLines: Int = 0, maxOpen: Int = 100_000) {
+    self.rule = rule
+    self.maxEvents = maxEvents
+    self.idleLines = idleLines
+    self.maxOpen = maxOpen
+  }
+
+  public init(record: Record) throws {
+    let f = Fields(record: record, section: "section SESS")
+    let text = try f.string("rule")
+    let rule: SessionRule
+    do { rule = try SessionRule(parsing: text) } catch { throw f.bad("rule", "\(error)") }
+    let maxEvents = try f.uint("max_events")
+    if maxEvents < 1 || maxEvents > 1 << 31 { throw f.bad("max_events", "is \(maxEvents), expected 1-2^31") }
+    let idle = try f.uint("idle_lines")
+    if idle > 1 << 40 { throw f.bad("idle_lines", "is \(idle), over 2^40") }
+    let maxOpen = try f.uint("max_open")
+    if maxOpen < 1 || maxOpen > 1 << 31 { throw f.bad("max_open", "is \(maxOpen), expected 1-2^31") }
+    self.init(rule: rule, maxEvents: Int(maxEvents), idleLines: Int(idle), maxOpen: Int(maxOpen))
+  }
+
+  public var record: Record {
+    Record([("rule", .string(rule.description)), ("max_events", .uint(UInt64(maxEvents))),
+            ("idle_lines", .uint(UInt64(idleLines))), ("max_open", .uint(UInt64(maxOpen)))])
+  }
+}
+
+/// The decision threshold on the anomaly probability.
+public struct ThresholdSection: Equatable, Sendable {
+  public var threshold: Double
+  public var method: String
+  public var score: String
+
+  public static let methods = ["default", "source-validation-f1", "manual"]
+
+  public init(threshold: Double = 0.5, method: String = "default", score: String = "p_anomaly") {
+    self.threshold = threshold
+    self.method = method
+    self.score = score
+  }
+
+  public init(record: Record) throws {
+    let f = Fields(record: record, section: "section THRS")
+    score = try f.string("score")
+    if score != "p_anomaly" { throw f.bad("score", "is '\(score)', expected p_anomaly") }
+    threshold = try f.double("threshold")
+    if !(threshold >= 0 && threshold <= 1) { throw f.bad("threshold", "is \(threshold), expected 0-1") }
+    method = try f.string("method")
+    if !Self.methods.contains(method) { throw f.bad("method", "is '\(method)', expected one of \(Self.methods.joined(separator: ", "))") }
+  }
+
+  public var record: Record {
+    Record([("score", .string(score)), ("threshold", .double(threshold)), ("method", .string(method))])
+  }
+}

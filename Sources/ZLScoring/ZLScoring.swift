@@ -1,1 +1,0 @@
-// ZLScoring: work in progress

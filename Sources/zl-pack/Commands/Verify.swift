@@ -1,0 +1,63 @@
+// zl-pack verify: every check of the spec (structure, CRCs, inflate, SHA-256 digests, section
+// schemas) plus the model cross-checks (tensor shapes against META, GloVe dim against input size).
+
+import ZLBase
+import ZLCommandLine
+import ZLFormat
+import ZLScoring
+
+let verifyCommand = Command(
+  name: "verify", summary: "check structure, checksums, digests, schemas and model consistency",
+  usage: "verify FILE [--scoring] [--json]",
+  help: """
+    options:
+      --scoring   also require everything zl-score needs (all model sections)
+      --json      print the result as JSON
+
+    A checkpoint that names a known model architecture is always checked against it.
+    exit status: 0 valid, 65 invalid (one line on stderr names the rule that failed).
+    """
+) { args in
+  let scoring = args.flag("--scoring")
+  let json = args.flag("--json")
+  let file = try args.finish(min: 1, max: 1, names: "FILE")[0]
+  let t0 = monotonicSeconds()
+  var model: ModelHyperParameters? = nil
+  let cp: Checkpoint
+  do {
+    cp = try Checkpoint.load(path: file)
+    if scoring || cp.architecture == ModelProfile.architecture || cp.tensors != nil && cp.metadata != nil {
+      if cp.architecture == ModelProfile.architecture || scoring { model = try ModelProfile.validate(cp) }
+    }
+  } catch let e as CheckpointError { throw ContextError(file, e) }
+  let info = cp.info!
+  let seconds = monotonicSeconds() - t0
+  let out = StandardOutput()
+  if json {
+    var members: [(String, JSON)] = [
+      ("valid", .bool(true)), ("file_length", .integer(Int64(info.fileLength))),
+      ("sections", .integer(Int64(info.entries.count))), ("content_digest", .string(hexString(info.contentDigest))),
+      ("manifest_digest", .string(hexString(info.manifestDigest))),
+    ]
+    if let m = model {
+      members.append(("model", .object([
+        ("architecture", .string(ModelProfile.architecture)), ("input_size", .integer(Int64(m.inputSize))),
+        ("hidden_size", .integer(Int64(m.hiddenSize))), ("layers", .integer(Int64(m.layers))),
+        ("bidirectional", .bool(m.bidirectional)), ("attention", .string(m.attention.rawValue)),
+      ])))
+    }
+    try out.line(JSON.object(members).serialized(indent: 2))
+  } else {
+    var line = "\(file): ok: \(info.entries.count) sections, \(info.fileLength) bytes, content \(hexString(info.contentDigest).prefix(16))…"
+    if let m = model { line += ", model \(ModelProfile.architecture) E=\(m.inputSize) H=\(m.hiddenSize) L=\(m.layers)\(m.bidirectional ? " bidirectional" : "")" }
+    try out.line(line)
+  }
+  try out.flush()
+  printError(String(format3(seconds * 1000)) + " ms")
+  return .ok
+}
+
+func format3(_ x: Double) -> String {
+  let r = (x * 1000).rounded() / 1000
+  return "\(r)"
+}

@@ -1,0 +1,103 @@
+// zl-pack end to end: exit codes, one-line errors, no output left behind on failure, byte-identical
+// builds, and the extract → build round trip.
+
+import Testing
+import ZLBase
+import ZLFormat
+import _ZLTestSupport
+
+@Test(arguments: Vectors.invalid.filter { $0.expectedCode != "modelMismatch" && $0.name != "missingSection--model" && $0.limits == .standard })
+func verifyRejectsInvalidVectorWithOneLine(_ v: Vector) throws {
+  let dir = try scratchDirectory("verify")
+  let out = dir + "/o.zlck"
+  let r = try runTool("zl-pack", ["set-meta", v.path, "general.note=x", "-o", out])
+  #expect(r.status == 65, "\(v.name): \(r)")
+  #expect(r.stderrLines.count == 1, "\(v.name): \(r)")
+  #expect(r.stderr.contains("[\(v.expectedCode!)]"), "\(v.name): \(r)")
+  #expect(!fileExists(out), "\(v.name): an output file was left behind")
+  #expect(try listDirectory(dir).isEmpty, "\(v.name): temporary files left behind")
+  let verify = try runTool("zl-pack", ["verify", v.path])
+  #expect(verify.status == 65 && verify.stderrLines.count == 1, "\(v.name): \(verify)")
+}
+
+@Test func verifyAcceptsValidModelAndReportsIt() throws {
+  let r = try runTool("zl-pack", ["verify", fixture("Formats/vectors/v1/valid/model-tiny.zlck"), "--json"])
+  #expect(r.status == 0, "\(r)")
+  let j = try JSONParser().parse(r.stdout)
+  #expect(j["valid"]?.boolValue == true && j["model"]?["hidden_size"]?.integerValue == 3)
+}
+
+@Test func inspectJSONMatchesTheVectorListing() throws {
+  for v in Vectors.valid {
+    let r = try runTool("zl-pack", ["inspect", v.path, "--json"])
+    #expect(r.status == 0)
+    #expect(r.stdout == (try readText("Formats/vectors/v1/valid/\(v.name).inspect.json")), "\(v.name)")
+  }
+}
+
+@Test func usageAndMissingFileErrors() throws {
+  let r1 = try runTool("zl-pack", ["inspect"])
+  #expect(r1.status == 64 && r1.stderr.contains("usage: zl-pack inspect"))
+  let r2 = try runTool("zl-pack", ["inspect", "/nonexistent/model.zlck"])
+  #expect(r2.status == 66 && r2.stderrLines.count == 1 && r2.stderr.contains("/nonexistent/model.zlck"))
+  let r3 = try runTool("zl-pack", ["frobnicate"])
+  #expect(r3.status == 64)
+  let r4 = try runTool("zl-pack", ["convert", "x", "--dtype", "f8", "-o", "y"])
+  #expect(r4.status == 64 && r4.stderr.contains("f8"))
+  let r5 = try runTool("zl-pack", ["--help"])
+  #expect(r5.status == 0 && r5.stdout.contains("set-meta"))
+}
+
+@Test func setMetaCopiesOtherSectionsByteForByte() throws {
+  let dir = try scratchDirectory("setmeta")
+  let src = fixture("Formats/vectors/v1/valid/model-tiny.zlck")
+  let out = dir + "/m.zlck"
+  let r = try runTool("zl-pack", ["set-meta", src, "general.name=renamed", "general.rating:f32=4.5", "--delete", "general.license", "-o", out])
+  #expect(r.status == 0, "\(r)")
+  let a = try ContainerReader.load(path: src), b = try ContainerReader.load(path: out)
+  for s in a.sections where s.entry.type != .metadata {
+    #expect(b.section(s.entry.type)?.stored == s.stored, "section \(s.entry.type) changed")
+    #expect(b.section(s.entry.type)?.entry.sha256 == s.entry.sha256)
+  }
+  let meta = try #require(try Checkpoint.decode(b).metadata)
+  #expect(meta["general.name"] == .string("renamed") && meta["general.rating"] == .float(4.5) && meta["general.license"] == nil)
+  let refused = try runTool("zl-pack", ["set-meta", src, "model.hidden_size=7", "-o", out])
+  #expect(refused.status == 64)
+}
+
+@Test func convertReportsErrorAndStaysValid() throws {
+  let dir = try scratchDirectory("convert")
+  for dtype in ["f16", "bf16", "i8", "f32"] {
+    let out = dir + "/\(dtype).zlck"
+    let r = try runTool("zl-pack", ["convert", fixture("Formats/vectors/v1/valid/model-tiny.zlck"), "--dtype", dtype, "-o", out, "--json"])
+    #expect(r.status == 0, "\(r)")
+    let j = try JSONParser().parse(r.stdout)
+    let worst = try #require(j["max_abs_error"]?.doubleValue)
+    #expect(worst < (dtype == "i8" ? 0.01 : dtype == "f32" ? 1e-12 : 0.01), "\(dtype): \(worst)")
+    #expect(try runTool("zl-pack", ["verify", out]).status == 0)
+  }
+}
+
+@Test func extractThenBuildGivesTheSameContentAndBuildsAreIdentical() throws {
+  let dir = try scratchDirectory("bundle")
+  for name in ["model-tiny", "model-tiny-f16", "drain-empty-template", "unknown-ancillary"] {
+    let src = fixture("Formats/vectors/v1/valid/\(name).zlck")
+    let x = try runTool("zl-pack", ["extract", src, "--to", dir + "/" + name])
+    #expect(x.status == 0, "\(x)")
+    let a = dir + "/\(name)-a.zlck", b = dir + "/\(name)-b.zlck"
+    #expect(try runTool("zl-pack", ["build", dir + "/\(name)/checkpoint.json", "-o", a]).status == 0)
+    #expect(try runTool("zl-pack", ["build", dir + "/\(name)/checkpoint.json", "-o", b]).status == 0)
+    #expect(try readWholeFile(a) == readWholeFile(b), "\(name): two builds differ")
+    let d = try runTool("zl-pack", ["diff", src, a])
+    #expect(d.status == 0, "\(name): \(d)")
+  }
+}
+
+@Test func diffNamesChangedKeysAndExitsOne() throws {
+  let dir = try scratchDirectory("diff")
+  let src = fixture("Formats/vectors/v1/valid/model-tiny.zlck")
+  _ = try runTool("zl-pack", ["set-meta", src, "general.name=other", "-o", dir + "/o.zlck"])
+  let r = try runTool("zl-pack", ["diff", src, dir + "/o.zlck"])
+  #expect(r.status == 1)
+  #expect(r.stdout.contains("key general.name: 'tiny test model' -> 'other'"), "\(r)")
+}
