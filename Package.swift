@@ -51,7 +51,7 @@ let package = Package(
     .testTarget(name: "ZLRegexTests", dependencies: ["ZLRegex", "ZLBase", "_ZLTestSupport"]),
     .testTarget(name: "ZLFormatTests", dependencies: ["ZLFormat", "CZLHash", "_ZLTestSupport"]),
     .testTarget(name: "ZLCommandLineTests", dependencies: ["ZLCommandLine", "_ZLTestSupport"]),
-    .testTarget(name: "ZLDrainTests", dependencies: ["ZLDrain", "_ZLTestSupport"]),
+    .testTarget(name: "ZLDrainTests", dependencies: ["ZLDrain", "ZLRegex", "ZLFormat", "_ZLTestSupport"]),
     .testTarget(name: "ZLEmbeddingTests", dependencies: ["ZLEmbedding", "_ZLTestSupport"]),
     .testTarget(name: "ZLTensorTests", dependencies: ["ZLTensor", "_ZLTestSupport"]),
     .testTarget(name: "ZLModelTests", dependencies: ["ZLModel", "ZLTensor", "_ZLTestSupport"]),

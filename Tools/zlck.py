@@ -527,7 +527,7 @@ def check_drain(rec):
         raise f.bad("mask.dialect", "unknown")
     names = f.get("mask.names", "string[]")
     for n in names:
-        if not re.fullmatch(r"[A-Za-z0-9_]+", n):
+        if not re.fullmatch(r"[A-Za-z0-9_*]{1,64}", n):
             raise f.bad("mask.names", n)
     patterns = f.get("mask.patterns", "string[]")
     f.same("mask.patterns", len(patterns), "mask.names", len(names))

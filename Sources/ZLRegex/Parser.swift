@@ -94,6 +94,8 @@ indirect enum RegexNode: Equatable {
   case absoluteEnd
   case wordBoundary(Bool)
   case look(RegexNode, ahead: Bool, negated: Bool)
+  /// A capturing group: its number (from 1, in order of opening parenthesis) and optional name.
+  case group(RegexNode, index: Int, name: String?)
 
   /// The fixed number of scalars this node consumes, or nil if it varies.
   var fixedWidth: Int? {
@@ -114,6 +116,7 @@ indirect enum RegexNode: Equatable {
     case .repetition(let n, let lo, let hi, _):
       guard let hi = hi, hi == lo, let w = n.fixedWidth else { return nil }
       return w * lo
+    case .group(let n, _, _): return n.fixedWidth
     }
   }
 
@@ -125,6 +128,7 @@ indirect enum RegexNode: Equatable {
     case .concat(let parts): return parts.allSatisfy { $0.nullable }
     case .alternation(let alts): return alts.contains { $0.nullable }
     case .repetition(let n, let lo, _, _): return lo == 0 || n.nullable
+    case .group(let n, _, _): return n.nullable
     }
   }
 }
@@ -133,6 +137,8 @@ struct RegexParser {
   let pattern: String
   let s: [UInt32]
   var i = 0
+  /// Capturing groups seen so far (names, nil when unnamed), in opening order.
+  var groupNames: [String?] = []
   static let maxRepeat = 1000
   static let maxLength = 4096
 
@@ -269,7 +275,10 @@ struct RegexParser {
     let open = i
     i += 1
     var look: (ahead: Bool, negated: Bool)? = nil
+    var capturing = true
+    var name: String? = nil
     if peek() == 0x3F {  // (?
+      capturing = false
       switch peek(1) {
       case 0x3A: i += 2  // (?:
       case 0x3D: i += 2; look = (true, false)  // (?=
@@ -278,25 +287,35 @@ struct RegexParser {
         if peek(2) == 0x3D { i += 3; look = (false, false) }  // (?<=
         else if peek(2) == 0x21 { i += 3; look = (false, true) }  // (?<!
         else { throw fail("unknown group extension") }
-      case 0x50:  // (?P<name>...) — a plain group; the name is not used
+      case 0x50:  // (?P<name>...): a capturing group with a name
         guard peek(2) == 0x3C else { throw fail("named back-references are not part of zl-re/1") }
         i += 3
-        var any = false
+        var chars: [UInt32] = []
         while let c = peek(), c != 0x3E {
           let ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95
           if !ok { throw fail("bad character in group name") }
           i += 1
-          any = true
+          chars.append(c)
         }
-        guard any, peek() == 0x3E else { throw fail("unterminated group name") }
+        guard !chars.isEmpty, peek() == 0x3E else { throw fail("unterminated group name") }
         i += 1
+        capturing = true
+        var text = String.UnicodeScalarView()
+        for c in chars { text.append(Unicode.Scalar(c)!) }
+        name = String(text)
       default:
         throw fail("flags and other group extensions are not part of zl-re/1")
       }
     }
+    var index = 0
+    if capturing && look == nil {
+      groupNames.append(name)
+      index = groupNames.count
+    }
     let body = try alternation(depth: depth + 1)
     guard peek() == 0x29 else { throw fail("missing ')'", at: open) }
     i += 1
+    if capturing && look == nil { return .group(body, index: index, name: name) }
     if let l = look {
       if !l.ahead && body.fixedWidth == nil {
         throw fail("look-behind requires a fixed-width pattern", at: open)

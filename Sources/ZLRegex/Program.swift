@@ -3,7 +3,7 @@
 // be memoized — plus the set of scalars that can begin a match, for skipping start positions.
 
 enum Op: UInt8 {
-  case char, set, split, jump, start, end, absoluteEnd, boundary, look, match
+  case char, set, split, jump, start, end, absoluteEnd, boundary, look, save, match
 }
 
 struct Inst {
@@ -32,6 +32,8 @@ struct Compiler {
   var sets: [CharSet] = []
   var subs: [Program.SubProgram] = []
   var pattern: String
+  /// Groups inside look-arounds do not capture (their positions are not reported).
+  var inLook = 0
 
   mutating func compileMain(_ node: RegexNode) throws -> Program {
     var code: [Inst] = []
@@ -103,8 +105,18 @@ struct Compiler {
     case .endAnchor: code.append(Inst(op: .end))
     case .absoluteEnd: code.append(Inst(op: .absoluteEnd))
     case .wordBoundary(let yes): code.append(Inst(op: .boundary, a: yes ? 1 : 0))
+    case .group(let body, let index, _):
+      if inLook > 0 {
+        try emit(body, into: &code)
+      } else {
+        code.append(Inst(op: .save, a: Int32(2 * index)))
+        try emit(body, into: &code)
+        code.append(Inst(op: .save, a: Int32(2 * index + 1)))
+      }
     case .look(let body, let ahead, let negated):
       var sub: [Inst] = []
+      inLook += 1
+      defer { inLook -= 1 }
       try emit(body, into: &sub)
       sub.append(Inst(op: .match))
       subs.append(Program.SubProgram(code: sub, ahead: ahead, negated: negated, width: body.fixedWidth ?? 0))
@@ -130,7 +142,7 @@ extension Program {
         stack.append(Int(inst.a))
         stack.append(Int(inst.b))
       case .jump: stack.append(Int(inst.a))
-      case .start, .end, .absoluteEnd, .boundary, .look: stack.append(pc + 1)
+      case .start, .end, .absoluteEnd, .boundary, .look, .save: stack.append(pc + 1)
       case .match: return nil
       }
     }
@@ -138,5 +150,9 @@ extension Program {
   }
 
   /// True when the first instruction path requires the start of the text (`^...`).
-  var anchoredAtStart: Bool { code.first?.op == .start }
+  var anchoredAtStart: Bool {
+    var pc = 0
+    while pc < code.count && code[pc].op == .save { pc += 1 }
+    return pc < code.count && code[pc].op == .start
+  }
 }

@@ -12,6 +12,8 @@ public final class Regex: @unchecked Sendable {
   /// For ASCII text: may a match start at a byte with this value?
   let firstByte: [Bool]
   let anchored: Bool
+  /// Names of the capturing groups 1...n (nil for unnamed groups).
+  public let groupNames: [String?]
 
   /// Compiles a pattern.
   /// - Throws: `RegexError` naming the offset and the construct outside the dialect.
@@ -19,6 +21,7 @@ public final class Regex: @unchecked Sendable {
     self.pattern = pattern
     var parser = RegexParser(pattern)
     let tree = try parser.parse()
+    groupNames = parser.groupNames
     var compiler = Compiler(pattern: pattern)
     program = try compiler.compileMain(tree)
     first = program.firstSet()
@@ -40,6 +43,39 @@ public final class Regex: @unchecked Sendable {
   public func firstMatch(inScalars text: UnsafeBufferPointer<UInt32>, from: Int = 0, mustAdvance: Bool = false,
                          scratch: inout RegexScratch) -> Range<Int>? {
     search(text, from: from, mustAdvance: mustAdvance, scratch: &scratch)
+  }
+
+  /// The first match at or after `from` with the span of every capturing group (index 0 is the
+  /// whole match; nil for a group that did not take part), or nil when there is no match.
+  public func captures(inBytes text: UnsafeBufferPointer<UInt8>, from: Int = 0, scratch: inout RegexScratch) -> [Range<Int>?]? {
+    searchCaptures(text, from: from, scratch: &scratch)
+  }
+
+  public func captures(inScalars text: UnsafeBufferPointer<UInt32>, from: Int = 0, scratch: inout RegexScratch) -> [Range<Int>?]? {
+    searchCaptures(text, from: from, scratch: &scratch)
+  }
+
+  func searchCaptures<E: FixedWidthInteger & UnsignedInteger>(_ text: UnsafeBufferPointer<E>, from: Int,
+                                                             scratch: inout RegexScratch) -> [Range<Int>?]? {
+    let n = text.count
+    if from > n { return nil }
+    var caps = [Int](repeating: -1, count: 2 * (groupNames.count + 1))
+    var engine = Engine(text: text, program: program, memo: false, budget: 2_000 + 64 * n)
+    var found: Range<Int>?? = nil
+    if let r = try? engine.searchAll(regex: self, from: from, mustAdvance: false, scratch: &scratch, caps: &caps) {
+      found = .some(r)
+    } else {
+      caps = [Int](repeating: -1, count: caps.count)
+      engine = Engine(text: text, program: program, memo: true, budget: Int.max)
+      found = .some((try? engine.searchAll(regex: self, from: from, mustAdvance: false, scratch: &scratch, caps: &caps)) ?? nil)
+    }
+    guard let m = found ?? nil else { return nil }
+    var out: [Range<Int>?] = [m]
+    for g in 1...max(1, groupNames.count) where g <= groupNames.count {
+      let a = caps[2 * g], b = caps[2 * g + 1]
+      out.append(a >= 0 && b >= a ? a..<b : nil)
+    }
+    return out
   }
 
   /// True when the pattern matches anywhere in `text`.
@@ -134,6 +170,12 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
   }
 
   mutating func searchAll(regex: Regex, from: Int, mustAdvance: Bool, scratch: inout RegexScratch) throws -> Range<Int>? {
+    var none: [Int] = []
+    return try searchAll(regex: regex, from: from, mustAdvance: mustAdvance, scratch: &scratch, caps: &none)
+  }
+
+  /// `caps` empty: no capture tracking; else 2 slots per group, set for the match found.
+  mutating func searchAll(regex: Regex, from: Int, mustAdvance: Bool, scratch: inout RegexScratch, caps: inout [Int]) throws -> Range<Int>? {
     var visited: [UInt64] = []
     if memo {
       swap(&visited, &scratch.visited)
@@ -158,7 +200,7 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
       }
       if let end = try run(program.code, start: start, requiredEnd: -1,
                            notEmptyAt: mustAdvance && start == from ? start : -1,
-                           visited: &visited, scratch: &scratch) {
+                           visited: &visited, scratch: &scratch, caps: &caps) {
         return start..<end
       }
       start += 1
@@ -177,6 +219,15 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
   /// is the memo bitmap (empty when not memoizing).
   mutating func run(_ code: [Inst], start: Int, requiredEnd: Int, notEmptyAt: Int,
                     visited: inout [UInt64], scratch: inout RegexScratch) throws -> Int? {
+    var none: [Int] = []
+    return try run(code, start: start, requiredEnd: requiredEnd, notEmptyAt: notEmptyAt, visited: &visited, scratch: &scratch, caps: &none)
+  }
+
+  /// Stack entries are (pc, pos) pairs; a negative pc −1−slot is an undo entry restoring
+  /// capture slot `slot` to the value in the pos field when backtracking passes it.
+  mutating func run(_ code: [Inst], start: Int, requiredEnd: Int, notEmptyAt: Int,
+                    visited: inout [UInt64], scratch: inout RegexScratch, caps: inout [Int]) throws -> Int? {
+    let tracking = !caps.isEmpty
     var stack = scratch.stackPool.popLast() ?? []
     stack.removeAll(keepingCapacity: true)
     defer { scratch.stackPool.append(stack) }
@@ -187,6 +238,10 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
     while let pos0 = stack.popLast() {
       var pos = pos0
       var pc = stack.removeLast()
+      if pc < 0 {
+        caps[-1 - pc] = pos
+        continue
+      }
       while true {
         steps += 1
         if steps > budget { throw BudgetExceeded() }
@@ -235,6 +290,15 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
           continue
         case .look:
           guard try look(Int(inst.a), at: pos, scratch: &scratch) else { break }
+          pc += 1
+          continue
+        case .save:
+          let slot = Int(inst.a)
+          if tracking && slot < caps.count {
+            stack.append(-1 - slot)
+            stack.append(caps[slot])
+            caps[slot] = pos
+          }
           pc += 1
           continue
         case .match:

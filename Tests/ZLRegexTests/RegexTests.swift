@@ -79,3 +79,28 @@ struct RegexGolden {
     #expect(dt < 5, "pattern \(p) took \(dt) s")
   }
 }
+
+@Test func capturesMatchPythonOnLogHeaderFormats() throws {
+  let doc = try JSONParser().parse(try readWholeFile(fixture("Formats/vectors/reference/regex-golden.json")))
+  let systems = try #require(doc["captures"]?.arrayValue)
+  #expect(systems.count >= 12)
+  for sys in systems {
+    let rx = try Regex(sys["pattern"]!.stringValue!)
+    for c in sys["cases"]!.arrayValue! {
+      let pair = c.arrayValue!
+      let line = pair[0].stringValue!
+      let scalars = line.unicodeScalars.map { $0.value }
+      var scratch = RegexScratch()
+      let got = scalars.withUnsafeBufferPointer { rx.captures(inScalars: $0, scratch: &scratch) }
+      if case .null = pair[1] {
+        #expect(got == nil, "\(sys["system"]!.stringValue!): '\(line)' should not match")
+        continue
+      }
+      let expected: [Range<Int>?] = pair[1].arrayValue!.map { span in
+        let a = span.arrayValue!.map { Int($0.integerValue!) }
+        return a[0] < 0 ? nil : a[0]..<a[1]
+      }
+      #expect(got.map { $0 } == expected, "\(sys["system"]!.stringValue!): '\(line)'")
+    }
+  }
+}

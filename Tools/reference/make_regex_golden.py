@@ -54,6 +54,51 @@ def log_lines():
         out += lines[::step][:n]
     return out
 
+# LogHub benchmark log formats (logpai/logparser benchmark settings) for the systems in ../shared/data.
+FORMATS = {
+    "HDFS": "<Date> <Time> <Pid> <Level> <Component>: <Content>",
+    "Hadoop": r"<Date> <Time> <Level> \[<Process>\] <Component>: <Content>",
+    "Spark": "<Date> <Time> <Level> <Component>: <Content>",
+    "Zookeeper": r"<Date> <Time> - <Level>  \[<Node>:<Component>@<Id>\] - <Content>",
+    "BGL": "<Label> <Timestamp> <Date> <Node> <Time> <NodeRepeat> <Type> <Component> <Level> <Content>",
+    "HPC": "<LogId> <Node> <Component> <State> <Time> <Flag> <Content>",
+    "Thunderbird": r"<Label> <Timestamp> <Date> <User> <Month> <Day> <Time> <Location> <Component>(\[<PID>\])?: <Content>",
+    "Linux": r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>",
+    "Apache": r"\[<Time>\] \[<Level>\] <Content>",
+    "Proxifier": r"\[<Time>\] <Program> - <Content>",
+    "OpenSSH": r"<Date> <Day> <Time> <Component> sshd\[<Pid>\]: <Content>",
+    "OpenStack": r"<Logrecord> <Date> <Time> <Pid> <Level> <Component> \[<ADDR>\] <Content>",
+}
+
+
+def format_regex(fmt):
+    """logparser's generate_logformat_regex: fields become lazy named groups, spaces become \\s+."""
+    splitters = re.split(r"(<[^<>]+>)", fmt)
+    regex = ""
+    for k, part in enumerate(splitters):
+        if k % 2 == 0:
+            regex += re.sub(" +", "\\\\s+", part)
+        else:
+            regex += "(?P<%s>.*?)" % part.strip("<").strip(">")
+    return "^" + regex + "$"
+
+
+def captures():
+    out = []
+    for system, fmt in FORMATS.items():
+        pattern = format_regex(fmt)
+        rx = re.compile(pattern)
+        path = os.path.join(DATA, "loghub", system, f"{system}_2k.log")
+        with open(path, encoding="utf-8", errors="replace", newline="") as f:
+            lines = [l.rstrip("\r\n").strip() for l in f][::97][:12]
+        cases = []
+        for line in lines:
+            m = rx.search(line)
+            cases.append([line, None if m is None else [list(m.span(g)) for g in range(rx.groups + 1)]])
+        out.append({"system": system, "format": fmt, "pattern": pattern, "cases": cases})
+    return out
+
+
 def main():
     inputs = SYNTHETIC + log_lines()
     cases = []
@@ -64,7 +109,7 @@ def main():
         cases.append({"pattern": p, "changed": changed})
     doc = {"origin": "Python " + sys.version.split()[0] + " re.sub(pattern, '#', text, flags=re.ASCII); "
                      "log lines sampled from ../shared/data/loghub (logpai/loghub @ dd61d0952749)",
-           "inputs": inputs, "cases": cases,
+           "inputs": inputs, "cases": cases, "captures": captures(),
            "invalid": [r"(a", r"a)", r"[a", r"*a", r"a**", r"\1", r"(?i)a", r"(?<=a+)b", r"a{3,2}", r"\q", r"a*+", r"(?P=n)"]}
     out = os.path.join(os.path.dirname(__file__), "..", "..", "Formats", "vectors", "reference", "regex-golden.json")
     with open(out, "w", encoding="utf-8") as f:

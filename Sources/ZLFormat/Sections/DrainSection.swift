@@ -148,8 +148,8 @@ public struct DrainSection: Equatable, Sendable {
     maskDialect = try f.string("mask.dialect")
     if maskDialect != DrainSection.dialect { throw f.bad("mask.dialect", "is '\(maskDialect)', expected \(DrainSection.dialect)") }
     let names = try f.strings("mask.names")
-    for n in names where n.isEmpty || !n.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F }) {
-      throw f.bad("mask.names", "entry '\(n)' is not [A-Za-z0-9_]+")
+    for n in names where n.isEmpty || n.utf8.count > 64 || !n.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 == 0x2A }) {
+      throw f.bad("mask.names", "entry '\(n)' is not 1-64 characters of [A-Za-z0-9_*]")
     }
     let patterns = try f.strings("mask.patterns")
     try f.sameLength("mask.patterns", patterns.count, as: "mask.names", names.count)

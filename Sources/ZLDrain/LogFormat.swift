@@ -1,0 +1,224 @@
+// LogFormat: a header format in the logparser convention (`<Date> <Time> <Level> <Component>:
+// <Content>`) turned into a field splitter. It means exactly what logparser's
+// generate_logformat_regex builds — `^(?P<Date>.*?)\s+(?P<Time>.*?)...$` on the stripped line —
+// matched with zl-re/1; formats whose separators are plain text and spaces take a fast path that
+// scans for separators directly and gives the same split.
+
+import ZLRegex
+
+/// A malformed header format.
+public struct LogFormatError: Error, CustomStringConvertible, Sendable {
+  public let description: String
+}
+
+public struct LogFormat: Sendable, CustomStringConvertible {
+  /// The format as given.
+  public let text: String
+  /// Field names in order.
+  public let fields: [String]
+  /// Index of `Content` in `fields`.
+  public let contentIndex: Int
+  /// The equivalent zl-re/1 pattern (logparser's construction).
+  public let pattern: String
+  let regex: Regex
+  /// Separator after each field (the last is empty) when every separator is plain text and spaces.
+  let fastSeparators: [[SeparatorItem]]?
+
+  enum SeparatorItem: Sendable, Equatable {
+    case literal(UInt8)
+    case whitespace  // \s+ (a run of spaces in the format)
+  }
+
+  public var description: String { text }
+
+  /// - Throws: `LogFormatError` when there is no `<Content>` field, a field repeats, or the
+  ///   separators are not a valid zl-re/1 pattern.
+  public init(_ format: String) throws {
+    text = format
+    var names: [String] = []
+    var parts: [String] = []  // separators around the fields: parts[0] <f0> parts[1] <f1> ... parts[n]
+    var current = ""
+    var chars = Array(format.unicodeScalars)
+    var k = 0
+    while k < chars.count {
+      if chars[k] == "<", let close = chars[(k + 1)...].firstIndex(where: { $0 == ">" || $0 == "<" }), chars[close] == ">", close > k + 1 {
+        var name = String.UnicodeScalarView()
+        name.append(contentsOf: chars[(k + 1)..<close])
+        parts.append(current)
+        current = ""
+        names.append(String(name))
+        k = close + 1
+      } else {
+        current.unicodeScalars.append(chars[k])
+        k += 1
+      }
+    }
+    parts.append(current)
+    chars.removeAll()
+    guard let ci = names.firstIndex(of: "Content") else {
+      throw LogFormatError(description: "log format '\(format)' has no <Content> field")
+    }
+    if Set(names).count != names.count { throw LogFormatError(description: "log format '\(format)' repeats a field name") }
+    for n in names where !n.unicodeScalars.allSatisfy({ ($0.value >= 48 && $0.value <= 57) || ($0.value >= 65 && $0.value <= 90) || ($0.value >= 97 && $0.value <= 122) || $0 == "_" }) || n.unicodeScalars.first.map({ $0.value >= 48 && $0.value <= 57 }) == true {
+      throw LogFormatError(description: "log format field name '\(n)' is not [A-Za-z_][A-Za-z0-9_]*")
+    }
+    fields = names
+    contentIndex = ci
+    var p = "^"
+    for (i, part) in parts.enumerated() {
+      p += LogFormat.spacesToWhitespace(part)
+      if i < names.count { p += "(?P<\(names[i])>.*?)" }
+    }
+    p += "$"
+    pattern = p
+    do { regex = try Regex(p) } catch {
+      throw LogFormatError(description: "log format '\(format)' is not a valid pattern: \(error)")
+    }
+    fastSeparators = LogFormat.plainSeparators(parts)
+  }
+
+  /// logparser replaces each run of spaces with `\s+`.
+  static func spacesToWhitespace(_ s: String) -> String {
+    var out = ""
+    var inSpaces = false
+    for c in s.unicodeScalars {
+      if c == " " {
+        if !inSpaces { out += "\\s+" }
+        inSpaces = true
+      } else {
+        out.unicodeScalars.append(c)
+        inSpaces = false
+      }
+    }
+    return out
+  }
+
+  /// The separators as plain items, or nil when one uses regex syntax (then the regex is used).
+  static func plainSeparators(_ parts: [String]) -> [[SeparatorItem]]? {
+    guard parts.first?.isEmpty == true else { return nil }  // text before the first field: regex path
+    var out: [[SeparatorItem]] = []
+    for part in parts.dropFirst() {
+      var items: [SeparatorItem] = []
+      let u = Array(part.utf8)
+      var k = 0
+      while k < u.count {
+        let c = u[k]
+        if c == 0x20 {
+          if items.last != .whitespace { items.append(.whitespace) }
+          k += 1
+        } else if c == 0x5C {
+          guard k + 1 < u.count else { return nil }
+          let e = u[k + 1]
+          let alnum = (e >= 0x30 && e <= 0x39) || (e >= 0x41 && e <= 0x5A) || (e >= 0x61 && e <= 0x7A)
+          if alnum || e >= 0x80 { return nil }
+          items.append(.literal(e))
+          k += 2
+        } else if "()[]{}?*+.|^$".utf8.contains(c) || c >= 0x80 {
+          return nil
+        } else {
+          items.append(.literal(c))
+          k += 1
+        }
+      }
+      out.append(items)
+    }
+    // The last field must be followed by nothing ("...<Content>"): then it takes the rest.
+    guard out.last?.isEmpty == true else { return nil }
+    return out
+  }
+
+  /// Splits a line (already stripped) into field ranges (byte offsets), or nil when it does not
+  /// match the format.
+  public func split(_ line: UnsafeBufferPointer<UInt8>, scratch: inout RegexScratch) -> [Range<Int>]? {
+    if let seps = fastSeparators, isASCII(line) {
+      var ranges = [Range<Int>](repeating: 0..<0, count: fields.count)
+      var budget = 64 * (line.count + 16)
+      if let ok = fastSplit(line, seps, field: 0, at: 0, into: &ranges, budget: &budget) {
+        return ok ? ranges : nil
+      }
+    }
+    return regexSplit(line, scratch: &scratch)
+  }
+
+  /// Lazy fields with literal / \s+ separators, backtracking exactly as the regex would. Returns
+  /// nil when the step budget runs out (the caller then uses the regex, which cannot blow up).
+  private func fastSplit(_ b: UnsafeBufferPointer<UInt8>, _ seps: [[SeparatorItem]], field: Int, at start: Int,
+                         into ranges: inout [Range<Int>], budget: inout Int) -> Bool? {
+    if field == fields.count - 1 {
+      // `.*?$` takes the rest of the line (lines hold no newline).
+      ranges[field] = start..<b.count
+      return true
+    }
+    var end = start
+    while end <= b.count {
+      budget -= 1
+      if budget < 0 { return nil }
+      guard let r = matchSeparator(b, seps, field: field, fieldStart: start, fieldEnd: end, item: 0, at: end,
+                                   into: &ranges, budget: &budget) else { return nil }
+      if r { return true }
+      end += 1
+    }
+    return false
+  }
+
+  /// Matches separator items from `item` at `pos`; on a full match the field is recorded and the
+  /// next field is tried. `\s+` tries its longest run first, as the greedy regex does.
+  private func matchSeparator(_ b: UnsafeBufferPointer<UInt8>, _ seps: [[SeparatorItem]], field: Int, fieldStart: Int,
+                              fieldEnd: Int, item: Int, at pos: Int, into ranges: inout [Range<Int>], budget: inout Int) -> Bool? {
+    let sep = seps[field]
+    if item == sep.count {
+      ranges[field] = fieldStart..<fieldEnd
+      return fastSplit(b, seps, field: field + 1, at: pos, into: &ranges, budget: &budget)
+    }
+    switch sep[item] {
+    case .literal(let c):
+      guard pos < b.count, b[pos] == c else { return false }
+      return matchSeparator(b, seps, field: field, fieldStart: fieldStart, fieldEnd: fieldEnd, item: item + 1, at: pos + 1,
+                            into: &ranges, budget: &budget)
+    case .whitespace:
+      var e = pos
+      while e < b.count && isSpace(b[e]) { e += 1 }
+      var k = e
+      while k > pos {
+        budget -= 1
+        if budget < 0 { return nil }
+        guard let r = matchSeparator(b, seps, field: field, fieldStart: fieldStart, fieldEnd: fieldEnd, item: item + 1, at: k,
+                                     into: &ranges, budget: &budget) else { return nil }
+        if r { return true }
+        k -= 1
+      }
+      return false
+    }
+  }
+
+  @inline(__always) private func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
+
+  public func regexSplit(_ line: UnsafeBufferPointer<UInt8>, scratch: inout RegexScratch) -> [Range<Int>]? {
+    if isASCII(line) {
+      guard let caps = regex.captures(inBytes: line, scratch: &scratch) else { return nil }
+      return fieldRanges(caps)
+    }
+    // Match on scalars, then map scalar offsets back to byte offsets.
+    var scalars: [UInt32] = []
+    var byteOffsets: [Int] = []
+    var it = String(decoding: line, as: UTF8.self).unicodeScalars.makeIterator()
+    var off = 0
+    while let u = it.next() {
+      scalars.append(u.value)
+      byteOffsets.append(off)
+      off += UTF8.width(u)
+    }
+    byteOffsets.append(off)
+    guard let caps = scalars.withUnsafeBufferPointer({ regex.captures(inScalars: $0, scratch: &scratch) }) else { return nil }
+    return fieldRanges(caps).map { byteOffsets[$0.lowerBound]..<byteOffsets[$0.upperBound] }
+  }
+
+  private func fieldRanges(_ caps: [Range<Int>?]) -> [Range<Int>] {
+    // Groups are numbered in order of opening parentheses; the fields are the named ones.
+    var out: [Range<Int>] = []
+    for (g, name) in regex.groupNames.enumerated() where name != nil {
+      out.append(caps[g + 1] ?? 0..<0)
+    }
+    return out
+  }
+}

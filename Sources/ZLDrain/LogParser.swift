@@ -1,0 +1,176 @@
+// LogParser: the whole per-line front end up to a template id, in one code path for training and
+// scoring — strip, header split by the log format (the whole line is the content when it does not
+// match), masking, Drain3 tokenization (strip, extra delimiters → space, split on whitespace),
+// then Drain learn or match. Scratch buffers are reused, so a line allocates nothing once warm.
+
+import ZLFormat
+import ZLRegex
+
+/// The fields of one line: byte ranges into the line.
+public struct LineFields: Sendable {
+  /// Field ranges in format order (empty when the line did not match the format).
+  public var fields: [Range<Int>]
+  /// The content range (the whole stripped line when the format did not match).
+  public var content: Range<Int>
+  public var matchedFormat: Bool
+}
+
+public final class LogParser {
+  public let format: LogFormat
+  public let masker: Masker
+  public private(set) var drain: Drain
+  /// Lines whose header did not match the format (their whole line was used as content).
+  public private(set) var unmatchedFormatLines = 0
+  /// Lines that were not valid UTF-8 (repaired with U+FFFD before parsing).
+  public private(set) var repairedLines = 0
+
+  private var regexScratch = RegexScratch()
+  private var maskScratch = Masker.Scratch()
+  private var masked: [UInt8] = []
+  private var delimited: [UInt8] = []
+  private var tokenIDs: [UInt32] = []
+  private var repaired: [UInt8] = []
+  private let extraDelimiters: [[UInt8]]
+
+  public init(format: LogFormat, masker: Masker, drain: Drain) {
+    self.format = format
+    self.masker = masker
+    self.drain = drain
+    extraDelimiters = drain.config.extraDelimiters.map { Array($0.utf8) }
+  }
+
+  /// A parser with a fresh Drain.
+  public convenience init(settings: ParserSettings) throws {
+    self.init(format: try LogFormat(settings.logFormat),
+              masker: try Masker(rules: settings.masks, prefix: settings.maskPrefix, suffix: settings.maskSuffix),
+              drain: Drain(config: settings.drain))
+  }
+
+  /// A parser restored from a checkpoint's Drain section.
+  public convenience init(section: DrainSection) throws {
+    self.init(format: try LogFormat(section.logFormat),
+              masker: try Masker(rules: section.masks, prefix: section.maskPrefix, suffix: section.maskSuffix),
+              drain: Drain(section: section))
+  }
+
+  /// The Drain state as a checkpoint section.
+  public var section: DrainSection { drain.section(logFormat: format.text, masker: masker) }
+
+  /// Runs `body` with the line as valid UTF-8 (repaired with U+FFFD if needed).
+  public func withValidLine<R>(_ line: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    if let fixed = repairedUTF8(line) {
+      repairedLines += 1
+      repaired = fixed
+      return try repaired.withUnsafeBufferPointer { try body($0) }
+    }
+    return try body(line)
+  }
+
+  /// Splits a valid-UTF-8 line into its fields (logparser: the format is matched on line.strip()).
+  public func fields(_ line: UnsafeBufferPointer<UInt8>) -> LineFields {
+    let s = stripped(line)
+    let body = UnsafeBufferPointer(rebasing: line[s])
+    if let f = format.split(body, scratch: &regexScratch) {
+      let shifted = f.map { ($0.lowerBound + s.lowerBound)..<($0.upperBound + s.lowerBound) }
+      return LineFields(fields: shifted, content: shifted[format.contentIndex], matchedFormat: true)
+    }
+    unmatchedFormatLines += 1
+    return LineFields(fields: [], content: s, matchedFormat: false)
+  }
+
+  /// Masks and tokenizes content (Drain3's masker then get_content_as_tokens). `learn` interns new
+  /// tokens; otherwise unknown tokens get `TokenTable.unknown`, which matches nothing.
+  public func tokens(content: UnsafeBufferPointer<UInt8>, learn: Bool) -> [UInt32] {
+    masker.mask(content, into: &masked, scratch: &maskScratch)
+    var source = masked
+    if !extraDelimiters.isEmpty {
+      // content.strip() comes first in Drain3, then each delimiter is replaced by a space.
+      let s = masked.withUnsafeBufferPointer { stripped($0) }
+      delimited = Array(masked[s])
+      for d in extraDelimiters { delimited = replaceAll(delimited, d, with: 0x20) }
+      source = delimited
+    }
+    tokenIDs.removeAll(keepingCapacity: true)
+    source.withUnsafeBufferPointer { b in
+      var i = 0
+      let n = b.count
+      while i < n {
+        var w = whitespaceLength(b, i)
+        while w > 0 {
+          i += w
+          if i >= n { return }
+          w = whitespaceLength(b, i)
+        }
+        let start = i
+        while i < n && whitespaceLength(b, i) == 0 { i += 1 }
+        let token = UnsafeBufferPointer(rebasing: b[start..<i])
+        tokenIDs.append(learn ? drain.intern(token) : drain.lookup(token))
+      }
+    }
+    return tokenIDs
+  }
+
+  /// Learns one raw line; returns its template id and fields.
+  @discardableResult
+  public func learn(line: UnsafeBufferPointer<UInt8>) -> (id: UInt32, update: DrainUpdate) {
+    withValidLine(line) { l in
+      let f = fields(l)
+      let t = tokens(content: UnsafeBufferPointer(rebasing: l[f.content]), learn: true)
+      return drain.learn(t)
+    }
+  }
+
+  /// Matches one raw line against the learned templates (never changes the state).
+  public func match(line: UnsafeBufferPointer<UInt8>) -> UInt32? {
+    withValidLine(line) { l in
+      let f = fields(l)
+      return drain.match(tokens(content: UnsafeBufferPointer(rebasing: l[f.content]), learn: false))
+    }
+  }
+
+  /// Matches already-split content.
+  public func match(content: UnsafeBufferPointer<UInt8>) -> UInt32? {
+    drain.match(tokens(content: content, learn: false))
+  }
+
+  /// Learns already-split content.
+  @discardableResult
+  public func learn(content: UnsafeBufferPointer<UInt8>) -> (id: UInt32, update: DrainUpdate) {
+    drain.learn(tokens(content: content, learn: true))
+  }
+}
+
+/// Replaces every occurrence of `pattern` by one `byte` (Python str.replace with a 1-char string).
+func replaceAll(_ s: [UInt8], _ pattern: [UInt8], with byte: UInt8) -> [UInt8] {
+  guard !pattern.isEmpty, s.count >= pattern.count else { return s }
+  var out: [UInt8] = []
+  out.reserveCapacity(s.count)
+  var i = 0
+  while i < s.count {
+    if i + pattern.count <= s.count && s[i] == pattern[0] && s[i..<(i + pattern.count)].elementsEqual(pattern) {
+      out.append(byte)
+      i += pattern.count
+    } else {
+      out.append(s[i])
+      i += 1
+    }
+  }
+  return out
+}
+
+/// Everything that configures the front end up to template ids.
+public struct ParserSettings: Sendable, Equatable {
+  public var logFormat: String
+  public var masks: [MaskRule]
+  public var maskPrefix: String
+  public var maskSuffix: String
+  public var drain: DrainConfig
+
+  public init(logFormat: String, masks: [MaskRule], maskPrefix: String = "<", maskSuffix: String = ">", drain: DrainConfig) {
+    self.logFormat = logFormat
+    self.masks = masks
+    self.maskPrefix = maskPrefix
+    self.maskSuffix = maskSuffix
+    self.drain = drain
+  }
+}

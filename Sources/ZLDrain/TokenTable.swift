@@ -1,0 +1,105 @@
+// TokenTable: interns token byte strings to dense ids (open addressing, FNV-1a), so the Drain tree
+// and templates compare integers. Records per token whether it holds a digit (Drain3's has_numbers).
+
+/// Interned tokens.
+public struct TokenTable: Sendable {
+  private var arena: [UInt8] = []
+  private var starts: [Int32] = []
+  private var lengths: [Int32] = []
+  private(set) var hasDigit: [Bool] = []
+  private var slots: [Int32]
+  private var mask: Int
+
+  /// The id no interned token has: used for a token seen only while matching.
+  public static let unknown = UInt32.max
+
+  public init() {
+    slots = [Int32](repeating: -1, count: 1024)
+    mask = 1023
+  }
+
+  public var count: Int { starts.count }
+
+  @inline(__always)
+  static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for c in b {
+      h ^= UInt64(c)
+      h = h &* 0x100_0000_01b3
+    }
+    return h ^ (h >> 29)
+  }
+
+  @inline(__always)
+  private func equal(_ id: Int32, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    let len = Int(lengths[Int(id)])
+    if len != b.count { return false }
+    let start = Int(starts[Int(id)])
+    return arena.withUnsafeBufferPointer { a in
+      for k in 0..<len where a[start + k] != b[k] { return false }
+      return true
+    }
+  }
+
+  /// The id of `b` if interned.
+  public func lookup(_ b: UnsafeBufferPointer<UInt8>) -> UInt32? {
+    var i = Int(truncatingIfNeeded: TokenTable.hash(b)) & mask
+    while true {
+      let id = slots[i]
+      if id < 0 { return nil }
+      if equal(id, b) { return UInt32(id) }
+      i = (i + 1) & mask
+    }
+  }
+
+  /// The id of `b`, interning it if new.
+  public mutating func intern(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    let h = TokenTable.hash(b)
+    var i = Int(truncatingIfNeeded: h) & mask
+    while true {
+      let id = slots[i]
+      if id < 0 { break }
+      if equal(id, b) { return UInt32(id) }
+      i = (i + 1) & mask
+    }
+    let id = Int32(starts.count)
+    starts.append(Int32(arena.count))
+    lengths.append(Int32(b.count))
+    arena.append(contentsOf: b)
+    hasDigit.append(ZLDrain.hasDigit(b))
+    slots[i] = id
+    if starts.count * 2 > slots.count { grow() }
+    return UInt32(id)
+  }
+
+  public mutating func intern(_ s: String) -> UInt32 {
+    let b = Array(s.utf8)
+    return b.withUnsafeBufferPointer { intern($0) }
+  }
+
+  private mutating func grow() {
+    let n = slots.count * 2
+    slots = [Int32](repeating: -1, count: n)
+    mask = n - 1
+    for id in 0..<starts.count {
+      let h = arena.withUnsafeBufferPointer { a in
+        TokenTable.hash(UnsafeBufferPointer(rebasing: a[Int(starts[id])..<Int(starts[id] + lengths[id])]))
+      }
+      var i = Int(truncatingIfNeeded: h) & mask
+      while slots[i] >= 0 { i = (i + 1) & mask }
+      slots[i] = Int32(id)
+    }
+  }
+
+  /// The text of a token.
+  public func text(_ id: UInt32) -> String {
+    let s = Int(starts[Int(id)]), l = Int(lengths[Int(id)])
+    return String(decoding: arena[s..<(s + l)], as: UTF8.self)
+  }
+
+  /// The bytes of a token.
+  public func bytes(_ id: UInt32) -> ArraySlice<UInt8> {
+    let s = Int(starts[Int(id)]), l = Int(lengths[Int(id)])
+    return arena[s..<(s + l)]
+  }
+}

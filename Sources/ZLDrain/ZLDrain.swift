@@ -1,1 +1,0 @@
-// ZLDrain: work in progress

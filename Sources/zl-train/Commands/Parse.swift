@@ -1,0 +1,50 @@
+// zl-train parse: Drain as a tool, with logparser-compatible CSV output.
+
+import ZLBase
+import ZLCommandLine
+import ZLDrain
+import ZLFormat
+
+let parseCommand = Command(
+  name: "parse", summary: "parse logs into templates (CSV LineId,EventId,EventTemplate on stdout)",
+  usage: "parse (--preset NAME | --log-format FMT) [--mask NAME=REGEX]... [--depth N] [--sim X] FILE...",
+  help: """
+    Learns Drain templates over all lines of the files (plain or gzip; '-' is standard input), then
+    prints one CSV row per input line with the final template of its cluster, LineId from 1. Lines
+    whose header does not match the format are parsed whole. A summary goes to stderr.
+
+    options:
+    \(ParserOptions.help)
+      --max-line-length N    cut longer lines (counted in the summary; default 1048576 bytes)
+      --json-summary         print the summary on stderr as one JSON line
+    """
+) { args in
+  let opts = try ParserOptions.parse(&args)
+  let maxLine = try args.int("--max-line-length", in: 64...(1 << 30)) ?? (1 << 20)
+  let jsonSummary = args.flag("--json-summary")
+  let files = try args.finish(min: 1, names: "FILE")
+  let out = StandardOutput(bufferSize: 1 << 20)
+  try out.line("LineId,EventId,EventTemplate")
+  let summary = try ParseRun.run(settings: opts.settings, files: files, maxLineLength: maxLine,
+                                 progress: Progress("zl-train parse")) { lineID, id, template in
+    try out.write(String(lineID))
+    try out.write(",E\(id),")
+    try out.line(csvField(template))
+  }
+  try out.flush()
+  let rate = Double(summary.lines) / max(summary.seconds, 1e-9)
+  if jsonSummary {
+    printError(JSON.object([
+      ("lines", .integer(Int64(summary.lines))), ("templates", .integer(Int64(summary.templates))),
+      ("unmatched_format", .integer(Int64(summary.unmatchedFormat))), ("truncated", .integer(Int64(summary.truncated))),
+      ("repaired_utf8", .integer(Int64(summary.repaired))), ("seconds", .number(summary.seconds)), ("lines_per_s", .number(rate)),
+    ]).serialized())
+  } else {
+    var line = "zl-train: parsed \(grouped(summary.lines)) lines from \(summary.files) file\(summary.files == 1 ? "" : "s") in \(fixed(summary.seconds)) s (\(grouped(Int(rate))) lines/s): \(grouped(summary.templates)) templates"
+    if summary.unmatchedFormat > 0 { line += "; \(grouped(summary.unmatchedFormat)) lines did not match the log format (parsed whole)" }
+    if summary.truncated > 0 { line += "; \(grouped(summary.truncated)) lines cut at \(maxLine) bytes" }
+    if summary.repaired > 0 { line += "; \(grouped(summary.repaired)) lines were not valid UTF-8 (repaired)" }
+    printError(line)
+  }
+  return .ok
+}

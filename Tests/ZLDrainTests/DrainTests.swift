@@ -1,0 +1,163 @@
+// ZLDrain against Drain3 itself (golden cases made with drain3 0.9.11 by
+// Tools/reference/make_drain_golden.py): identical cluster ids line by line, identical final
+// templates, identical match() results; match never mutates; the state survives the checkpoint
+// section round trip.
+
+import Testing
+import ZLBase
+import ZLDrain
+import ZLFormat
+import ZLRegex
+import _ZLTestSupport
+
+struct DrainCase: CustomStringConvertible, Sendable {
+  let name: String
+  let settings: ParserSettings
+  let learn: [String]
+  let ids: [UInt32]
+  let templates: [UInt32: String]
+  let probes: [String]
+  let matches: [UInt32?]
+  var description: String { name }
+}
+
+func goldenLines(_ ref: JSON) throws -> [String]? {
+  var out: [String] = []
+  for part in ref.arrayValue! {
+    let p = part.arrayValue!
+    if p[0].stringValue == "inline" {
+      out += p[1].arrayValue!.map { $0.stringValue! }
+      continue
+    }
+    guard let data = sharedDataRoot else { return nil }
+    let system = p[0].stringValue!, start = Int(p[1].integerValue!), n = Int(p[2].integerValue!)
+    let r = try LineReader(path: "\(data)/loghub/\(system)/\(system)_2k.log")
+    var all: [String] = []
+    while let l = try r.nextString() { all.append(l) }
+    out += all[start..<(start + n)]
+  }
+  return out
+}
+
+func drainCases() -> [DrainCase] {
+  guard let doc = try? JSONParser().parse(try readWholeFile(fixture("Formats/vectors/reference/drain3-golden.json"))) else { return [] }
+  var out: [DrainCase] = []
+  for c in doc["cases"]!.arrayValue! {
+    guard let learn = try? goldenLines(c["learn"]!), let probes = try? goldenLines(c["probes"]!) else { continue }
+    let masks = c["masks"]!.arrayValue!.map { m in MaskRule(name: m.arrayValue![0].stringValue!, pattern: m.arrayValue![1].stringValue!) }
+    let settings = ParserSettings(
+      logFormat: c["log_format"]?.stringValue ?? "<Content>", masks: masks,
+      maskPrefix: c["mask_prefix"]!.stringValue!, maskSuffix: c["mask_suffix"]!.stringValue!,
+      drain: DrainConfig(depth: Int(c["depth"]!.integerValue!), similarityThreshold: c["sim"]!.doubleValue!,
+                         maxChildren: Int(c["max_children"]!.integerValue!), maxClusters: Int(c["max_clusters"]!.integerValue!),
+                         extraDelimiters: c["extra_delimiters"]!.arrayValue!.map { $0.stringValue! }))
+    var templates: [UInt32: String] = [:]
+    for (k, v) in c["templates"]!.objectValue! { templates[UInt32(k)!] = v.stringValue! }
+    out.append(DrainCase(name: c["name"]!.stringValue!, settings: settings, learn: learn,
+                         ids: c["ids"]!.arrayValue!.map { UInt32($0.integerValue!) }, templates: templates, probes: probes,
+                         matches: c["matches"]!.arrayValue!.map { $0.integerValue.map { UInt32($0) } }))
+  }
+  return out
+}
+
+func learnAll(_ c: DrainCase) throws -> (LogParser, [UInt32]) {
+  let parser = try LogParser(settings: c.settings)
+  var ids: [UInt32] = []
+  for l in c.learn {
+    let b = Array(l.utf8)
+    ids.append(b.withUnsafeBufferPointer { parser.learn(line: $0).id })
+  }
+  return (parser, ids)
+}
+
+func matchAll(_ parser: LogParser, _ lines: [String]) -> [UInt32?] {
+  lines.map { l in Array(l.utf8).withUnsafeBufferPointer { parser.match(line: $0) } }
+}
+
+@Test(arguments: drainCases())
+func learnsExactlyLikeDrain3(_ c: DrainCase) throws {
+  let (parser, ids) = try learnAll(c)
+  #expect(ids == c.ids, "\(c.name): first difference at line \(Array(zip(ids, c.ids)).firstIndex { $0.0 != $0.1 } ?? -1)")
+  var templates: [UInt32: String] = [:]
+  for id in parser.drain.templateIDList { templates[id] = parser.drain.template(id: id) }
+  #expect(templates == c.templates, "\(c.name): final templates differ")
+  #expect(matchAll(parser, c.probes) == c.matches, "\(c.name): match results differ")
+}
+
+@Test(arguments: drainCases())
+func matchNeverChangesTheState(_ c: DrainCase) throws {
+  let (parser, _) = try learnAll(c)
+  let before = parser.section.record.encoded()
+  _ = matchAll(parser, c.probes + c.learn)
+  #expect(parser.section.record.encoded() == before)
+}
+
+@Test(arguments: drainCases())
+func stateSurvivesTheCheckpointSection(_ c: DrainCase) throws {
+  let (parser, _) = try learnAll(c)
+  let record = parser.section.record
+  let decoded = try DrainSection(record: try Record.decode(record.encoded(), section: "DRAN"))
+  let restored = try LogParser(section: decoded)
+  #expect(restored.section.record == record)
+  #expect(matchAll(restored, c.probes) == c.matches)
+  // Learning continues identically after a restore (ids, templates and LRU order).
+  let more = c.probes.map { Array($0.utf8) }
+  let a = more.map { b in b.withUnsafeBufferPointer { parser.learn(line: $0).id } }
+  let b = more.map { b in b.withUnsafeBufferPointer { restored.learn(line: $0).id } }
+  #expect(a == b)
+  #expect(restored.section.record == parser.section.record)
+}
+
+@Test func fastHeaderSplitEqualsTheRegexOnEveryLogHubLine() throws {
+  guard let data = sharedDataRoot else { return }
+  let systems = ["HDFS": "hdfs", "Hadoop": "hadoop", "Spark": "spark", "Zookeeper": "zookeeper", "BGL": "bgl", "HPC": "hpc",
+                 "Apache": "apache", "Proxifier": "proxifier", "OpenSSH": "openssh", "OpenStack": "openstack"]
+  for (system, preset) in systems {
+    let format = try LogFormat(LogPresets.named(preset)!.parsing.logFormat)
+    let r = try LineReader(path: "\(data)/loghub/\(system)/\(system)_2k.log")
+    var scratch = RegexScratch()
+    while let (fast, slow) = try r.next({ line -> ([Range<Int>]?, [Range<Int>]?) in
+      (format.split(line, scratch: &scratch), format.regexSplit(line, scratch: &scratch))
+    }) {
+      #expect(fast == slow, "\(system) line \(r.lineNumber)")
+    }
+  }
+}
+
+@Test func badLinesNeverCrash() throws {
+  let parser = try LogParser(settings: LogPresets.named("hdfs")!.parsing)
+  let lines: [[UInt8]] = [
+    [], [0], [0xFF, 0xFE, 0x20, 0x41], [0xC3], Array("081109 203518 143 INFO x: \u{0} nul".utf8),
+    [UInt8](repeating: 0x41, count: 1 << 20), [UInt8](repeating: 0x20, count: 10_000),
+    Array("081109 203518 143 INFO dfs: ".utf8) + [UInt8](repeating: 0x31, count: 100_000),
+  ]
+  for l in lines {
+    _ = l.withUnsafeBufferPointer { parser.learn(line: $0) }
+    _ = l.withUnsafeBufferPointer { parser.match(line: $0) }
+  }
+  #expect(parser.repairedLines >= 2)
+}
+
+@Test func maxClustersBoundsMemoryOnDistinctTemplates() throws {
+  var s = LogPresets.named("hdfs")!.parsing
+  s.logFormat = "<Content>"
+  s.masks = []
+  s.drain.maxClusters = 200
+  let parser = try LogParser(settings: s)
+  func word(_ i: Int) -> String {
+    var w = ""
+    var k = i
+    repeat {
+      w.append(Character(Unicode.Scalar(UInt8(97 + k % 26))))
+      k /= 26
+    } while k > 0
+    return w
+  }
+  for i in 0..<60_000 {
+    // Four never-seen tokens without digits: no template is similar, so each line is a new one.
+    let b = Array("\(word(i)) \(word(i))b \(word(i))c \(word(i))d".utf8)
+    _ = b.withUnsafeBufferPointer { parser.learn(line: $0) }
+  }
+  #expect(parser.drain.templateCount == 200)
+  #expect(parser.drain.tokens.count < 150_000)  // 240,000 distinct tokens were seen
+}
