@@ -8,6 +8,11 @@ import PackageDescription
 /// AVX2/FMA code at run time, so the binaries still run on any x86-64.
 let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]
 
+/// Hot-path modules (regex, parsing, embedding, scoring) skip the run-time exclusivity checks in
+/// release builds: their class-held scratch buffers are accessed once per line, and the dynamic
+/// checks cost more than the work. Debug builds (and so the tests) keep every check.
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
   name: "zl",
   products: [
@@ -24,14 +29,14 @@ let package = Package(
 
     // MARK: - Libraries (all logic lives here)
     .target(name: "ZLBase"),
-    .target(name: "ZLRegex"),
-    .target(name: "ZLFormat", dependencies: ["ZLBase", "ZLRegex", "CZlib", "CZLHash"]),
+    .target(name: "ZLRegex", swiftSettings: hotPath),
+    .target(name: "ZLFormat", dependencies: ["ZLBase", "ZLRegex", "CZlib", "CZLHash"], swiftSettings: hotPath),
     .target(name: "ZLCommandLine", dependencies: ["ZLBase"]),
-    .target(name: "ZLDrain", dependencies: ["ZLBase", "ZLRegex", "ZLFormat"]),
-    .target(name: "ZLEmbedding", dependencies: ["ZLBase", "ZLFormat", "ZLDrain"]),
-    .target(name: "ZLScoring", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "CZLScore"]),
-    .target(name: "ZLTensor", dependencies: ["ZLBase", "CZLScore"]),
-    .target(name: "ZLModel", dependencies: ["ZLBase", "ZLTensor", "ZLFormat", "CZLScore"]),
+    .target(name: "ZLDrain", dependencies: ["ZLBase", "ZLRegex", "ZLFormat"], swiftSettings: hotPath),
+    .target(name: "ZLEmbedding", dependencies: ["ZLBase", "ZLFormat", "ZLDrain"], swiftSettings: hotPath),
+    .target(name: "ZLScoring", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "CZLScore"], swiftSettings: hotPath),
+    .target(name: "ZLTensor", dependencies: ["ZLBase", "CZLScore"], swiftSettings: hotPath),
+    .target(name: "ZLModel", dependencies: ["ZLBase", "ZLTensor", "ZLFormat", "CZLScore"], swiftSettings: hotPath),
 
     // MARK: - Executables (argument wiring only)
     .executableTarget(name: "zl-train", dependencies: [
@@ -42,7 +47,7 @@ let package = Package(
     ]),
     .executableTarget(name: "zl-score", dependencies: ["ZLBase", "ZLCommandLine", "ZLFormat", "ZLScoring"]),
     .executableTarget(name: "zl-bench", dependencies: [
-      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLTensor", "ZLModel", "ZLScoring", "CZLScore",
+      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLTensor", "ZLModel", "ZLScoring", "CZLScore",
     ]),
 
     // MARK: - Tests

@@ -130,65 +130,58 @@ public struct LogFormat: Sendable, CustomStringConvertible {
   /// Splits a line (already stripped) into field ranges (byte offsets), or nil when it does not
   /// match the format.
   public func split(_ line: UnsafeBufferPointer<UInt8>, scratch: inout RegexScratch) -> [Range<Int>]? {
-    if let seps = fastSeparators, isASCII(line) {
-      var ranges = [Range<Int>](repeating: 0..<0, count: fields.count)
-      var budget = 64 * (line.count + 16)
-      if let ok = fastSplit(line, seps, field: 0, at: 0, into: &ranges, budget: &budget) {
-        return ok ? ranges : nil
-      }
-    }
+    if let seps = fastSeparators, isASCII(line), let r = commitSplit(line, seps) { return r }
     return regexSplit(line, scratch: &scratch)
   }
 
-  /// Lazy fields with literal / \s+ separators, backtracking exactly as the regex would. Returns
-  /// nil when the step budget runs out (the caller then uses the regex, which cannot blow up).
-  private func fastSplit(_ b: UnsafeBufferPointer<UInt8>, _ seps: [[SeparatorItem]], field: Int, at start: Int,
-                         into ranges: inout [Range<Int>], budget: inout Int) -> Bool? {
-    if field == fields.count - 1 {
-      // `.*?$` takes the rest of the line (lines hold no newline).
-      ranges[field] = start..<b.count
-      return true
-    }
-    var end = start
-    while end <= b.count {
-      budget -= 1
-      if budget < 0 { return nil }
-      guard let r = matchSeparator(b, seps, field: field, fieldStart: start, fieldEnd: end, item: 0, at: end,
-                                   into: &ranges, budget: &budget) else { return nil }
-      if r { return true }
-      end += 1
-    }
-    return false
-  }
-
-  /// Matches separator items from `item` at `pos`; on a full match the field is recorded and the
-  /// next field is tried. `\s+` tries its longest run first, as the greedy regex does.
-  private func matchSeparator(_ b: UnsafeBufferPointer<UInt8>, _ seps: [[SeparatorItem]], field: Int, fieldStart: Int,
-                              fieldEnd: Int, item: Int, at pos: Int, into ranges: inout [Range<Int>], budget: inout Int) -> Bool? {
-    let sep = seps[field]
-    if item == sep.count {
-      ranges[field] = fieldStart..<fieldEnd
-      return fastSplit(b, seps, field: field + 1, at: pos, into: &ranges, budget: &budget)
-    }
-    switch sep[item] {
-    case .literal(let c):
-      guard pos < b.count, b[pos] == c else { return false }
-      return matchSeparator(b, seps, field: field, fieldStart: fieldStart, fieldEnd: fieldEnd, item: item + 1, at: pos + 1,
-                            into: &ranges, budget: &budget)
-    case .whitespace:
-      var e = pos
-      while e < b.count && isSpace(b[e]) { e += 1 }
-      var k = e
-      while k > pos {
-        budget -= 1
-        if budget < 0 { return nil }
-        guard let r = matchSeparator(b, seps, field: field, fieldStart: fieldStart, fieldEnd: fieldEnd, item: item + 1, at: k,
-                                     into: &ranges, budget: &budget) else { return nil }
-        if r { return true }
-        k -= 1
+  /// Each field ends where its separator first matches (longest whitespace run), committed
+  /// without backtracking. When every separator is found this way the split is the regex's
+  /// (its first choice at every point succeeded); otherwise nil, and the regex decides.
+  private func commitSplit(_ b: UnsafeBufferPointer<UInt8>, _ seps: [[SeparatorItem]]) -> [Range<Int>]? {
+    var ranges = [Range<Int>](repeating: 0..<0, count: fields.count)
+    var start = 0
+    let n = b.count
+    for field in 0..<(fields.count - 1) {
+      let sep = seps[field]
+      var end = start
+      var found = -1
+      search: while end <= n {
+        // Fast skip to the next place the separator's first item can match.
+        switch sep.first {
+        case .literal(let c)?:
+          while end < n && b[end] != c { end += 1 }
+          if end >= n { break search }
+        case .whitespace?:
+          while end < n && !isSpace(b[end]) { end += 1 }
+          if end >= n { break search }
+        case nil:
+          break
+        }
+        var pos = end
+        var ok = true
+        for item in sep {
+          switch item {
+          case .literal(let c):
+            if pos < n && b[pos] == c { pos += 1 } else { ok = false }
+          case .whitespace:
+            let s0 = pos
+            while pos < n && isSpace(b[pos]) { pos += 1 }
+            if pos == s0 { ok = false }
+          }
+          if !ok { break }
+        }
+        if ok {
+          found = pos
+          break
+        }
+        end += 1
       }
-      return false
+      if found < 0 { return nil }
+      ranges[field] = start..<end
+      start = found
     }
+    ranges[fields.count - 1] = start..<n
+    return ranges
   }
 
   @inline(__always) private func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }

@@ -5,22 +5,53 @@
 import ZLFormat
 import ZLRegex
 
+/// The compiled rules, held without reference counting in the per-line loop.
+final class CompiledMasks: @unchecked Sendable {
+  let regexes: [Regex]
+  let unmanaged: UnsafeMutablePointer<Unmanaged<Regex>>
+  /// Replacement bytes of rule k: bytes[offsets[k]..<offsets[k+1]].
+  let bytes: UnsafeMutablePointer<UInt8>
+  let offsets: [Int]
+  let scalars: [[UInt32]]
+  let asciiReplacements: Bool
+
+  init(_ rules: [MaskRule], prefix: String, suffix: String) throws {
+    regexes = try rules.map { try Regex($0.pattern) }
+    unmanaged = .allocate(capacity: max(1, regexes.count))
+    for (k, r) in regexes.enumerated() { unmanaged[k] = Unmanaged.passUnretained(r) }
+    let reps = rules.map { prefix + $0.name + suffix }
+    var flat: [UInt8] = []
+    var offs = [0]
+    for r in reps {
+      flat += Array(r.utf8)
+      offs.append(flat.count)
+    }
+    bytes = .allocate(capacity: max(1, flat.count))
+    for (k, b) in flat.enumerated() { bytes[k] = b }
+    offsets = offs
+    scalars = reps.map { $0.unicodeScalars.map { $0.value } }
+    asciiReplacements = flat.allSatisfy { $0 < 0x80 }
+  }
+
+  deinit {
+    unmanaged.deallocate()
+    bytes.deallocate()
+  }
+}
+
 /// Ordered masking rules, compiled.
 public struct Masker: Sendable {
   public let rules: [MaskRule]
   public let prefix: String
   public let suffix: String
-  let compiled: [(regex: Regex, bytes: [UInt8], scalars: [UInt32])]
+  let compiled: CompiledMasks
 
   /// - Throws: `RegexError` naming the pattern that is not valid zl-re/1.
   public init(rules: [MaskRule], prefix: String, suffix: String) throws {
     self.rules = rules
     self.prefix = prefix
     self.suffix = suffix
-    compiled = try rules.map { r in
-      let rep = prefix + r.name + suffix
-      return (try Regex(r.pattern), Array(rep.utf8), rep.unicodeScalars.map { $0.value })
-    }
+    compiled = try CompiledMasks(rules, prefix: prefix, suffix: suffix)
   }
 
   /// Scratch buffers reused across lines.
@@ -36,16 +67,21 @@ public struct Masker: Sendable {
   /// Masks `text`; the result is in `out` (replaced).
   public func mask(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], scratch s: inout Scratch) {
     out.removeAll(keepingCapacity: true)
-    if compiled.isEmpty {
+    let c = compiled
+    let count = c.regexes.count
+    if count == 0 {
       out.append(contentsOf: text)
       return
     }
-    if isASCII(text) && compiled.allSatisfy({ $0.bytes.allSatisfy { $0 < 0x80 } }) {
+    if c.asciiReplacements && isASCII(text) {
       s.a.removeAll(keepingCapacity: true)
       s.a.append(contentsOf: text)
-      for rule in compiled {
+      for k in 0..<count {
         s.b.removeAll(keepingCapacity: true)
-        let changed = s.a.withUnsafeBufferPointer { rule.regex.replaceAll($0, replacement: rule.bytes, into: &s.b, scratch: &s.regex) }
+        let rep = UnsafeBufferPointer(start: c.bytes + c.offsets[k], count: c.offsets[k + 1] - c.offsets[k])
+        let changed = c.unmanaged[k]._withUnsafeGuaranteedRef { rx in
+          s.a.withUnsafeBufferPointer { rx.replaceAll($0, replacement: rep, into: &s.b, scratch: &s.regex) }
+        }
         if changed { swap(&s.a, &s.b) }
       }
       out.append(contentsOf: s.a)
@@ -53,9 +89,9 @@ public struct Masker: Sendable {
     }
     s.sa.removeAll(keepingCapacity: true)
     for u in String(decoding: text, as: UTF8.self).unicodeScalars { s.sa.append(u.value) }
-    for rule in compiled {
+    for k in 0..<count {
       s.sb.removeAll(keepingCapacity: true)
-      let changed = s.sa.withUnsafeBufferPointer { rule.regex.replaceAll($0, replacement: rule.scalars, into: &s.sb, scratch: &s.regex) }
+      let changed = s.sa.withUnsafeBufferPointer { c.regexes[k].replaceAll($0, replacement: c.scalars[k], into: &s.sb, scratch: &s.regex) }
       if changed { swap(&s.sa, &s.sb) }
     }
     for v in s.sa {

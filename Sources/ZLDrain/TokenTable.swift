@@ -8,6 +8,8 @@ public struct TokenTable: Sendable {
   private var lengths: [Int32] = []
   private(set) var hasDigit: [Bool] = []
   private var slots: [Int32]
+  /// The low 32 bits of each slot's hash, compared before the bytes.
+  private var slotHash: [UInt32]
   private var mask: Int
 
   /// The id no interned token has: used for a token seen only while matching.
@@ -15,6 +17,7 @@ public struct TokenTable: Sendable {
 
   public init() {
     slots = [Int32](repeating: -1, count: 1024)
+    slotHash = [UInt32](repeating: 0, count: 1024)
     mask = 1023
   }
 
@@ -31,43 +34,50 @@ public struct TokenTable: Sendable {
   }
 
   @inline(__always)
-  private func equal(_ id: Int32, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+  private func equal(_ id: Int32, _ b: UnsafeBufferPointer<UInt8>, _ a: UnsafeBufferPointer<UInt8>) -> Bool {
     let len = Int(lengths[Int(id)])
     if len != b.count { return false }
     let start = Int(starts[Int(id)])
-    return arena.withUnsafeBufferPointer { a in
-      for k in 0..<len where a[start + k] != b[k] { return false }
-      return true
-    }
+    for k in 0..<len where a[start + k] != b[k] { return false }
+    return true
   }
 
   /// The id of `b` if interned.
   public func lookup(_ b: UnsafeBufferPointer<UInt8>) -> UInt32? {
-    var i = Int(truncatingIfNeeded: TokenTable.hash(b)) & mask
-    while true {
-      let id = slots[i]
-      if id < 0 { return nil }
-      if equal(id, b) { return UInt32(id) }
-      i = (i + 1) & mask
+    let h = TokenTable.hash(b)
+    let h32 = UInt32(truncatingIfNeeded: h >> 32)
+    var i = Int(truncatingIfNeeded: h) & mask
+    return arena.withUnsafeBufferPointer { a in
+      while true {
+        let id = slots[i]
+        if id < 0 { return nil }
+        if slotHash[i] == h32 && equal(id, b, a) { return UInt32(id) }
+        i = (i + 1) & mask
+      }
     }
   }
 
   /// The id of `b`, interning it if new.
   public mutating func intern(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 {
     let h = TokenTable.hash(b)
+    let h32 = UInt32(truncatingIfNeeded: h >> 32)
     var i = Int(truncatingIfNeeded: h) & mask
-    while true {
-      let id = slots[i]
-      if id < 0 { break }
-      if equal(id, b) { return UInt32(id) }
-      i = (i + 1) & mask
+    let found: UInt32? = arena.withUnsafeBufferPointer { a in
+      while true {
+        let id = slots[i]
+        if id < 0 { return nil }
+        if slotHash[i] == h32 && equal(id, b, a) { return UInt32(id) }
+        i = (i + 1) & mask
+      }
     }
+    if let f = found { return f }
     let id = Int32(starts.count)
     starts.append(Int32(arena.count))
     lengths.append(Int32(b.count))
     arena.append(contentsOf: b)
     hasDigit.append(ZLDrain.hasDigit(b))
     slots[i] = id
+    slotHash[i] = h32
     if starts.count * 2 > slots.count { grow() }
     return UInt32(id)
   }
@@ -80,6 +90,7 @@ public struct TokenTable: Sendable {
   private mutating func grow() {
     let n = slots.count * 2
     slots = [Int32](repeating: -1, count: n)
+    slotHash = [UInt32](repeating: 0, count: n)
     mask = n - 1
     for id in 0..<starts.count {
       let h = arena.withUnsafeBufferPointer { a in
@@ -88,6 +99,7 @@ public struct TokenTable: Sendable {
       var i = Int(truncatingIfNeeded: h) & mask
       while slots[i] >= 0 { i = (i + 1) & mask }
       slots[i] = Int32(id)
+      slotHash[i] = UInt32(truncatingIfNeeded: h >> 32)
     }
   }
 

@@ -97,6 +97,51 @@ indirect enum RegexNode: Equatable {
   /// A capturing group: its number (from 1, in order of opening parenthesis) and optional name.
   case group(RegexNode, index: Int, name: String?)
 
+  /// The longest run of literal ASCII characters that every match must contain (look-behind and
+  /// look-ahead bodies included: they must be in the text too). Empty when there is none.
+  var requiredLiteral: [UInt8] {
+    func literals(_ n: RegexNode) -> [[UInt8]] {
+      switch n {
+      case .literal(let c): return c < 128 ? [[UInt8(c)]] : []
+      case .group(let b, _, _): return literals(b)
+      case .look(let b, _, let negated): return negated ? [] : literals(b)
+      case .repetition(let b, let lo, _, _): return lo >= 1 ? literals(b) : []
+      case .concat(let parts):
+        // Adjacent single literals join into runs; every part's own requirements also hold.
+        var out: [[UInt8]] = []
+        var run: [UInt8] = []
+        for p in parts {
+          if case .literal(let c) = p, c < 128 {
+            run.append(UInt8(c))
+            continue
+          }
+          if case .group(.literal(let c), _, _) = p, c < 128 {
+            run.append(UInt8(c))
+            continue
+          }
+          if !run.isEmpty { out.append(run); run = [] }
+          out += literals(p)
+        }
+        if !run.isEmpty { out.append(run) }
+        return out
+      default: return []
+      }
+    }
+    return literals(self).max { $0.count < $1.count } ?? []
+  }
+
+  /// The class of a node that is exactly one character or one class.
+  var singleClass: CharSet? {
+    switch self {
+    case .literal(let c):
+      var s = CharSet()
+      s.add(c)
+      return s
+    case .set(let s): return s
+    default: return nil
+    }
+  }
+
   /// The fixed number of scalars this node consumes, or nil if it varies.
   var fixedWidth: Int? {
     switch self {

@@ -3,7 +3,7 @@
 // be memoized — plus the set of scalars that can begin a match, for skipping start positions.
 
 enum Op: UInt8 {
-  case char, set, split, jump, start, end, absoluteEnd, boundary, look, save, match
+  case char, set, split, jump, start, end, absoluteEnd, boundary, look, save, span, match
 }
 
 struct Inst {
@@ -34,6 +34,9 @@ struct Compiler {
   var pattern: String
   /// Groups inside look-arounds do not capture (their positions are not reported).
   var inLook = 0
+  /// Emit `span` for greedy single-class runs (off for the memoizing program, whose (instruction,
+  /// position) states must each cost O(1) for the linear bound).
+  var useSpan = true
 
   mutating func compileMain(_ node: RegexNode) throws -> Program {
     var code: [Inst] = []
@@ -76,6 +79,17 @@ struct Compiler {
         }
       }
       for j in jumps { code[j].a = Int32(code.count) }
+    case .repetition(let body, let lo, let hi, let greedy) where useSpan && greedy && body.singleClass != nil && (hi == nil || hi! > 1):
+      // A greedy run over one class (\d+, [a-f]{6,}, x{1,3}): one instruction that scans up to the
+      // maximum, then gives back one character at a time down to the minimum on backtracking —
+      // the order the unrolled loop would try. b = min | max << 16 (max 0x7FFF: unbounded; counts are at most 1000).
+      let set = body.singleClass!
+      let idx: Int
+      if let k = sets.firstIndex(of: set) { idx = k } else {
+        sets.append(set)
+        idx = sets.count - 1
+      }
+      code.append(Inst(op: .span, a: Int32(idx), b: Int32(lo) | Int32(hi ?? 0x7FFF) << 16))
     case .repetition(let body, let lo, let hi, let greedy):
       for _ in 0..<lo { try emit(body, into: &code) }
       if let hi = hi {
@@ -138,6 +152,9 @@ extension Program {
       switch inst.op {
       case .char: result.add(UInt32(bitPattern: inst.a))
       case .set: result.add(sets[Int(inst.a)])
+      case .span:
+        result.add(sets[Int(inst.a)])
+        if inst.b & 0xFFFF == 0 { stack.append(pc + 1) }
       case .split:
         stack.append(Int(inst.a))
         stack.append(Int(inst.b))
@@ -147,6 +164,44 @@ extension Program {
       }
     }
     return result
+  }
+
+  /// A condition on the character before a match's start, when every way into the pattern's first
+  /// consuming instruction passes a one-class look-behind or `^`: (the allowed previous characters,
+  /// whether position 0 is allowed). nil when some path has no such condition.
+  func startCondition() -> (previous: CharSet, atStart: Bool)? {
+    var allowed = CharSet()
+    var atStart = false
+    var seen = Set<Int>()
+    // (pc, conditioned) pairs on zero-width paths from the start.
+    var stack: [(Int, Bool)] = [(0, false)]
+    while let (pc, conditioned) = stack.popLast() {
+      if !seen.insert(pc * 2 + (conditioned ? 1 : 0)).inserted { continue }
+      let inst = code[pc]
+      switch inst.op {
+      case .split:
+        stack.append((Int(inst.a), conditioned))
+        stack.append((Int(inst.b), conditioned))
+      case .jump: stack.append((Int(inst.a), conditioned))
+      case .save: stack.append((pc + 1, conditioned))
+      case .start:
+        atStart = true
+        stack.append((pc + 1, true))
+      case .look:
+        let sub = subs[Int(inst.a)]
+        if !sub.ahead && !sub.negated && sub.width == 1 && sub.code.count == 2 && (sub.code[0].op == .set || sub.code[0].op == .char) {
+          if sub.code[0].op == .set { allowed.add(sets[Int(sub.code[0].a)]) } else { allowed.add(UInt32(bitPattern: sub.code[0].a)) }
+          stack.append((pc + 1, true))
+        } else {
+          stack.append((pc + 1, conditioned))
+        }
+      case .end, .absoluteEnd, .boundary:
+        stack.append((pc + 1, conditioned))
+      case .char, .set, .span, .match:
+        if !conditioned { return nil }
+      }
+    }
+    return (allowed, atStart)
   }
 
   /// True when the first instruction path requires the start of the text (`^...`).
