@@ -47,7 +47,7 @@ let package = Package(
     ]),
     .executableTarget(name: "zl-score", dependencies: ["ZLBase", "ZLCommandLine", "ZLFormat", "ZLScoring"]),
     .executableTarget(name: "zl-bench", dependencies: [
-      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLTensor", "ZLModel", "ZLScoring", "CZLScore",
+      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLTensor", "ZLModel", "ZLScoring", "CZLScore",
     ]),
 
     // MARK: - Tests

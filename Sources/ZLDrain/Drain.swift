@@ -56,6 +56,12 @@ public struct Drain: Sendable {
     tokens = t
   }
 
+  /// A Drain whose first new template gets `firstID` (an overlay beside a trained state).
+  public init(config: DrainConfig, firstID: UInt32) {
+    self.init(config: config)
+    clustersCounter = firstID &- 1
+  }
+
   /// Number of live templates.
   public var templateCount: Int { slotOf.count }
 
@@ -282,6 +288,8 @@ public struct Drain: Sendable {
 
   /// Interns line tokens (learn mode).
   public mutating func intern(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 { tokens.intern(b) }
+
+  public mutating func intern(_ b: [UInt8]) -> UInt32 { b.withUnsafeBufferPointer { tokens.intern($0) } }
 
   /// Looks up line tokens (match mode: unknown tokens get `TokenTable.unknown`).
   public func lookup(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 { tokens.lookup(b) ?? TokenTable.unknown }

@@ -129,8 +129,8 @@ public struct LogFormat: Sendable, CustomStringConvertible {
 
   /// Splits a line (already stripped) into field ranges (byte offsets), or nil when it does not
   /// match the format.
-  public func split(_ line: UnsafeBufferPointer<UInt8>, scratch: inout RegexScratch) -> [Range<Int>]? {
-    if let seps = fastSeparators, isASCII(line), let r = commitSplit(line, seps) { return r }
+  public func split(_ line: UnsafeBufferPointer<UInt8>, knownASCII: Bool = false, scratch: inout RegexScratch) -> [Range<Int>]? {
+    if let seps = fastSeparators, knownASCII || isASCII(line), let r = commitSplit(line, seps) { return r }
     return regexSplit(line, scratch: &scratch)
   }
 

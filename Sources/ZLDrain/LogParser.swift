@@ -56,8 +56,17 @@ public final class LogParser {
   /// The Drain state as a checkpoint section.
   public var section: DrainSection { drain.section(logFormat: format.text, masker: masker) }
 
+  /// True while the line being processed is known to be ASCII (set by `withValidLine`), so the
+  /// later stages need not check again.
+  private var lineIsASCII = false
+
   /// Runs `body` with the line as valid UTF-8 (repaired with U+FFFD if needed).
   public func withValidLine<R>(_ line: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    if isASCII(line) {
+      lineIsASCII = true
+      defer { lineIsASCII = false }
+      return try body(line)
+    }
     if let fixed = repairedUTF8(line) {
       repairedLines += 1
       repaired = fixed
@@ -70,7 +79,7 @@ public final class LogParser {
   public func fields(_ line: UnsafeBufferPointer<UInt8>) -> LineFields {
     let s = stripped(line)
     let body = UnsafeBufferPointer(rebasing: line[s])
-    if let f = format.split(body, scratch: &regexScratch) {
+    if let f = format.split(body, knownASCII: lineIsASCII, scratch: &regexScratch) {
       let shifted = f.map { ($0.lowerBound + s.lowerBound)..<($0.upperBound + s.lowerBound) }
       return LineFields(fields: shifted, content: shifted[format.contentIndex], matchedFormat: true)
     }
@@ -81,7 +90,7 @@ public final class LogParser {
   /// Masks and tokenizes content (Drain3's masker then get_content_as_tokens). `learn` interns new
   /// tokens; otherwise unknown tokens get `TokenTable.unknown`, which matches nothing.
   public func tokens(content: UnsafeBufferPointer<UInt8>, learn: Bool) -> [UInt32] {
-    masker.mask(content, into: &masked, scratch: &maskScratch)
+    masker.mask(content, knownASCII: lineIsASCII, into: &masked, scratch: &maskScratch)
     var source = masked
     if !extraDelimiters.isEmpty {
       // content.strip() comes first in Drain3, then each delimiter is replaced by a space.
@@ -108,6 +117,35 @@ public final class LogParser {
       }
     }
     return tokenIDs
+  }
+
+  /// The masked tokens of content as text (Drain3's get_content_as_tokens after masking).
+  public func maskedTokens(content: UnsafeBufferPointer<UInt8>) -> [String] {
+    masker.mask(content, into: &masked, scratch: &maskScratch)
+    var source = masked
+    if !extraDelimiters.isEmpty {
+      let s = masked.withUnsafeBufferPointer { stripped($0) }
+      var d = Array(masked[s])
+      for x in extraDelimiters { d = replaceAll(d, x, with: 0x20) }
+      source = d
+    }
+    var out: [String] = []
+    source.withUnsafeBufferPointer { b in
+      var i = 0
+      let n = b.count
+      while i < n {
+        var w = whitespaceLength(b, i)
+        while w > 0 {
+          i += w
+          if i >= n { return }
+          w = whitespaceLength(b, i)
+        }
+        let start = i
+        while i < n && whitespaceLength(b, i) == 0 { i += 1 }
+        out.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self))
+      }
+    }
+    return out
   }
 
   /// Learns one raw line; returns its template id and fields.

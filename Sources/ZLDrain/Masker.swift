@@ -14,6 +14,15 @@ final class CompiledMasks: @unchecked Sendable {
   let offsets: [Int]
   let scalars: [[UInt32]]
   let asciiReplacements: Bool
+  /// Pre-scan tables (bit k: rule k), when there are at most 64 rules: a rule whose bit is never
+  /// set over the text cannot match it.
+  let firstMask: UnsafeMutablePointer<UInt64>
+  let previousMask: UnsafeMutablePointer<UInt64>
+  let zeroMask: UInt64
+  /// Rules that can match empty text (always run).
+  let alwaysMask: UInt64
+  let required: [[UInt8]]
+  let prescan: Bool
 
   init(_ rules: [MaskRule], prefix: String, suffix: String) throws {
     regexes = try rules.map { try Regex($0.pattern) }
@@ -31,11 +40,58 @@ final class CompiledMasks: @unchecked Sendable {
     offsets = offs
     scalars = reps.map { $0.unicodeScalars.map { $0.value } }
     asciiReplacements = flat.allSatisfy { $0 < 0x80 }
+    firstMask = .allocate(capacity: 256)
+    previousMask = .allocate(capacity: 256)
+    firstMask.initialize(repeating: 0, count: 256)
+    previousMask.initialize(repeating: 0, count: 256)
+    var zero: UInt64 = 0, always: UInt64 = 0
+    prescan = regexes.count <= 64
+    required = regexes.map { $0.startFilter.required }
+    if prescan {
+      for (k, r) in regexes.enumerated() {
+        let f = r.startFilter
+        let bit = UInt64(1) << UInt64(k)
+        for b in 0..<256 {
+          if f.first[b] { firstMask[b] |= bit }
+          if f.previous[b] { previousMask[b] |= bit }
+        }
+        if f.atZero { zero |= bit }
+        if f.canBeEmpty { always |= bit }
+      }
+    }
+    zeroMask = zero
+    alwaysMask = always
   }
 
   deinit {
     unmanaged.deallocate()
     bytes.deallocate()
+    firstMask.deallocate()
+    previousMask.deallocate()
+  }
+
+  /// One pass over `text` for all rules: sets bit p of rule k's bitset (`words` UInt64 per rule,
+  /// cleared here) when a match of rule k can start at p; returns the rules with any candidate
+  /// (rules that can match empty text always count and get no bitset).
+  func candidates(_ text: UnsafeBufferPointer<UInt8>, bits: UnsafeMutablePointer<UInt64>, words: Int) -> UInt64 {
+    bits.update(repeating: 0, count: regexes.count * words)
+    let n = text.count
+    var any: UInt64 = 0
+    var prev = zeroMask
+    for p in 0..<n {
+      let c = Int(text[p])
+      var m = firstMask[c] & prev
+      prev = previousMask[c]
+      if m != 0 {
+        any |= m
+        while m != 0 {
+          let k = m.trailingZeroBitCount
+          bits[k * words + p >> 6] |= UInt64(1) << UInt64(p & 63)
+          m &= m - 1
+        }
+      }
+    }
+    return any | alwaysMask
   }
 }
 
@@ -58,6 +114,7 @@ public struct Masker: Sendable {
   public struct Scratch {
     var a: [UInt8] = []
     var b: [UInt8] = []
+    var bits: [UInt64] = []
     var sa: [UInt32] = []
     var sb: [UInt32] = []
     var regex = RegexScratch()
@@ -65,7 +122,7 @@ public struct Masker: Sendable {
   }
 
   /// Masks `text`; the result is in `out` (replaced).
-  public func mask(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], scratch s: inout Scratch) {
+  public func mask(_ text: UnsafeBufferPointer<UInt8>, knownASCII: Bool = false, into out: inout [UInt8], scratch s: inout Scratch) {
     out.removeAll(keepingCapacity: true)
     let c = compiled
     let count = c.regexes.count
@@ -73,16 +130,34 @@ public struct Masker: Sendable {
       out.append(contentsOf: text)
       return
     }
-    if c.asciiReplacements && isASCII(text) {
+    if c.asciiReplacements && (knownASCII || isASCII(text)) {
       s.a.removeAll(keepingCapacity: true)
       s.a.append(contentsOf: text)
+      var live = UInt64.max
+      var words = 0
+      func rescan() {
+        words = (s.a.count + 64) / 64
+        if s.bits.count < count * words { s.bits = [UInt64](repeating: 0, count: count * words * 2) }
+        live = s.a.withUnsafeBufferPointer { a in s.bits.withUnsafeMutableBufferPointer { c.candidates(a, bits: $0.baseAddress!, words: words) } }
+      }
+      if c.prescan { rescan() }
       for k in 0..<count {
+        let bit = UInt64(1) << UInt64(k)
+        if c.prescan && live & bit == 0 { continue }
         s.b.removeAll(keepingCapacity: true)
         let rep = UnsafeBufferPointer(start: c.bytes + c.offsets[k], count: c.offsets[k + 1] - c.offsets[k])
+        let useBits = c.prescan && c.alwaysMask & bit == 0
         let changed = c.unmanaged[k]._withUnsafeGuaranteedRef { rx in
-          s.a.withUnsafeBufferPointer { rx.replaceAll($0, replacement: rep, into: &s.b, scratch: &s.regex) }
+          s.a.withUnsafeBufferPointer { text in
+            useBits
+              ? s.bits.withUnsafeBufferPointer { rx.replaceAll(text, replacement: rep, candidates: $0.baseAddress! + k * words, into: &s.b, scratch: &s.regex) }
+              : rx.replaceAll(text, replacement: rep, into: &s.b, scratch: &s.regex)
+          }
         }
-        if changed { swap(&s.a, &s.b) }
+        if changed {
+          swap(&s.a, &s.b)
+          if c.prescan { rescan() }
+        }
       }
       out.append(contentsOf: s.a)
       return

@@ -142,10 +142,14 @@ struct Compiler {
 extension Program {
   /// The scalars that can be consumed first by a match, or nil when a match can be empty (then
   /// every position must be tried).
-  func firstSet() -> CharSet? {
+  func firstSet() -> CharSet? { firstSet(from: 0) }
+
+  /// The scalars the first consuming instruction reachable from `pc` can take, or nil when `pc`
+  /// can reach the end of the pattern without consuming (then nothing can be ruled out).
+  func firstSet(from start: Int) -> CharSet? {
     var result = CharSet()
     var seen = Set<Int>()
-    var stack = [0]
+    var stack = [start]
     while let pc = stack.popLast() {
       if !seen.insert(pc).inserted { continue }
       let inst = code[pc]
@@ -164,6 +168,28 @@ extension Program {
       }
     }
     return result
+  }
+
+  /// Per split instruction: for each branch, the ASCII characters it can start with (2 words each:
+  /// a-lo, a-hi, b-lo, b-hi), and flags (bit 0: branch a is guarded, bit 1: branch b is guarded).
+  /// A guarded branch cannot succeed at a position whose character is outside its set (or at the
+  /// end of the text), so the matcher neither pushes nor enters it there.
+  func splitGuards() -> (bits: [UInt64], flags: [UInt8]) {
+    var bits = [UInt64](repeating: 0, count: code.count * 4)
+    var flags = [UInt8](repeating: 0, count: code.count)
+    for (pc, inst) in code.enumerated() where inst.op == .split {
+      for (k, target) in [Int(inst.a), Int(inst.b)].enumerated() {
+        guard let set = firstSet(from: target) else { continue }
+        var lo: UInt64 = 0, hi: UInt64 = 0
+        for c in 0..<128 where set.contains(UInt32(c)) {
+          if c < 64 { lo |= 1 << UInt64(c) } else { hi |= 1 << UInt64(c - 64) }
+        }
+        bits[pc * 4 + 2 * k] = lo
+        bits[pc * 4 + 2 * k + 1] = hi
+        flags[pc] |= UInt8(1 << k)
+      }
+    }
+    return (bits, flags)
   }
 
   /// A condition on the character before a match's start, when every way into the pattern's first

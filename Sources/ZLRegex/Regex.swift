@@ -5,16 +5,30 @@
 // The hot loop reads instructions and ASCII class bitmaps from raw memory owned by the compiled
 // regex and keeps its backtracking stack in a reusable buffer, so matching allocates nothing.
 
-/// Instructions in raw memory (freed with the regex).
+/// Instructions in raw memory (freed with the regex), with their split guards.
 final class CodeBuffer: @unchecked Sendable {
   let base: UnsafeMutablePointer<Inst>
   let count: Int
-  init(_ code: [Inst]) {
+  let guardBits: UnsafeMutablePointer<UInt64>
+  let guardFlags: UnsafeMutablePointer<UInt8>
+  init(_ code: [Inst], guards: (bits: [UInt64], flags: [UInt8])? = nil) {
     count = code.count
     base = .allocate(capacity: max(1, code.count))
     _ = UnsafeMutableBufferPointer(start: base, count: code.count).initialize(from: code)
+    guardBits = .allocate(capacity: max(4, code.count * 4))
+    guardFlags = .allocate(capacity: max(1, code.count))
+    guardBits.initialize(repeating: 0, count: max(4, code.count * 4))
+    guardFlags.initialize(repeating: 0, count: max(1, code.count))
+    if let g = guards {
+      for k in g.bits.indices { guardBits[k] = g.bits[k] }
+      for k in g.flags.indices { guardFlags[k] = g.flags[k] }
+    }
   }
-  deinit { base.deallocate() }
+  deinit {
+    base.deallocate()
+    guardBits.deallocate()
+    guardFlags.deallocate()
+  }
 }
 
 /// A look-around compiled for matching.
@@ -80,7 +94,8 @@ public final class Regex: @unchecked Sendable {
     func looks(_ p: Program) -> [CompiledLook] {
       p.subs.map { s in
         let single = s.code.count == 2 && (s.code[0].op == .char || s.code[0].op == .set) ? s.code[0] : nil
-        return CompiledLook(code: CodeBuffer(s.code), ahead: s.ahead, negated: s.negated, width: s.width, single: single)
+        let sub = Program(code: s.code, sets: p.sets, subs: p.subs)
+        return CompiledLook(code: CodeBuffer(s.code, guards: sub.splitGuards()), ahead: s.ahead, negated: s.negated, width: s.width, single: single)
       }
     }
     func bits(_ sets: [CharSet]) -> UnsafeMutablePointer<UInt64> {
@@ -95,11 +110,11 @@ public final class Regex: @unchecked Sendable {
       }
       return b
     }
-    code = CodeBuffer(program.code)
+    code = CodeBuffer(program.code, guards: program.splitGuards())
     sets = program.sets
     self.looks = looks(program)
     asciiBits = bits(program.sets)
-    memoCode = CodeBuffer(memoProgram.code)
+    memoCode = CodeBuffer(memoProgram.code, guards: memoProgram.splitGuards())
     memoSets = memoProgram.sets
     memoLooks = looks(memoProgram)
     memoBits = bits(memoProgram.sets)
@@ -120,7 +135,8 @@ public final class Regex: @unchecked Sendable {
       let b = UnsafeMutablePointer<LookInfo>.allocate(capacity: max(1, ls.count))
       for (k, l) in ls.enumerated() {
         b[k] = LookInfo(ahead: l.ahead, negated: l.negated, width: l.width, single: l.single != nil,
-                        singleIsChar: l.single?.op == .char, singleArg: l.single?.a ?? 0, code: l.code.base, codeCount: l.code.count)
+                        singleIsChar: l.single?.op == .char, singleArg: l.single?.a ?? 0, code: l.code.base, codeCount: l.code.count,
+                        guardBits: l.code.guardBits, guardFlags: l.code.guardFlags)
       }
       return b
     }
@@ -148,6 +164,23 @@ public final class Regex: @unchecked Sendable {
   }
 
   // MARK: - Public API
+
+  /// What a byte-level pre-scan may use to rule a text out (all tables index bytes 0–255):
+  /// a match can start at position p only if `first[text[p]]` and (p == 0 ? `atZero` :
+  /// `previous[text[p−1]]`), and only if the text contains `required`. ASCII text only.
+  public struct StartFilter: Sendable {
+    public let first: [Bool]
+    public let previous: [Bool]
+    public let atZero: Bool
+    /// Matches can be empty: every position, including the end, is a candidate.
+    public let canBeEmpty: Bool
+    public let required: [UInt8]
+  }
+
+  public var startFilter: StartFilter {
+    StartFilter(first: (0..<256).map { firstByte[$0] }, previous: (0..<256).map { previousByte[$0] },
+                atZero: startAllowedAtZero, canBeEmpty: !hasFirst, required: required)
+  }
 
   /// The first match at or after `from` as a range of element offsets, or nil.
   /// - Parameter mustAdvance: a match may not be empty at `from` (Python's rule after an empty match).
@@ -202,6 +235,43 @@ public final class Regex: @unchecked Sendable {
   public func replaceAll(_ text: UnsafeBufferPointer<UInt8>, replacement: UnsafeBufferPointer<UInt8>, into out: inout [UInt8],
                          scratch: inout RegexScratch) -> Bool {
     replaceAllGeneric(text, replacement: replacement, into: &out, scratch: &scratch)
+  }
+
+  /// The same, trying only the start positions whose bit is set in `candidates` (bit p of word
+  /// p / 64). The caller guarantees no match starts elsewhere (e.g. from `startFilter`), so the
+  /// result equals the full search. Used with one pre-scan for many patterns.
+  public func replaceAll(_ text: UnsafeBufferPointer<UInt8>, replacement: UnsafeBufferPointer<UInt8>,
+                         candidates: UnsafePointer<UInt64>, into out: inout [UInt8], scratch: inout RegexScratch) -> Bool {
+    if !required.isEmpty && !contains(text, required) { return false }
+    if scratch.stack == nil { scratch.stack = StackBuffer() }
+    let stack = scratch.stack!
+    var pos = 0, last = 0
+    var mustAdvance = false
+    var any = false
+    let n = text.count
+    while pos <= n {
+      var engine = Engine(regex: self, text: text, stack: stack, memo: false, budget: 2_000 + 64 * n, caps: nil)
+      var found: Range<Int>? = nil
+      do {
+        found = try engine.searchBits(candidates, position: pos, mustAdvance: mustAdvance)
+      } catch {
+        var memoEngine = Engine(regex: self, text: text, stack: stack, memo: true, budget: Int.max, caps: nil)
+        found = (try? memoEngine.searchAll(from: pos, mustAdvance: mustAdvance)) ?? nil
+      }
+      guard let m = found else { break }
+      if !any {
+        out.reserveCapacity(n + replacement.count)
+        any = true
+      }
+      out.append(contentsOf: text[last..<m.lowerBound])
+      out.append(contentsOf: replacement)
+      last = m.upperBound
+      mustAdvance = m.isEmpty
+      pos = m.upperBound
+    }
+    if !any { return false }
+    out.append(contentsOf: text[last..<n])
+    return true
   }
 
   /// The same on Unicode scalars.
@@ -306,6 +376,8 @@ struct LookInfo {
   var singleArg: Int32
   var code: UnsafeMutablePointer<Inst>
   var codeCount: Int
+  var guardBits: UnsafeMutablePointer<UInt64>
+  var guardFlags: UnsafeMutablePointer<UInt8>
 }
 
 /// Reusable buffers for matching (one per thread).
@@ -349,6 +421,8 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
   let sets: UnsafeMutablePointer<UInt64>
   let code: UnsafeMutablePointer<Inst>
   let codeCount: Int
+  let mainGuardBits: UnsafeMutablePointer<UInt64>
+  let mainGuardFlags: UnsafeMutablePointer<UInt8>
 
   init(regex: Regex, text: UnsafeBufferPointer<E>, stack: StackBuffer, memo: Bool, budget: Int, caps: UnsafeMutablePointer<[Int]>?) {
     self.regex = regex
@@ -362,6 +436,8 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
     let c = memo ? regex.memoCode : regex.code
     self.code = c.base
     self.codeCount = c.count
+    self.mainGuardBits = c.guardBits
+    self.mainGuardFlags = c.guardFlags
   }
 
   mutating func searchAll(from: Int, mustAdvance: Bool) throws -> Range<Int>? {
@@ -402,7 +478,7 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
           }
         }
       }
-      if let end = try run(code, start: start, requiredEnd: -1, notEmptyAt: mustAdvance && start == from ? start : -1,
+      if let end = try run(code, guardBits: mainGuardBits, guardFlags: mainGuardFlags, start: start, requiredEnd: -1, notEmptyAt: mustAdvance && start == from ? start : -1,
                            visited: &visited, capture: true) {
         if let c = caps, c.pointee.count >= 2 {
           c.pointee[0] = start
@@ -413,6 +489,39 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
       start += 1
     }
     return nil
+  }
+
+  /// searchAll over a candidate bitset: the first set bit ≥ `position` where a match starts.
+  mutating func searchBits(_ bits: UnsafePointer<UInt64>, position: Int, mustAdvance: Bool) throws -> Range<Int>? {
+    var visited: [UInt64] = []
+    let prefixCount = regex.prefixCount
+    let prefix = regex.prefixBase
+    let words = (n + 64) / 64
+    var w = position >> 6
+    var word = w < words ? bits[w] & (~UInt64(0) << UInt64(position & 63)) : 0
+    while true {
+      while word == 0 {
+        w += 1
+        if w >= words { return nil }
+        word = bits[w]
+      }
+      let start = w << 6 | word.trailingZeroBitCount
+      word &= word - 1
+      if start > n { return nil }
+      if prefixCount > 1 {
+        if start + prefixCount > n { continue }
+        var ok = true
+        for k in 1..<prefixCount where UInt32(truncatingIfNeeded: text[start + k]) != prefix[k] {
+          ok = false
+          break
+        }
+        if !ok { continue }
+      }
+      if let end = try run(code, guardBits: mainGuardBits, guardFlags: mainGuardFlags, start: start, requiredEnd: -1,
+                           notEmptyAt: mustAdvance && start == position ? start : -1, visited: &visited, capture: true) {
+        return start..<end
+      }
+    }
   }
 
   @inline(__always)
@@ -432,7 +541,8 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
   /// entries are (pc, pos, aux) triples: aux 0 a choice point; aux 1 an undo entry restoring
   /// capture slot pc to the value pos; aux 2 | lower << 2 a span that can give back characters
   /// down to `lower`, continuing at pc.
-  mutating func run(_ code: UnsafeMutablePointer<Inst>, start: Int, requiredEnd: Int, notEmptyAt: Int,
+  mutating func run(_ code: UnsafeMutablePointer<Inst>, guardBits: UnsafeMutablePointer<UInt64>,
+                    guardFlags: UnsafeMutablePointer<UInt8>, start: Int, requiredEnd: Int, notEmptyAt: Int,
                     visited: inout [UInt64], capture: Bool) throws -> Int? {
     let tracking = capture && caps != nil
     let useVisited = !visited.isEmpty
@@ -476,9 +586,38 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
           pc += 1
           continue
         case .split:
-          push(Int(inst.b), pos, 0)
-          pc = Int(inst.a)
-          continue
+          let g = guardFlags[pc]
+          if g == 0 {
+            push(Int(inst.b), pos, 0)
+            pc = Int(inst.a)
+            continue
+          }
+          // A guarded branch that cannot start with this character (or at the end) is skipped.
+          var okA = true, okB = true
+          if pos >= n {
+            okA = g & 1 == 0
+            okB = g & 2 == 0
+          } else {
+            let c = UInt32(truncatingIfNeeded: text[pos])
+            if c < 128 {
+              let word = Int(c >> 6), bit = UInt64(1) << UInt64(c & 63)
+              if g & 1 != 0 { okA = guardBits[pc * 4 + word] & bit != 0 }
+              if g & 2 != 0 { okB = guardBits[pc * 4 + 2 + word] & bit != 0 }
+            }
+          }
+          if okB {
+            if okA {
+              push(Int(inst.b), pos, 0)
+              pc = Int(inst.a)
+            } else {
+              pc = Int(inst.b)
+            }
+            continue
+          }
+          if okA {
+            pc = Int(inst.a)
+            continue
+          }
         case .span:
           let maxCount = Int(inst.b >> 16)
           let limit = maxCount == 0x7FFF ? n : min(n, pos + maxCount)
@@ -562,7 +701,7 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
         }
       } else {
         var visited: [UInt64] = memo ? [UInt64](repeating: 0, count: (lk.codeCount * (n + 1) + 63) / 64) : []
-        matched = try run(lk.code, start: from, requiredEnd: lk.ahead ? -1 : pos, notEmptyAt: -1, visited: &visited, capture: false) != nil
+        matched = try run(lk.code, guardBits: lk.guardBits, guardFlags: lk.guardFlags, start: from, requiredEnd: lk.ahead ? -1 : pos, notEmptyAt: -1, visited: &visited, capture: false) != nil
       }
     }
     return matched != lk.negated

@@ -65,7 +65,7 @@ public enum SessionRule: Equatable, Sendable, CustomStringConvertible {
 /// A session rule that does not parse.
 public struct SessionRuleError: Error, CustomStringConvertible {
   public let description: String
-  init(_ d: String) { description = d }
+  public init(_ d: String) { description = d }
 }
 
 /// Session rule and the limits that keep open sessions bounded.

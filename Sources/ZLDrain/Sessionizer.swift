@@ -1,0 +1,367 @@
+// Sessionizer: groups parsed lines into sessions by rule (ARCHITECTURE.md decision 6) as a stream
+// with bounded memory: a session closes when its rule says so (a window is full), when it reaches
+// `maxEvents`, when no line joined it for `idleLines` input lines, when more than `maxOpen` sessions
+// are open (least recently active first), or at the end of the input. Closed sessions come out in
+// the order they close; the caller decides what an event is (here: template ids).
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+import ZLFormat
+import ZLRegex
+
+/// One session as it closes.
+public struct Session: Sendable {
+  /// The rule's key (block id, instance uuid, "window 12", "R02-M1-N0 #3", ...), with "#k" when
+  /// a key is split by `maxEvents` (k counts from 2).
+  public var key: String
+  /// The raw key, for joining with label files.
+  public var labelKey: String
+  public var events: [UInt32] = []
+  /// 1-based numbers of the first and last input line.
+  public var firstLine: Int
+  public var lastLine: Int
+  /// True when any line carried an inline alert label.
+  public var inlineAnomaly = false
+  /// Lines that joined the session (for sessions truncated by `maxEvents`, the events kept).
+  public var lineNumbers: [Int] = []
+}
+
+/// Why lines did not join any session.
+public struct SessionStats: Sendable, Equatable {
+  public var linesWithoutKey = 0
+  public var sessionsSplitAtMaxEvents = 0
+  public var closedIdle = 0
+  public var closedOverflow = 0
+}
+
+public final class Sessionizer {
+  public let rule: SessionRule
+  public let maxEvents: Int
+  public let idleLines: Int
+  public let maxOpen: Int
+  public private(set) var stats = SessionStats()
+  /// Keep per-session line numbers (for --explain and evaluation); off to save memory.
+  public var keepLineNumbers = false
+
+  private let nodeField: Int?
+  private let timeFields: (date: Int?, time: Int?, timestamp: Int?)
+  private let keyRegex: Regex?
+  private var scratch = RegexScratch()
+  private var lineCount = 0
+  private var windowCount = 0
+  private var nodeCounts: [String: Int] = [:]
+  private var parts: [String: Int] = [:]
+
+  /// An open session, mutated in place (a class, so appending an event copies nothing).
+  final class Open {
+    var session: Session
+    init(_ s: Session) { session = s }
+  }
+
+  // Open sessions in slots, linked by recency (head = least recently active).
+  private var slots: [Open?] = []
+  private var lastActive: [Int] = []
+  private var prev: [Int] = []
+  private var next: [Int] = []
+  private var head = -1
+  private var tail = -1
+  private var free: [Int] = []
+  private var open: [String: Int] = [:]
+
+  /// - Parameters:
+  ///   - rule: how lines are grouped.
+  ///   - format: the log format (names the node and time fields).
+  ///   - nodeField: the field naming the node for `node-window` (default: `Node`, then `User`).
+  public init(rule: SessionRule, maxEvents: Int, idleLines: Int, maxOpen: Int, format: LogFormat, nodeField: String? = nil) throws {
+    self.rule = rule
+    self.maxEvents = max(1, maxEvents)
+    self.idleLines = idleLines
+    self.maxOpen = max(1, maxOpen)
+    let fields = format.fields
+    if case .nodeWindow = rule {
+      let wanted = nodeField.map { [$0] } ?? ["Node", "User", "Host", "Location"]
+      guard let k = wanted.compactMap({ fields.firstIndex(of: $0) }).first else {
+        throw SessionRuleError("rule node-window needs a node field (\(wanted.joined(separator: " or "))) in the log format '\(format.text)'")
+      }
+      self.nodeField = k
+    } else {
+      self.nodeField = nil
+    }
+    timeFields = (fields.firstIndex(of: "Date"), fields.firstIndex(of: "Time"), fields.firstIndex(of: "Timestamp"))
+    if case .time = rule, timeFields.timestamp == nil && timeFields.time == nil {
+      throw SessionRuleError("rule time:SECONDS needs a Timestamp or Time field in the log format '\(format.text)'")
+    }
+    if case .regex(let p) = rule { keyRegex = try Regex(p) } else { keyRegex = nil }
+  }
+
+  /// The keys a line belongs to (several for HDFS lines naming several blocks; none for a line
+  /// without a key).
+  public func keys(line: UnsafeBufferPointer<UInt8>, fields: LineFields) -> [String] {
+    switch rule {
+    case .block: return blockIDs(line)
+    case .instance: return instanceIDs(line)
+    case .window(let n):
+      defer { windowCount += 1 }
+      return ["window \(windowCount / n)"]
+    case .nodeWindow(let n):
+      guard fields.matchedFormat, let k = nodeField else { return [] }
+      let node = String(decoding: line[fields.fields[k]], as: UTF8.self)
+      let c = nodeCounts[node, default: 0]
+      nodeCounts[node] = c + 1
+      return ["\(node) #\(c / n)"]
+    case .time(let seconds):
+      guard fields.matchedFormat, let t = timestamp(line, fields) else { return [] }
+      return ["t \(Int64((t / seconds).rounded(.down)))"]
+    case .regex:
+      guard let caps = keyRegex!.captures(inBytes: line, scratch: &scratch) else { return [] }
+      let r = (caps.count > 1 ? caps[1] : nil) ?? caps[0]!
+      return [String(decoding: line[r], as: UTF8.self)]
+    }
+  }
+
+  /// Adds one line (its keys from `keys(line:fields:)`) with its event; returns the sessions
+  /// this line closed (window rules, idle and overflow closes).
+  public func add(keys: [String], event: UInt32, inlineAnomaly: Bool) -> [Session] {
+    lineCount += 1
+    var closed: [Session] = []
+    if keys.isEmpty { stats.linesWithoutKey += 1 }
+    let limit = eventLimit
+    for key in keys {
+      if let s = open[key] {
+        touch(s)
+        let o = slots[s]!
+        append(event, anomaly: inlineAnomaly, to: o)
+        if o.session.events.count >= limit { closed.append(close(s)) }
+      } else {
+        let part = parts[key]
+        let name = part.map { "\(key) #\($0)" } ?? key
+        var session = Session(key: name, labelKey: key, firstLine: lineCount, lastLine: lineCount)
+        session.events.reserveCapacity(16)
+        let s = insert(Open(session), key: key)
+        let o = slots[s]!
+        append(event, anomaly: inlineAnomaly, to: o)
+        if o.session.events.count >= limit { closed.append(close(s)) }
+      }
+    }
+    // Idle and overflow closes, oldest first.
+    if idleLines > 0 {
+      while head >= 0 && lineCount - lastActive[head] >= idleLines {
+        stats.closedIdle += 1
+        closed.append(close(head))
+      }
+    }
+    while open.count > maxOpen {
+      stats.closedOverflow += 1
+      closed.append(close(head))
+    }
+    return closed
+  }
+
+  /// Closes every open session (end of input), oldest activity first.
+  public func finish() -> [Session] {
+    var out: [Session] = []
+    while head >= 0 { out.append(close(head)) }
+    return out
+  }
+
+  public var openCount: Int { open.count }
+
+  /// Calls `body` with every event of every open session.
+  public func forEachOpenEvent(_ body: (UInt32) -> Void) {
+    for case let s? in slots { for e in s.session.events { body(e) } }
+  }
+
+  private var eventLimit: Int {
+    switch rule {
+    case .window(let n), .nodeWindow(let n): return min(n, maxEvents)
+    default: return maxEvents
+    }
+  }
+
+  @inline(__always)
+  private func append(_ event: UInt32, anomaly: Bool, to o: Open) {
+    o.session.events.append(event)
+    o.session.lastLine = lineCount
+    if anomaly { o.session.inlineAnomaly = true }
+    if keepLineNumbers { o.session.lineNumbers.append(lineCount) }
+  }
+
+  private func insert(_ session: Open, key: String) -> Int {
+    let s: Int
+    if let f = free.popLast() {
+      s = f
+      slots[s] = session
+      lastActive[s] = lineCount
+    } else {
+      s = slots.count
+      slots.append(session)
+      lastActive.append(lineCount)
+      prev.append(-1)
+      next.append(-1)
+    }
+    open[key] = s
+    link(s)
+    return s
+  }
+
+  private func touch(_ s: Int) {
+    lastActive[s] = lineCount
+    if tail == s { return }
+    unlink(s)
+    link(s)
+  }
+
+  private func link(_ s: Int) {
+    prev[s] = tail
+    next[s] = -1
+    if tail >= 0 { next[tail] = s } else { head = s }
+    tail = s
+  }
+
+  private func unlink(_ s: Int) {
+    let p = prev[s], n = next[s]
+    if p >= 0 { next[p] = n } else { head = n }
+    if n >= 0 { prev[n] = p } else { tail = p }
+  }
+
+  private func close(_ s: Int) -> Session {
+    unlink(s)
+    let session = slots[s]!.session
+    slots[s] = nil
+    free.append(s)
+    open[session.labelKey] = nil
+    if session.events.count >= maxEvents {
+      // The key goes on in a new session ("#2", "#3", ...).
+      stats.sessionsSplitAtMaxEvents += 1
+      parts[session.labelKey] = (parts[session.labelKey] ?? 1) + 1
+    }
+    return session
+  }
+
+  // MARK: - Keys
+
+  /// `blk_-?[0-9]+` occurrences, each once, in order of appearance.
+  func blockIDs(_ b: UnsafeBufferPointer<UInt8>) -> [String] {
+    var out: [String] = []
+    var i = 0
+    let n = b.count
+    while i + 4 < n {
+      // Find the next 'b' fast, then check "lk_".
+      guard let base = b.baseAddress, let hit = memchr(base + i, 0x62, n - 4 - i) else { break }
+      i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+      if b[i + 1] == 0x6C && b[i + 2] == 0x6B && b[i + 3] == 0x5F {
+        var j = i + 4
+        if j < n && b[j] == 0x2D { j += 1 }
+        let digits = j
+        while j < n && b[j] >= 0x30 && b[j] <= 0x39 { j += 1 }
+        if j > digits {
+          let id = String(decoding: b[i..<j], as: UTF8.self)
+          if !out.contains(id) { out.append(id) }
+          i = j
+          continue
+        }
+      }
+      i += 1
+    }
+    return out
+  }
+
+  /// OpenStack `instance: <uuid>` occurrences (lower-cased uuid), each once.
+  func instanceIDs(_ b: UnsafeBufferPointer<UInt8>) -> [String] {
+    let marker = Array("instance: ".utf8)
+    var out: [String] = []
+    var i = 0
+    while i + marker.count + 36 <= b.count {
+      if b[i] == 0x69 && b[i..<(i + marker.count)].elementsEqual(marker) {
+        let u = i + marker.count
+        if isUUID(b, u) {
+          let id = String(decoding: b[u..<(u + 36)].map { $0 >= 0x41 && $0 <= 0x46 ? $0 | 0x20 : $0 }, as: UTF8.self)
+          if !out.contains(id) { out.append(id) }
+          i = u + 36
+          continue
+        }
+      }
+      i += 1
+    }
+    return out
+  }
+
+  func isUUID(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> Bool {
+    for k in 0..<36 {
+      let c = b[at + k]
+      if k == 8 || k == 13 || k == 18 || k == 23 {
+        if c != 0x2D { return false }
+      } else if !((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)) {
+        return false
+      }
+    }
+    return true
+  }
+
+  /// Seconds from the Timestamp field (Unix seconds), or from Date and Time: their digit groups
+  /// read as year month day / hour minute second[.fraction] (two-digit years and yymmdd / hhmmss
+  /// runs as HDFS writes them are understood). Only differences matter, so the epoch is arbitrary.
+  func timestamp(_ b: UnsafeBufferPointer<UInt8>, _ f: LineFields) -> Double? {
+    if let k = timeFields.timestamp, let v = Double(String(decoding: b[f.fields[k]], as: UTF8.self)), v.isFinite {
+      return v
+    }
+    guard let tk = timeFields.time else { return nil }
+    let time = digitGroups(b, f.fields[tk])
+    var hms: [Double] = []
+    if time.count == 1 && time[0].count == 6 {
+      let s = time[0]
+      hms = [Double(s.prefix(2))!, Double(s.dropFirst(2).prefix(2))!, Double(s.suffix(2))!]
+    } else if time.count >= 3 {
+      // The date may be inside the Time field (BGL: 2005-06-03-15.42.50.363779).
+      let t = time.suffix(time.count > 4 ? 4 : time.count)
+      let a = Array(t)
+      hms = [Double(a[0])!, Double(a[1])!, Double(a[2])! + (a.count > 3 ? Double("0." + a[3])! : 0)]
+      if time.count >= 6 {
+        let ymd = Array(time.prefix(3))
+        return days(ymd) * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2]
+      }
+    } else {
+      return nil
+    }
+    var day = 0.0
+    if let dk = timeFields.date {
+      let d = digitGroups(b, f.fields[dk])
+      if d.count == 1 && d[0].count == 6 {
+        let s = d[0]
+        day = days([String(s.prefix(2)), String(s.dropFirst(2).prefix(2)), String(s.suffix(2))])
+      } else if d.count >= 3 {
+        day = days(Array(d.prefix(3)))
+      } else if let one = d.first, let v = Double(one) {
+        day = v
+      }
+    }
+    return day * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2]
+  }
+
+  /// Days since an arbitrary epoch for year, month, day digit strings (proleptic Gregorian).
+  func days(_ ymd: [String]) -> Double {
+    var y = Int(ymd[0]) ?? 0, m = Int(ymd[1]) ?? 1
+    let d = Int(ymd[2]) ?? 1
+    if y < 100 { y += 2000 }
+    if m <= 2 {
+      y -= 1
+      m += 12
+    }
+    return Double(365 * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + d)
+  }
+
+  func digitGroups(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> [String] {
+    var out: [String] = []
+    var i = r.lowerBound
+    while i < r.upperBound {
+      while i < r.upperBound && !(b[i] >= 0x30 && b[i] <= 0x39) { i += 1 }
+      let s = i
+      while i < r.upperBound && b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
+      if i > s { out.append(String(decoding: b[s..<i], as: UTF8.self)) }
+    }
+    return out
+  }
+}

@@ -1,0 +1,154 @@
+// FrontEnd: raw log line → template → event vector → session, the one code path training and
+// scoring share (ARCHITECTURE.md: no training/serving skew). The trained Drain state is only
+// matched, never changed; a line no trained template matches is learned by an in-memory overlay
+// Drain (same settings, ids above the trained ones) and counted as a new template. Vectors are
+// computed once per template (for an overlay template: from its text when first seen).
+
+import ZLDrain
+import ZLFormat
+
+/// What a processed line became.
+public struct LineOutcome: Sendable {
+  /// The event id (a trained template id, or an overlay id ≥ `firstOverlayID`).
+  public var event: UInt32
+  public var isNewTemplate: Bool
+  public var matchedFormat: Bool
+}
+
+public final class FrontEnd {
+  public let parser: LogParser
+  public private(set) var overlay: Drain
+  public let embedding: EmbeddingModel
+  public let sessionizer: Sessionizer
+  /// Trained ids are below this; overlay ids start here.
+  public let firstOverlayID: UInt32
+  /// Index of the inline label field (BGL/Thunderbird `Label`), if labels are inline.
+  public let inlineLabelField: Int?
+
+  /// Event id → vector (row in `vectors`).
+  private var rowOf: [UInt32: Int32] = [:]
+  public private(set) var vectors: [Float] = []
+  private var freeRows: [Int32] = []
+  public private(set) var newTemplateLines = 0
+  public private(set) var lines = 0
+  private let overlayLimit: Int
+  private let trainedCount: Int
+
+  /// - Parameters:
+  ///   - drain: the trained state (DRAN section).
+  ///   - inlineLabelField: a field name whose value `-` means normal (nil: no inline labels).
+  ///   - overlayMaxClusters: templates kept for unmatched lines (least recently used evicted).
+  public init(drain: DrainSection, embedding: EmbeddingModel, session: SessionSection,
+              inlineLabelField: String? = nil, nodeField: String? = nil, overlayMaxClusters: Int = 4096) throws {
+    parser = try LogParser(section: drain)
+    var cfg = drain.config
+    cfg.maxClusters = overlayMaxClusters
+    overlay = Drain(config: cfg, firstID: UInt32(min(UInt64(UInt32.max / 2), max(1, drain.nextClusterID))))
+    firstOverlayID = UInt32(min(UInt64(UInt32.max / 2), max(1, drain.nextClusterID)))
+    overlayLimit = overlayMaxClusters
+    self.embedding = embedding
+    sessionizer = try Sessionizer(rule: session.rule, maxEvents: session.maxEvents, idleLines: session.idleLines,
+                                  maxOpen: session.maxOpen, format: parser.format, nodeField: nodeField)
+    let fieldNames = parser.format.fields
+    self.inlineLabelField = inlineLabelField.flatMap { fieldNames.firstIndex(of: $0) }
+    // Vectors of every trained template, in id order.
+    var rows: [UInt32: Int32] = [:]
+    var vs: [Float] = []
+    for t in drain.templates {
+      rows[t.id] = Int32(vs.count / embedding.dim)
+      vs += embedding.eventVector(templateTokens: t.tokens)
+    }
+    trainedCount = drain.templates.count
+    rowOf = rows
+    vectors = vs
+  }
+
+  /// The vector of an event id (valid while a session refers to it).
+  public func vector(_ event: UInt32) -> UnsafeBufferPointer<Float>? {
+    guard let r = rowOf[event] else { return nil }
+    let d = embedding.dim
+    return vectors.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[(Int(r) * d)..<(Int(r) * d + d)]) }
+  }
+
+  /// Copies the vectors of `events` into `out` (row-major [events.count, dim]).
+  public func gather(_ events: [UInt32], into out: inout [Float]) {
+    let d = embedding.dim
+    out.removeAll(keepingCapacity: true)
+    out.reserveCapacity(events.count * d)
+    vectors.withUnsafeBufferPointer { v in
+      for e in events {
+        let r = Int(rowOf[e] ?? -1)
+        if r < 0 {
+          out.append(contentsOf: embedding.unknown)
+        } else {
+          out.append(contentsOf: v[(r * d)..<(r * d + d)])
+        }
+      }
+    }
+  }
+
+  /// Parses one raw line to its event (matching trained templates, else the overlay).
+  public func event(line raw: UnsafeBufferPointer<UInt8>) -> (LineOutcome, LineFields) {
+    parser.withValidLine(raw) { event(validLine: $0) }
+  }
+
+  private func event(validLine line: UnsafeBufferPointer<UInt8>) -> (LineOutcome, LineFields) {
+    lines += 1
+    let f = parser.fields(line)
+    let content = UnsafeBufferPointer(rebasing: line[f.content])
+    if let id = parser.match(content: content) {
+      return (LineOutcome(event: id, isNewTemplate: false, matchedFormat: f.matchedFormat), f)
+    }
+    newTemplateLines += 1
+    // Learn the line in the overlay (its own token table).
+    let ids = parser.maskedTokens(content: content).map { overlay.intern(Array($0.utf8)) }
+    let (id, _) = overlay.learn(ids)
+    if rowOf[id] == nil { addOverlayVector(id) }
+    return (LineOutcome(event: id, isNewTemplate: true, matchedFormat: f.matchedFormat), f)
+  }
+
+  /// Processes one raw line into the sessions; returns sessions that closed.
+  public func process(line raw: UnsafeBufferPointer<UInt8>) -> (LineOutcome, [Session]) {
+    let (outcome, keys, anomaly): (LineOutcome, [String], Bool) = parser.withValidLine(raw) { line in
+      let (outcome, fields) = event(validLine: line)
+      var anomaly = false
+      if let k = inlineLabelField, fields.matchedFormat {
+        let r = fields.fields[k]
+        anomaly = !(r.count == 1 && line[r.lowerBound] == 0x2D)
+      }
+      return (outcome, sessionizer.keys(line: line, fields: fields), anomaly)
+    }
+    let closed = sessionizer.add(keys: keys, event: outcome.event, inlineAnomaly: anomaly)
+    if !closed.isEmpty { sweepOverlayVectors() }
+    return (outcome, closed)
+  }
+
+  /// Closes all open sessions (end of input).
+  public func finish() -> [Session] { sessionizer.finish() }
+
+  private func addOverlayVector(_ id: UInt32) {
+    let tokens = overlay.templateTokenTexts(id: id) ?? []
+    let v = embedding.eventVector(templateTokens: tokens)
+    if let r = freeRows.popLast() {
+      let d = embedding.dim
+      for k in 0..<d { vectors[Int(r) * d + k] = v[k] }
+      rowOf[id] = r
+    } else {
+      rowOf[id] = Int32(vectors.count / embedding.dim)
+      vectors += v
+    }
+  }
+
+  /// Keeps overlay vectors bounded on endless streams: when there are many more than the overlay
+  /// holds, drop those neither in the overlay nor in an open session.
+  private func sweepOverlayVectors() {
+    let overlayRows = rowOf.count - trainedCount
+    guard overlayRows > 4 * overlayLimit + 1024 else { return }
+    var keep = Set(overlay.templateIDList)
+    sessionizer.forEachOpenEvent { keep.insert($0) }
+    for (id, r) in rowOf where id >= firstOverlayID && !keep.contains(id) {
+      rowOf[id] = nil
+      freeRows.append(r)
+    }
+  }
+}

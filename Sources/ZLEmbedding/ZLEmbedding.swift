@@ -1,1 +1,0 @@
-// ZLEmbedding: work in progress
