@@ -57,7 +57,7 @@ let package = Package(
     .testTarget(name: "ZLFormatTests", dependencies: ["ZLFormat", "CZLHash", "_ZLTestSupport"]),
     .testTarget(name: "ZLCommandLineTests", dependencies: ["ZLCommandLine", "_ZLTestSupport"]),
     .testTarget(name: "ZLDrainTests", dependencies: ["ZLDrain", "ZLRegex", "ZLFormat", "_ZLTestSupport"]),
-    .testTarget(name: "ZLEmbeddingTests", dependencies: ["ZLEmbedding", "_ZLTestSupport"]),
+    .testTarget(name: "ZLEmbeddingTests", dependencies: ["ZLEmbedding", "ZLDrain", "ZLFormat", "_ZLTestSupport"]),
     .testTarget(name: "ZLTensorTests", dependencies: ["ZLTensor", "_ZLTestSupport"]),
     .testTarget(name: "ZLModelTests", dependencies: ["ZLModel", "ZLTensor", "_ZLTestSupport"]),
     .testTarget(name: "ZLScoringTests", dependencies: ["ZLScoring", "ZLModel", "ZLTensor", "_ZLTestSupport"]),

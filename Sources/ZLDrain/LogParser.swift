@@ -13,6 +13,12 @@ public struct LineFields: Sendable {
   /// The content range (the whole stripped line when the format did not match).
   public var content: Range<Int>
   public var matchedFormat: Bool
+
+  public init(fields: [Range<Int>], content: Range<Int>, matchedFormat: Bool) {
+    self.fields = fields
+    self.content = content
+    self.matchedFormat = matchedFormat
+  }
 }
 
 public final class LogParser {

@@ -1,0 +1,56 @@
+// zl-train parse end to end: logparser-compatible CSV, one row per input line, and bad input
+// (invalid UTF-8, NUL bytes, empty files, 10 MB lines, missing files, bad formats).
+
+import Testing
+import ZLBase
+import _ZLTestSupport
+
+@Test func parsePrintsOneCSVRowPerLine() throws {
+  let dir = try scratchDirectory("parse")
+  let log = dir + "/x.log"
+  try writeFileAtomically(log, "081109 203518 143 INFO dfs.DataNode: Receiving block blk_1 src: /10.0.0.1:5\r\n081109 203519 143 INFO dfs.DataNode: Receiving block blk_2 src: /10.0.0.2:6\nnot matching the format, at all\n")
+  let r = try runTool("zl-train", ["parse", "--preset", "hdfs", log])
+  #expect(r.status == 0, "\(r)")
+  let rows = r.stdout.split(separator: "\n").map(String.init)
+  #expect(rows == ["LineId,EventId,EventTemplate", "1,E1,Receiving block <*> src: /<*>", "2,E1,Receiving block <*> src: /<*>",
+                   "3,E2,\"not matching the format, at all\""])
+  #expect(r.stderr.contains("1 lines did not match the log format"))
+}
+
+@Test func parseSurvivesBadBytesAndHugeLines() throws {
+  let dir = try scratchDirectory("parsebad")
+  let log = dir + "/bad.log"
+  var bytes: [UInt8] = Array("081109 203518 143 INFO a: ok line\n".utf8)
+  bytes += [0xFF, 0xFE, 0x00, 0x41, 0x0A]
+  bytes += [UInt8](repeating: 0x61, count: 10_000_000) + [0x0A]
+  bytes += [0x00, 0x00, 0x0A]
+  try writeFileAtomically(log, bytes)
+  let r = try runTool("zl-train", ["parse", "--preset", "hdfs", "--max-line-length", "65536", log])
+  #expect(r.status == 0, "\(r)")
+  #expect(r.stdout.split(separator: "\n").count == 5)
+  #expect(r.stderr.contains("1 lines cut at 65536 bytes") && r.stderr.contains("not valid UTF-8"))
+  let empty = dir + "/empty.log"
+  try writeFileAtomically(empty, [])
+  let e = try runTool("zl-train", ["parse", "--preset", "hdfs", empty])
+  #expect(e.status == 0 && e.stdout == "LineId,EventId,EventTemplate\n")
+}
+
+@Test func parseUsageAndMissingInput() throws {
+  #expect(try runTool("zl-train", ["parse", "/nonexistent.log", "--preset", "hdfs"]).status == 66)
+  #expect(try runTool("zl-train", ["parse", "x.log"]).status == 64)
+  let badMask = try runTool("zl-train", ["parse", "--log-format", "<Content>", "--mask", "N=(unclosed", "x.log"])
+  #expect(badMask.status == 64 && badMask.stderr.contains("(unclosed"))
+  let noContent = try runTool("zl-train", ["parse", "--log-format", "<Date> <Time>", "x.log"])
+  #expect(noContent.status == 64 && noContent.stderr.contains("<Content>"))
+  #expect(try runTool("zl-train", ["parse", "--preset", "nosuch", "x.log"]).status == 64)
+}
+
+@Test func parseReadsGzipAndStdin() throws {
+  guard let data = sharedDataRoot else { return }
+  let r = try runTool("zl-train", ["parse", "--preset", "hdfs", data + "/hdfs-2pct/HDFS_2pct.log.gz", "--json-summary"])
+  #expect(r.status == 0)
+  let summary = try JSONParser().parse(r.stderrLines.last ?? "")
+  #expect(summary["lines"]?.integerValue == 222_579)
+  let s = try runTool("zl-train", ["parse", "--preset", "hdfs", "-"], stdin: Array("081109 203518 143 INFO a: hello 1\n".utf8))
+  #expect(s.stdout.contains("1,E1,hello 1"))
+}

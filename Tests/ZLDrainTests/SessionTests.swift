@@ -1,0 +1,132 @@
+// Session rules, streaming closes (window, idle, max events, max open), label files, and the
+// Drain3 state import's refusals.
+
+import Testing
+import ZLBase
+import ZLDrain
+import ZLFormat
+import ZLRegex
+import _ZLTestSupport
+
+func sessions(_ rule: SessionRule, _ lines: [String], format: String = "<Content>", maxEvents: Int = 100, idle: Int = 0,
+              maxOpen: Int = 1000, node: String? = nil) throws -> [Session] {
+  let f = try LogFormat(format)
+  let s = try Sessionizer(rule: rule, maxEvents: maxEvents, idleLines: idle, maxOpen: maxOpen, format: f, nodeField: node)
+  var scratch = RegexScratch()
+  var out: [Session] = []
+  for (k, l) in lines.enumerated() {
+    let b = Array(l.utf8)
+    let keys = b.withUnsafeBufferPointer { buf -> [String] in
+      let fields = LineFields(fields: f.split(buf, scratch: &scratch) ?? [], content: 0..<buf.count, matchedFormat: f.split(buf, scratch: &scratch) != nil)
+      return s.keys(line: buf, fields: fields)
+    }
+    out += s.add(keys: keys, event: UInt32(k), inlineAnomaly: l.hasPrefix("ALERT"))
+  }
+  return out + s.finish()
+}
+
+@Test func blockRuleJoinsEveryBlockOfALine() throws {
+  let s = try sessions(.block, ["a blk_1 x", "b blk_-2 and blk_1 and blk_1", "c no block", "d blk_3"])
+  let byKey = Dictionary(uniqueKeysWithValues: s.map { ($0.key, $0.events) })
+  #expect(byKey == ["blk_1": [0, 1], "blk_-2": [1], "blk_3": [3]])
+}
+
+@Test func windowAndNodeWindowRules() throws {
+  let w = try sessions(.window(2), ["a", "b", "c", "d", "e"])
+  #expect(w.map { $0.events } == [[0, 1], [2, 3], [4]])
+  let lines = ["n1 a", "n2 b", "n1 c", "n1 d", "n2 e"]
+  let n = try sessions(.nodeWindow(2), lines, format: "<Node> <Content>")
+  #expect(Set(n.map { "\($0.key)=\($0.events)" }) == ["n1 #0=[0, 2]", "n1 #1=[3]", "n2 #0=[1, 4]"])
+}
+
+@Test func timeRuleUsesDateAndTimeFields() throws {
+  let lines = ["081109 203518 a", "081109 203530 b", "081109 203601 c", "081110 000001 d"]
+  let s = try sessions(.time(60), lines, format: "<Date> <Time> <Content>")
+  #expect(s.map { $0.events } == [[0, 1], [2], [3]])
+}
+
+@Test func instanceAndRegexRules() throws {
+  let lines = ["x [instance: 3EDEC1E4-9678-4a3a-a21b-a145a4ee5e61] y", "no instance", "z [instance: 3edec1e4-9678-4a3a-a21b-a145a4ee5e61]"]
+  let s = try sessions(.instance, lines)
+  #expect(s.count == 1 && s[0].key == "3edec1e4-9678-4a3a-a21b-a145a4ee5e61" && s[0].events == [0, 2])
+  let r = try sessions(.regex("req-([0-9a-f]+)"), ["a req-1f b", "req-2", "c req-1f"])
+  #expect(Set(r.map { "\($0.key)=\($0.events)" }) == ["1f=[0, 2]", "2=[1]"])
+}
+
+@Test func sessionsCloseWhenIdleFullOrTooMany() throws {
+  let idle = try sessions(.block, ["blk_1", "blk_2", "blk_2", "blk_2", "blk_1"], idle: 2)
+  // blk_1 closes after two lines without it; its last line starts a new session with the same key.
+  #expect(idle.map { "\($0.key)=\($0.events)" } == ["blk_1=[0]", "blk_2=[1, 2, 3]", "blk_1=[4]"])
+  let full = try sessions(.block, (0..<5).map { _ in "blk_9" }, maxEvents: 2)
+  #expect(full.map { "\($0.key)=\($0.events)" } == ["blk_9=[0, 1]", "blk_9 #2=[2, 3]", "blk_9 #3=[4]"])
+  let many = try sessions(.block, (0..<10).map { "blk_\($0)" }, maxOpen: 3)
+  #expect(many.count == 10)
+}
+
+@Test func inlineAlertsMarkTheSession() throws {
+  let s = try sessions(.window(3), ["- a", "ALERT b", "- c", "- d"])
+  #expect(s.map { $0.inlineAnomaly } == [true, false])
+}
+
+@Test func openSessionsStayBoundedOnAnEndlessStream() throws {
+  let f = try LogFormat("<Content>")
+  let s = try Sessionizer(rule: .block, maxEvents: 100, idleLines: 0, maxOpen: 500, format: f)
+  for k in 0..<200_000 {
+    let closed = s.add(keys: ["blk_\(k)"], event: 0, inlineAnomaly: false)
+    _ = closed
+  }
+  #expect(s.openCount == 500)
+}
+
+@Test func labelFilesReadLogHubFormatAndNameJunk() throws {
+  let dir = try uniqueDirectory("labels")
+  let good = dir + "/l.csv"
+  try writeFileAtomically(good, "BlockId,Label\nblk_1,Normal\nblk_-2,Anomaly\n\"instance: 3EDEC1E4-9678-4a3a-a21b-a145a4ee5e61\",anomalous\n")
+  let l = try LabelFile.read(path: good)
+  #expect(l["blk_1"] == false && l["blk_-2"] == true && l["3edec1e4-9678-4a3a-a21b-a145a4ee5e61"] == true)
+  #expect(l.unmatchedKeys(seen: ["blk_1"]) == 2)
+  let junk = dir + "/j.csv"
+  try writeFileAtomically(junk, "BlockId,Label\nblk_1,Normal\nblk_2,maybe\n")
+  do {
+    _ = try LabelFile.read(path: junk)
+    Issue.record("accepted a bad label")
+  } catch let e as LabelError {
+    #expect(e.message.contains("line 3") && e.message.contains("maybe"))
+  }
+  let binary = dir + "/b.csv"
+  try writeFileAtomically(binary, [0, 1, 2, 0xFF, 10, 0x2C, 0x2C])
+  #expect(throws: LabelError.self) { _ = try LabelFile.read(path: binary) }
+}
+
+@Test func drain3ImportRefusesObjectGraphsAndBadReferences() throws {
+  func state(_ body: String) -> JSON { try! JSONParser().parse(body) }
+  let node = #"{"py/object": "drain3.drain.Node", "py/state": {"py/tuple": [null, {"key_to_child_node": {}, "cluster_ids": [7]}]}}"#
+  let good = #"{"py/object": "drain3.drain.Drain", "py/state": {"log_cluster_depth": 4, "sim_th": 0.4, "max_children": 100, "root_node": {"py/object": "drain3.drain.Node", "py/state": {"py/tuple": [null, {"key_to_child_node": {"1": \#(node)}, "cluster_ids": []}]}}, "extra_delimiters": [], "max_clusters": null, "param_str": "<*>", "parametrize_numeric_tokens": true, "id_to_cluster": {"json://7": {"py/object": "drain3.drain.LogCluster", "py/state": {"py/tuple": [null, {"log_template_tokens": {"py/tuple": ["hello"]}, "cluster_id": 7, "size": 3}]}}}, "clusters_counter": 7}}"#
+  let (s, stale) = try Drain3State.importState(state(good), logFormat: "<Content>", masks: [], maskPrefix: "<", maskSuffix: ">")
+  #expect(s.templates.map { $0.id } == [7] && stale == 0 && s.nextClusterID == 8)
+  let cases = [
+    good.replacingFirst("drain3.drain.LogCluster", "os.system"),  // an arbitrary class
+    good.replacingFirst(#""cluster_id": 7"#, #""cluster_id": 8"#),  // id differs from its key
+    good.replacingFirst(#""clusters_counter": 7"#, #""clusters_counter": 3"#),  // id above the counter
+    good.replacingFirst(#""cluster_ids": [7]"#, #""cluster_ids": [7, 7]"#),  // held twice
+    good.replacingFirst(#""key_to_child_node": {"1""#, #""key_to_child_node": {"01""#),  // not a token count
+    good.replacingFirst(#"{"py/tuple": ["hello"]}"#, #"{"py/reduce": [1]}"#),
+    good.replacingFirst(#""sim_th": 0.4"#, #""sim_th": 7"#),
+  ]
+  for c in cases {
+    #expect(throws: Drain3StateError.self) { _ = try Drain3State.importState(state(c), logFormat: "<Content>", masks: [], maskPrefix: "<", maskSuffix: ">") }
+  }
+  #expect(throws: Drain3StateError.self) { _ = try Drain3State.decodeFile(Array("!!!not base64".utf8)) }
+}
+
+extension String {
+  func replacingFirst(_ a: String, _ b: String) -> String {
+    let s = Array(utf8), p = Array(a.utf8)
+    var i = 0
+    while i + p.count <= s.count {
+      if Array(s[i..<(i + p.count)]) == p { return String(decoding: s[0..<i] + Array(b.utf8) + s[(i + p.count)...], as: UTF8.self) }
+      i += 1
+    }
+    return self
+  }
+}

@@ -1,0 +1,94 @@
+// The word splitter (decision 3), eq. 1 event vectors with global IDF (decisions 1–2), the GloVe
+// subset, and the front end giving the same vector for a line in training and in scoring.
+
+import Testing
+#if canImport(Glibc)
+  import Glibc
+#endif
+import ZLBase
+import ZLDrain
+import ZLEmbedding
+import ZLFormat
+import _ZLTestSupport
+
+@Test(arguments: [
+  (["PacketResponder", "<*>", "for", "block", "[ID]", "terminating"], ["packet", "responder", "for", "block", "terminating"]),
+  (["HTTPServer", "started:", "v2.1"], ["http", "server", "started", "v"]),
+  (["blk_[ID]", "src:", "/[IPANDPORT]"], ["blk", "src"]),
+  (["ABCdef", "getID", "x86_64", "[NUM]ms"], ["ab", "cdef", "get", "id", "x", "ms"]),
+  (["<*>", "[NUM]"], []),
+  (["café", "naïve"], ["caf", "na", "ve"]),
+])
+func splitsTemplatesIntoWords(tokens: [String], words: [String]) {
+  let s = WordSplitter(maskTokens: ["<*>", "[ID]", "[NUM]", "[IPANDPORT]"])
+  #expect(s.words(tokens) == words)
+}
+
+func tinyGlove() -> GloveTable {
+  GloveTable(dim: 2, rows: ["block": [1, 0], "deleted": [0, 2], "received": [3, 3]])
+}
+
+@Test func idfIsGlobalSmoothedDocumentFrequency() {
+  let splitter = WordSplitter(maskTokens: ["<*>"])
+  let templates = [["block", "<*>", "deleted"], ["received", "block", "block"], ["unknownword"]]
+  let (vocab, glove) = EmbeddingBuilder.build(templates: templates, splitter: splitter, glove: tinyGlove(), includeTopWords: false)
+  #expect(vocab.words == ["block", "deleted", "received", "unknownword"])
+  #expect(vocab.documentFrequencies == [2, 1, 1, 1])
+  // idf = ln((1 + N) / (1 + df)) + 1 with N = 3
+  #expect(isClose(Double(vocab.idf[0]), log(4.0 / 3.0) + 1, rtol: 1e-6, atol: 0))
+  #expect(isClose(Double(vocab.unseenIDF), log(4.0) + 1, rtol: 1e-6, atol: 0))
+  #expect(glove.wordIDs == [0, 1, 2])  // unknownword has no GloVe vector
+}
+
+@Test func eventVectorFollowsEquationOne() {
+  let splitter = WordSplitter(maskTokens: ["<*>"])
+  let templates = [["block", "<*>", "deleted"], ["received", "block", "block"], ["unknownword"]]
+  let (vocab, glove) = EmbeddingBuilder.build(templates: templates, splitter: splitter, glove: tinyGlove(), includeTopWords: false)
+  let model = EmbeddingModel(vocabulary: vocab, glove: glove, splitter: splitter)
+  let idfBlock = log(4.0 / 3.0) + 1, idfOne = log(4.0 / 2.0) + 1
+  // "received block block": n_e = 3; block twice: 2 × (1/3)(2/3)·idf·[1,0]; received once: (1/3)(1/3)·idf·[3,3]
+  let v = model.eventVector(templateTokens: ["received", "block", "block"])
+  let expected = [2 * (1.0 / 3) * (2.0 / 3) * idfBlock * 1 + (1.0 / 3) * (1.0 / 3) * idfOne * 3, (1.0 / 3) * (1.0 / 3) * idfOne * 3]
+  #expect(isClose(Double(v[0]), expected[0], rtol: 1e-6, atol: 1e-7) && isClose(Double(v[1]), expected[1], rtol: 1e-6, atol: 1e-7))
+  // No word with a vector: the unknown vector, which is not the zero (padding) vector.
+  let u = model.eventVector(templateTokens: ["unknownword", "<*>"])
+  #expect(u == model.unknown && u.contains { $0 != 0 })
+  #expect(model.eventVector(templateTokens: []) == model.unknown)
+}
+
+@Test func gloveTableKeepsWantedAndTopWords() throws {
+  guard let data = sharedDataRoot else { return }
+  let t = try GloveTable.load(path: data + "/glove/glove.6B.50d.logvocab.txt", wanted: ["block", "zzzznotaword"], topK: 100)
+  #expect(t.dim == 50)
+  #expect(t.rows["block"]?.count == 50 && t.rows["zzzznotaword"] == nil)
+  #expect(t.topWords.count > 50 && t.topWords.count <= 100)
+}
+
+@Test func frontEndGivesTheTrainingVectorForATrainingLine() throws {
+  let settings = LogPresets.named("hdfs")!.detection!
+  let lines = [
+    "081109 203518 143 INFO dfs.DataNode$DataXceiver: Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106 dest: /10.250.19.102:50010",
+    "081109 203519 145 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_-1608999687919862906 terminating",
+    "081109 203519 145 INFO dfs.DataNode$PacketResponder: Received block blk_-1608999687919862906 of size 91178 from /10.250.10.6",
+  ]
+  let learner = try LogParser(settings: settings)
+  for l in lines { _ = Array(l.utf8).withUnsafeBufferPointer { learner.learn(line: $0) } }
+  let drain = learner.section
+  let splitter = WordSplitter(drain: drain)
+  let glove = GloveTable(dim: 2, rows: ["block": [1, 0], "received": [0, 1], "receiving": [1, 1], "terminating": [2, 0]])
+  let (vocab, glov) = EmbeddingBuilder.build(templates: drain.templates.map { $0.tokens }, splitter: splitter, glove: glove, includeTopWords: false)
+  let model = EmbeddingModel(vocabulary: vocab, glove: glov, splitter: splitter)
+  let fe = try FrontEnd(drain: drain, embedding: model, session: SessionSection(rule: .block))
+  for l in lines {
+    let (outcome, _) = Array(l.utf8).withUnsafeBufferPointer { fe.process(line: $0) }
+    #expect(!outcome.isNewTemplate)
+    let tokens = try #require(drain.templates.first { $0.id == outcome.event }?.tokens)
+    #expect(Array(fe.vector(outcome.event)!) == model.eventVector(templateTokens: tokens))
+  }
+  let sessions = fe.finish()
+  #expect(sessions.count == 1 && sessions[0].key == "blk_-1608999687919862906" && sessions[0].events.count == 3)
+  // An unseen line becomes a new in-memory template with a vector from its own words.
+  let (o, _) = Array("081109 203520 145 INFO dfs.X: Terminating receiving block blk_7 now".utf8).withUnsafeBufferPointer { fe.process(line: $0) }
+  #expect(o.isNewTemplate && o.event >= fe.firstOverlayID)
+  #expect(fe.vector(o.event) != nil)
+}
