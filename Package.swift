@@ -36,7 +36,7 @@ let package = Package(
     .target(name: "ZLEmbedding", dependencies: ["ZLBase", "ZLFormat", "ZLDrain"], swiftSettings: hotPath),
     .target(name: "ZLScoring", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "CZLScore"], swiftSettings: hotPath),
     .target(name: "ZLTensor", dependencies: ["ZLBase", "CZLScore"], swiftSettings: hotPath),
-    .target(name: "ZLModel", dependencies: ["ZLBase", "ZLTensor", "ZLFormat", "CZLScore"], swiftSettings: hotPath),
+    .target(name: "ZLModel", dependencies: ["ZLBase", "ZLTensor", "ZLFormat", "ZLScoring", "CZLScore"], swiftSettings: hotPath),
 
     // MARK: - Executables (argument wiring only)
     .executableTarget(name: "zl-train", dependencies: [

@@ -1,0 +1,136 @@
+// Activations: exp, sigmoid and tanh with one polynomial (Cephes expf: range reduction by ln 2 and
+// a degree-5 polynomial, about 1–2 ulp), vectorized for AVX-512 and AVX2, with scalar versions doing
+// exactly the same float operations in the same order (no FMA contraction: -ffp-contract=off), so a
+// value gets the same bits whichever path computes it.
+//   sigmoid(x) = 1 / (1 + exp(-x));  tanh(x) = 1 - 2 / (1 + exp(2x))
+#include "zl_score.h"
+#include "internal.h"
+
+#define EXP_HI 88.3762626647949f
+#define EXP_LO -88.3762626647949f
+#define LOG2EF 1.44269504088896341f
+#define C1 0.693359375f
+#define C2 -2.12194440e-4f
+#define P0 1.9875691500E-4f
+#define P1 1.3981999507E-3f
+#define P2 8.3334519073E-3f
+#define P3 4.1665795894E-2f
+#define P4 1.6666665459E-1f
+#define P5 5.0000001201E-1f
+
+float zls_expf(float x) {
+  if (x != x) return x;
+  x = x > EXP_HI ? EXP_HI : x;
+  x = x < EXP_LO ? EXP_LO : x;
+  float fx = floorf(x * LOG2EF + 0.5f);
+  float t = x - fx * C1;
+  x = t - fx * C2;
+  float z = x * x;
+  float y = P0;
+  y = y * x + P1;
+  y = y * x + P2;
+  y = y * x + P3;
+  y = y * x + P4;
+  y = y * x + P5;
+  y = y * z + x;
+  y = y + 1.0f;
+  union { int i; float f; } pow2;
+  pow2.i = ((int)fx + 127) << 23;
+  return y * pow2.f;
+}
+
+float zls_sigmoidf(float x) { return 1.0f / (1.0f + zls_expf(-x)); }
+float zls_tanhf(float x) { return 1.0f - 2.0f / (1.0f + zls_expf(x + x)); }
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+__attribute__((target("avx512f")))
+static inline __m512 exp512(__m512 x) {
+  __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+  __m512 orig = x;
+  x = _mm512_min_ps(x, _mm512_set1_ps(EXP_HI));
+  x = _mm512_max_ps(x, _mm512_set1_ps(EXP_LO));
+  __m512 fx = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(LOG2EF)), _mm512_set1_ps(0.5f));
+  fx = _mm512_roundscale_ps(fx, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  __m512 t = _mm512_sub_ps(x, _mm512_mul_ps(fx, _mm512_set1_ps(C1)));
+  x = _mm512_sub_ps(t, _mm512_mul_ps(fx, _mm512_set1_ps(C2)));
+  __m512 z = _mm512_mul_ps(x, x);
+  __m512 y = _mm512_set1_ps(P0);
+  y = _mm512_add_ps(_mm512_mul_ps(y, x), _mm512_set1_ps(P1));
+  y = _mm512_add_ps(_mm512_mul_ps(y, x), _mm512_set1_ps(P2));
+  y = _mm512_add_ps(_mm512_mul_ps(y, x), _mm512_set1_ps(P3));
+  y = _mm512_add_ps(_mm512_mul_ps(y, x), _mm512_set1_ps(P4));
+  y = _mm512_add_ps(_mm512_mul_ps(y, x), _mm512_set1_ps(P5));
+  y = _mm512_add_ps(_mm512_mul_ps(y, z), x);
+  y = _mm512_add_ps(y, _mm512_set1_ps(1.0f));
+  __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(fx), _mm512_set1_epi32(127)), 23);
+  y = _mm512_mul_ps(y, _mm512_castsi512_ps(e));
+  return _mm512_mask_blend_ps(nan, y, orig);
+}
+
+__attribute__((target("avx512f")))
+static void map512(int kind, const float *x, float *y, size_t n) {
+  size_t i = 0;
+  const __m512 one = _mm512_set1_ps(1.0f), two = _mm512_set1_ps(2.0f);
+  for (; i + 16 <= n; i += 16) {
+    __m512 v = _mm512_loadu_ps(x + i), r;
+    if (kind == 0) r = exp512(v);
+    else if (kind == 1) r = _mm512_div_ps(one, _mm512_add_ps(one, exp512(_mm512_sub_ps(_mm512_setzero_ps(), v))));
+    else r = _mm512_sub_ps(one, _mm512_div_ps(two, _mm512_add_ps(one, exp512(_mm512_add_ps(v, v)))));
+    _mm512_storeu_ps(y + i, r);
+  }
+  for (; i < n; i++) y[i] = kind == 0 ? zls_expf(x[i]) : kind == 1 ? zls_sigmoidf(x[i]) : zls_tanhf(x[i]);
+}
+
+__attribute__((target("avx2,fma")))
+static inline __m256 exp256(__m256 x) {
+  __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+  __m256 orig = x;
+  x = _mm256_min_ps(x, _mm256_set1_ps(EXP_HI));
+  x = _mm256_max_ps(x, _mm256_set1_ps(EXP_LO));
+  __m256 fx = _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(LOG2EF)), _mm256_set1_ps(0.5f));
+  fx = _mm256_floor_ps(fx);
+  __m256 t = _mm256_sub_ps(x, _mm256_mul_ps(fx, _mm256_set1_ps(C1)));
+  x = _mm256_sub_ps(t, _mm256_mul_ps(fx, _mm256_set1_ps(C2)));
+  __m256 z = _mm256_mul_ps(x, x);
+  __m256 y = _mm256_set1_ps(P0);
+  y = _mm256_add_ps(_mm256_mul_ps(y, x), _mm256_set1_ps(P1));
+  y = _mm256_add_ps(_mm256_mul_ps(y, x), _mm256_set1_ps(P2));
+  y = _mm256_add_ps(_mm256_mul_ps(y, x), _mm256_set1_ps(P3));
+  y = _mm256_add_ps(_mm256_mul_ps(y, x), _mm256_set1_ps(P4));
+  y = _mm256_add_ps(_mm256_mul_ps(y, x), _mm256_set1_ps(P5));
+  y = _mm256_add_ps(_mm256_mul_ps(y, z), x);
+  y = _mm256_add_ps(y, _mm256_set1_ps(1.0f));
+  __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127)), 23);
+  y = _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+  return _mm256_blendv_ps(y, orig, nan);
+}
+
+__attribute__((target("avx2,fma")))
+static void map256(int kind, const float *x, float *y, size_t n) {
+  size_t i = 0;
+  const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f);
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_loadu_ps(x + i), r;
+    if (kind == 0) r = exp256(v);
+    else if (kind == 1) r = _mm256_div_ps(one, _mm256_add_ps(one, exp256(_mm256_sub_ps(_mm256_setzero_ps(), v))));
+    else r = _mm256_sub_ps(one, _mm256_div_ps(two, _mm256_add_ps(one, exp256(_mm256_add_ps(v, v)))));
+    _mm256_storeu_ps(y + i, r);
+  }
+  for (; i < n; i++) y[i] = kind == 0 ? zls_expf(x[i]) : kind == 1 ? zls_sigmoidf(x[i]) : zls_tanhf(x[i]);
+}
+#endif
+
+static void map(int kind, const float *x, float *y, size_t n) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  int isa = zls_isa();
+  if (isa == 2) { map512(kind, x, y, n); return; }
+  if (isa == 1) { map256(kind, x, y, n); return; }
+#endif
+  for (size_t i = 0; i < n; i++) y[i] = kind == 0 ? zls_expf(x[i]) : kind == 1 ? zls_sigmoidf(x[i]) : zls_tanhf(x[i]);
+}
+
+void zls_exp(const float *x, float *y, size_t n) { map(0, x, y, n); }
+void zls_sigmoid(const float *x, float *y, size_t n) { map(1, x, y, n); }
+void zls_tanh(const float *x, float *y, size_t n) { map(2, x, y, n); }

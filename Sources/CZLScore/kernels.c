@@ -1,1 +1,0 @@
-#include "zl_score.h"

@@ -1,0 +1,248 @@
+// The scoring forward pass: GRU directions over a batch with lengths (padding never enters the
+// recurrence), stacked and bidirectional layers, attention pooling (additive guide-vector form, or
+// Q/K/V), the 2-logit head and softmax. Input projections of all time steps are one SGEMM; each step
+// is one SGEMM over the sequences still running (the batch is sorted longest first so those form a
+// prefix). Threads split the batch; a sequence's numbers do not depend on the split.
+#include "zl_score.h"
+#include "internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+size_t zls_gru_work_size(int B, int T, int H) {
+  // gi [B*T, 3H], gh [B, 3H], h [B, H], gate scratch [B, 3H], order [B]
+  return (size_t)B * T * 3 * H + (size_t)B * 3 * H * 2 + (size_t)B * H + (size_t)B + 64;
+}
+
+// Sorts batch indices by length, longest first (stable: ties keep their order).
+static void order_by_length(int B, const int32_t *lengths, int *order) {
+  for (int i = 0; i < B; i++) order[i] = i;
+  for (int i = 1; i < B; i++) {
+    int v = order[i], j = i - 1;
+    while (j >= 0 && lengths[order[j]] < lengths[v]) {
+      order[j + 1] = order[j];
+      j--;
+    }
+    order[j + 1] = v;
+  }
+}
+
+void zls_gru_forward(int B, int T, int E, int H, const float *x, const int32_t *lengths,
+                     const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
+                     int reverse, float *out, int out_stride, int out_offset, float *work) {
+  const int G = 3 * H;
+  float *gi = work;                          // [B*T, G]: x W_ih^T + b_ih, row b*T + t
+  float *gh = gi + (size_t)B * T * G;        // [B, G]
+  float *h = gh + (size_t)B * G;             // [B, H], rows in sorted order
+  float *gates = h + (size_t)B * H;          // [B, G]
+  int *order = (int *)(gates + (size_t)B * G);
+  zls_sgemm(0, 1, B * T, G, E, 1.0f, x, E, w_ih, E, 0.0f, gi, G);
+  for (size_t r = 0; r < (size_t)B * T; r++) {
+    float *row = gi + r * G;
+    for (int j = 0; j < G; j++) row[j] += b_ih[j];
+  }
+  order_by_length(B, lengths, order);
+  memset(h, 0, sizeof(float) * (size_t)B * H);
+  for (int b = 0; b < B; b++)
+    for (int t = lengths[b] < 0 ? 0 : lengths[b]; t < T; t++) memset(out + ((size_t)b * T + t) * out_stride + out_offset, 0, sizeof(float) * H);
+  for (int s = 0; s < T; s++) {
+    int active = 0;
+    while (active < B && lengths[order[active]] > s) active++;
+    if (active == 0) break;
+    // gh = h W_hh^T + b_hh for the running sequences (a prefix of the sorted batch)
+    zls_sgemm_serial(0, 1, active, G, H, 1.0f, h, H, w_hh, H, 0.0f, gh, G);
+    for (int i = 0; i < active; i++) {
+      int b = order[i];
+      int t = reverse ? lengths[b] - 1 - s : s;
+      const float *gx = gi + ((size_t)b * T + t) * G;
+      float *ghr = gh + (size_t)i * G;
+      float *g = gates + (size_t)i * G;
+      for (int j = 0; j < H; j++) {
+        ghr[j] += b_hh[j];
+        ghr[H + j] += b_hh[H + j];
+        ghr[2 * H + j] += b_hh[2 * H + j];
+        g[j] = gx[j] + ghr[j];              // r pre-activation
+        g[H + j] = gx[H + j] + ghr[H + j];  // z pre-activation
+      }
+      zls_sigmoid(g, g, (size_t)2 * H);
+      for (int j = 0; j < H; j++) g[2 * H + j] = gx[2 * H + j] + g[j] * ghr[2 * H + j];
+      zls_tanh(g + 2 * H, g + 2 * H, (size_t)H);
+      float *hi = h + (size_t)i * H;
+      float *o = out + ((size_t)b * T + t) * out_stride + out_offset;
+      for (int j = 0; j < H; j++) {
+        float z = g[H + j], n = g[2 * H + j];
+        float v = (1.0f - z) * n + z * hi[j];
+        hi[j] = v;
+        o[j] = v;
+      }
+    }
+  }
+}
+
+void zls_additive_attention(int B, int T, int F, const float *h, const int32_t *lengths, const float *w,
+                            const float *g, float bias, float *out, float *alpha) {
+  float guide = 0.0f;
+  for (int k = 0; k < F; k++) guide += w[k] * g[k];
+  const float *w2 = w + F;
+  for (int b = 0; b < B; b++) {
+    int len = lengths[b] < 0 ? 0 : lengths[b] > T ? T : lengths[b];
+    float s[len > 0 ? len : 1];
+    float m = -INFINITY;
+    for (int t = 0; t < len; t++) {
+      const float *ht = h + ((size_t)b * T + t) * F;
+      float d = 0.0f;
+      for (int k = 0; k < F; k++) d += w2[k] * ht[k];
+      s[t] = zls_tanhf(guide + d + bias);
+      if (s[t] > m) m = s[t];
+    }
+    float sum = 0.0f;
+    for (int t = 0; t < len; t++) {
+      s[t] = zls_expf(s[t] - m);
+      sum += s[t];
+    }
+    float *o = out + (size_t)b * F;
+    memset(o, 0, sizeof(float) * F);
+    for (int t = 0; t < len; t++) {
+      float a = s[t] / sum;
+      if (alpha) alpha[(size_t)b * T + t] = a;
+      const float *ht = h + ((size_t)b * T + t) * F;
+      for (int k = 0; k < F; k++) o[k] += a * ht[k];
+    }
+    if (alpha)
+      for (int t = len; t < T; t++) alpha[(size_t)b * T + t] = 0.0f;
+  }
+}
+
+void zls_qkv_attention(int B, int T, int F, const float *h, const int32_t *lengths, const float *wq,
+                       const float *wk, const float *wv, float *out, float *alpha, float *work) {
+  float *mean = work;       // [F]
+  float *q = mean + F;      // [F]
+  float *k = q + F;         // [T, F]
+  float *v = k + (size_t)T * F;  // [T, F]
+  float scale = 1.0f / sqrtf((float)F);
+  for (int b = 0; b < B; b++) {
+    int len = lengths[b] < 1 ? 1 : lengths[b] > T ? T : lengths[b];
+    const float *hb = h + (size_t)b * T * F;
+    memset(mean, 0, sizeof(float) * F);
+    for (int t = 0; t < len; t++)
+      for (int j = 0; j < F; j++) mean[j] += hb[(size_t)t * F + j];
+    for (int j = 0; j < F; j++) mean[j] /= (float)len;
+    zls_sgemm_serial(0, 1, 1, F, F, 1.0f, mean, F, wq, F, 0.0f, q, F);
+    zls_sgemm_serial(0, 1, len, F, F, 1.0f, hb, F, wk, F, 0.0f, k, F);
+    zls_sgemm_serial(0, 1, len, F, F, 1.0f, hb, F, wv, F, 0.0f, v, F);
+    float s[len > 0 ? len : 1];
+    float m = -INFINITY;
+    for (int t = 0; t < len; t++) {
+      float d = 0.0f;
+      for (int j = 0; j < F; j++) d += q[j] * k[(size_t)t * F + j];
+      s[t] = d * scale;
+      if (s[t] > m) m = s[t];
+    }
+    float sum = 0.0f;
+    for (int t = 0; t < len; t++) {
+      s[t] = zls_expf(s[t] - m);
+      sum += s[t];
+    }
+    float *o = out + (size_t)b * F;
+    memset(o, 0, sizeof(float) * F);
+    for (int t = 0; t < len; t++) {
+      float a = s[t] / sum;
+      if (alpha) alpha[(size_t)b * T + t] = a;
+      for (int j = 0; j < F; j++) o[j] += a * v[(size_t)t * F + j];
+    }
+    if (alpha)
+      for (int t = len; t < T; t++) alpha[(size_t)b * T + t] = 0.0f;
+  }
+}
+
+// ---------------------------------------------------------------- whole model
+
+static size_t per_sequence_floats(const zls_model *m, int T) {
+  int H = m->hidden_size, D = m->directions, F = D * H;
+  int widest = m->input_size > F ? m->input_size : F;
+  return (size_t)T * widest       // input copy
+         + (size_t)T * F * 2      // layer outputs (ping-pong)
+         + zls_gru_work_size(1, T, H)
+         + (size_t)F              // pooled
+         + (size_t)T;             // alpha
+}
+
+size_t zls_model_work_size(const zls_model *m, int B, int T) {
+  // Chunks hold ceil(B / chunks) sequences each, so all chunks hold at most B + chunks (≤ 64 more).
+  int F = m->directions * m->hidden_size;
+  return per_sequence_floats(m, T) * (size_t)(B + 64) + (size_t)64 * ((size_t)(2 * F + 2 * T * F) + 64 + (size_t)B);
+}
+
+typedef struct {
+  const zls_model *m;
+  int B, T, chunks;
+  const float *x;
+  const int32_t *lengths;
+  float *p, *alpha, *work;
+  size_t chunk_floats;
+} forward_job;
+
+// Runs sequences idx ≡ chunk (mod chunks) — round-robin, so chunks get similar length mixes.
+static void forward_chunk(void *ctx, int chunk) {
+  forward_job *j = (forward_job *)ctx;
+  const zls_model *m = j->m;
+  int T = j->T, E = m->input_size, H = m->hidden_size, D = m->directions, F = D * H;
+  int n = 0;
+  for (int b = chunk; b < j->B; b += j->chunks) n++;
+  if (n == 0) return;
+  float *w = j->work + j->chunk_floats * (size_t)chunk;
+  int32_t *len = (int32_t *)w;
+  w += (n + 15) / 16 * 16;
+  int widest = E > F ? E : F;
+  float *in = w;                               // [n, T, E]
+  float *bufA = in + (size_t)n * T * widest;   // [n, T, F]
+  float *bufB = bufA + (size_t)n * T * F;
+  float *gw = bufB + (size_t)n * T * F;
+  float *pooled = gw + zls_gru_work_size(n, T, H);  // [n, F]
+  float *al = pooled + (size_t)n * F;          // [n, T]
+  float *qkvw = al + (size_t)n * T;
+  int i = 0;
+  for (int b = chunk; b < j->B; b += j->chunks, i++) {
+    len[i] = j->lengths[b];
+    memcpy(in + (size_t)i * T * E, j->x + (size_t)b * T * E, sizeof(float) * (size_t)T * E);
+  }
+  const float *layerIn = in;
+  int inSize = E;
+  float *cur = bufA, *other = bufB;
+  for (int l = 0; l < m->layers; l++) {
+    for (int d = 0; d < D; d++) {
+      int k = l * D + d;
+      zls_gru_forward(n, T, inSize, H, layerIn, len, m->w_ih[k], m->w_hh[k], m->b_ih[k], m->b_hh[k], d == 1, cur, F, d * H, gw);
+    }
+    layerIn = cur;
+    inSize = F;
+    float *t = cur;
+    cur = other;
+    other = t;
+  }
+  if (m->attention == 0)
+    zls_additive_attention(n, T, F, layerIn, len, m->att_weight, m->att_guide, m->att_bias, pooled, al);
+  else
+    zls_qkv_attention(n, T, F, layerIn, len, m->att_q, m->att_k, m->att_v, pooled, al, qkvw);
+  i = 0;
+  for (int b = chunk; b < j->B; b += j->chunks, i++) {
+    const float *r = pooled + (size_t)i * F;
+    float l0 = m->cls_bias[0], l1 = m->cls_bias[1];
+    for (int k = 0; k < F; k++) {
+      l0 += m->cls_weight[k] * r[k];
+      l1 += m->cls_weight[F + k] * r[k];
+    }
+    j->p[b] = zls_sigmoidf(l1 - l0);  // softmax(logits)[1]
+    if (j->alpha) memcpy(j->alpha + (size_t)b * T, al + (size_t)i * T, sizeof(float) * T);
+  }
+}
+
+void zls_model_forward(const zls_model *m, int B, int T, const float *x, const int32_t *lengths, float *p_anomaly,
+                       float *alpha, float *work) {
+  int threads = zls_get_threads();
+  int chunks = threads > 1 && B >= 2 ? (B < threads ? B : threads) : 1;
+  int per = (B + chunks - 1) / chunks;
+  int F = m->directions * m->hidden_size;
+  size_t chunkFloats = per_sequence_floats(m, T) * (size_t)per + (size_t)(2 * F + 2 * T * F) + 64 + (size_t)per;
+  forward_job job = {m, B, T, chunks, x, lengths, p_anomaly, alpha, work, chunkFloats};
+  zls_parallel_for(chunks, forward_chunk, &job);
+}

@@ -1,0 +1,302 @@
+// SGEMM: packed, cache-blocked matrix multiply (the BLIS/GotoBLAS structure): B is packed in KC×NR
+// slivers, A in MR×KC slivers, and an MR×NR register-blocked micro-kernel accumulates with FMA.
+// Micro-kernels for AVX-512 (12×32) and AVX2+FMA (6×16) are compiled with target attributes and
+// chosen at run time; a portable one covers every other CPU. Each output element is computed in
+// the same order whatever the tile, block or thread it falls in, so results do not depend on M
+// splits or the thread count. Threads split the output rows.
+#include "zl_score.h"
+#include "internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define KC 256
+#define NC 2048
+
+enum { ISA_PORTABLE = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 };
+static int detected_isa = -1;
+static int forced_portable = 0;
+
+static int detect_isa(void) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return ISA_AVX512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ISA_AVX2;
+#endif
+  return ISA_PORTABLE;
+}
+
+int zls_isa(void) {
+  if (forced_portable) return ISA_PORTABLE;
+  if (detected_isa < 0) detected_isa = detect_isa();
+  return detected_isa;
+}
+
+void zls_force_portable(int on) { forced_portable = on; }
+
+const char *zls_kernel_isa(void) {
+  switch (zls_isa()) {
+  case ISA_AVX512: return "avx512";
+  case ISA_AVX2: return "avx2";
+  default: return "portable";
+  }
+}
+
+// ---------------------------------------------------------------- packing
+
+static inline float elem(const float *X, int ld, int trans, int r, int c) { return trans ? X[(size_t)c * ld + r] : X[(size_t)r * ld + c]; }
+
+// A block rows [i0, i0+mc), cols [p0, p0+kc) of op(A) into MR-row slivers, k-major, zero-padded.
+static void pack_a(int MR, int mc, int kc, const float *A, int lda, int transA, int i0, int p0, float *dst) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    int rows = mc - ir < MR ? mc - ir : MR;
+    for (int k = 0; k < kc; k++) {
+      int i = 0;
+      if (!transA) {
+        const float *src = A + (size_t)(i0 + ir) * lda + (p0 + k);
+        for (; i < rows; i++) dst[i] = src[(size_t)i * lda];
+      } else {
+        const float *src = A + (size_t)(p0 + k) * lda + (i0 + ir);
+        for (; i < rows; i++) dst[i] = src[i];
+      }
+      for (; i < MR; i++) dst[i] = 0.0f;
+      dst += MR;
+    }
+  }
+}
+
+// B block rows [p0, p0+kc), cols [j0, j0+nc) of op(B) into NR-column slivers, k-major, zero-padded.
+static void pack_b(int NR, int kc, int nc, const float *B, int ldb, int transB, int p0, int j0, float *dst) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    int cols = nc - jr < NR ? nc - jr : NR;
+    for (int k = 0; k < kc; k++) {
+      int j = 0;
+      if (!transB) {
+        const float *src = B + (size_t)(p0 + k) * ldb + (j0 + jr);
+        for (; j < cols; j++) dst[j] = src[j];
+      } else {
+        const float *src = B + (size_t)(j0 + jr) * ldb + (p0 + k);
+        for (; j < cols; j++) dst[j] = src[(size_t)j * ldb];
+      }
+      for (; j < NR; j++) dst[j] = 0.0f;
+      dst += NR;
+    }
+  }
+}
+
+// Writes an accumulator tile: C = alpha * acc + beta * C on the valid mr × nr part.
+static inline void store_tile(const float *acc, int NR, float *c, int ldc, float alpha, float beta, int mr, int nr) {
+  for (int i = 0; i < mr; i++) {
+    float *ci = c + (size_t)i * ldc;
+    const float *ai = acc + (size_t)i * NR;
+    if (beta == 0.0f) {
+      for (int j = 0; j < nr; j++) ci[j] = alpha * ai[j];
+    } else {
+      for (int j = 0; j < nr; j++) ci[j] = alpha * ai[j] + beta * ci[j];
+    }
+  }
+}
+
+// ---------------------------------------------------------------- micro-kernels
+
+#define PORT_MR 4
+#define PORT_NR 8
+
+static void kernel_portable(int kc, const float *a, const float *b, float *c, int ldc, float alpha, float beta, int mr, int nr) {
+  float acc[PORT_MR * PORT_NR] = {0};
+  for (int k = 0; k < kc; k++) {
+    for (int i = 0; i < PORT_MR; i++) {
+      float ai = a[i];
+      for (int j = 0; j < PORT_NR; j++) acc[i * PORT_NR + j] = fmaf(ai, b[j], acc[i * PORT_NR + j]);
+    }
+    a += PORT_MR;
+    b += PORT_NR;
+  }
+  store_tile(acc, PORT_NR, c, ldc, alpha, beta, mr, nr);
+}
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+#define AVX2_MR 6
+#define AVX2_NR 16
+
+__attribute__((target("avx2,fma")))
+static void kernel_avx2(int kc, const float *a, const float *b, float *c, int ldc, float alpha, float beta, int mr, int nr) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int k = 0; k < kc; k++) {
+    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+    __m256 x;
+    x = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
+    x = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
+    x = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
+    x = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
+    x = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
+    x = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
+    a += AVX2_MR;
+    b += AVX2_NR;
+  }
+  float acc[AVX2_MR * AVX2_NR] __attribute__((aligned(32)));
+  _mm256_store_ps(acc + 0, c00); _mm256_store_ps(acc + 8, c01);
+  _mm256_store_ps(acc + 16, c10); _mm256_store_ps(acc + 24, c11);
+  _mm256_store_ps(acc + 32, c20); _mm256_store_ps(acc + 40, c21);
+  _mm256_store_ps(acc + 48, c30); _mm256_store_ps(acc + 56, c31);
+  _mm256_store_ps(acc + 64, c40); _mm256_store_ps(acc + 72, c41);
+  _mm256_store_ps(acc + 80, c50); _mm256_store_ps(acc + 88, c51);
+  store_tile(acc, AVX2_NR, c, ldc, alpha, beta, mr, nr);
+}
+
+#define AVX512_MR 12
+#define AVX512_NR 32
+
+__attribute__((target("avx512f")))
+static void kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc, float alpha, float beta, int mr, int nr) {
+  __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+  __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+  __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+  __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+  __m512 c80 = _mm512_setzero_ps(), c81 = _mm512_setzero_ps(), c90 = _mm512_setzero_ps(), c91 = _mm512_setzero_ps();
+  __m512 ca0 = _mm512_setzero_ps(), ca1 = _mm512_setzero_ps(), cb0 = _mm512_setzero_ps(), cb1 = _mm512_setzero_ps();
+  for (int k = 0; k < kc; k++) {
+    __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+    __m512 x;
+    x = _mm512_set1_ps(a[0]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+    x = _mm512_set1_ps(a[1]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+    x = _mm512_set1_ps(a[2]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+    x = _mm512_set1_ps(a[3]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+    x = _mm512_set1_ps(a[4]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
+    x = _mm512_set1_ps(a[5]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
+    x = _mm512_set1_ps(a[6]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
+    x = _mm512_set1_ps(a[7]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
+    x = _mm512_set1_ps(a[8]); c80 = _mm512_fmadd_ps(x, b0, c80); c81 = _mm512_fmadd_ps(x, b1, c81);
+    x = _mm512_set1_ps(a[9]); c90 = _mm512_fmadd_ps(x, b0, c90); c91 = _mm512_fmadd_ps(x, b1, c91);
+    x = _mm512_set1_ps(a[10]); ca0 = _mm512_fmadd_ps(x, b0, ca0); ca1 = _mm512_fmadd_ps(x, b1, ca1);
+    x = _mm512_set1_ps(a[11]); cb0 = _mm512_fmadd_ps(x, b0, cb0); cb1 = _mm512_fmadd_ps(x, b1, cb1);
+    a += AVX512_MR;
+    b += AVX512_NR;
+  }
+  float acc[AVX512_MR * AVX512_NR] __attribute__((aligned(64)));
+  _mm512_store_ps(acc + 0, c00); _mm512_store_ps(acc + 16, c01);
+  _mm512_store_ps(acc + 32, c10); _mm512_store_ps(acc + 48, c11);
+  _mm512_store_ps(acc + 64, c20); _mm512_store_ps(acc + 80, c21);
+  _mm512_store_ps(acc + 96, c30); _mm512_store_ps(acc + 112, c31);
+  _mm512_store_ps(acc + 128, c40); _mm512_store_ps(acc + 144, c41);
+  _mm512_store_ps(acc + 160, c50); _mm512_store_ps(acc + 176, c51);
+  _mm512_store_ps(acc + 192, c60); _mm512_store_ps(acc + 208, c61);
+  _mm512_store_ps(acc + 224, c70); _mm512_store_ps(acc + 240, c71);
+  _mm512_store_ps(acc + 256, c80); _mm512_store_ps(acc + 272, c81);
+  _mm512_store_ps(acc + 288, c90); _mm512_store_ps(acc + 304, c91);
+  _mm512_store_ps(acc + 320, ca0); _mm512_store_ps(acc + 336, ca1);
+  _mm512_store_ps(acc + 352, cb0); _mm512_store_ps(acc + 368, cb1);
+  store_tile(acc, AVX512_NR, c, ldc, alpha, beta, mr, nr);
+}
+#endif
+
+typedef void (*kernel_fn)(int, const float *, const float *, float *, int, float, float, int, int);
+
+// ---------------------------------------------------------------- the blocked loop
+
+static _Thread_local float *tl_pack_a = NULL, *tl_pack_b = NULL;
+static _Thread_local size_t tl_cap_a = 0, tl_cap_b = 0;
+
+static float *buffer(float **p, size_t *cap, size_t need) {
+  if (*cap < need) {
+    free(*p);
+    *p = NULL;
+    if (posix_memalign((void **)p, 64, need * sizeof(float)) != 0) { *p = NULL; *cap = 0; return NULL; }
+    *cap = need;
+  }
+  return *p;
+}
+
+void zls_sgemm_serial(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
+                      const float *B, int ldb, float beta, float *C, int ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0 || alpha == 0.0f) {
+    for (int i = 0; i < M; i++)
+      for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[(size_t)i * ldc + j];
+    return;
+  }
+  int MR = PORT_MR, NR = PORT_NR, MC = 64;
+  kernel_fn kernel = kernel_portable;
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  switch (zls_isa()) {
+  case ISA_AVX512: MR = AVX512_MR; NR = AVX512_NR; MC = 12 * 16; kernel = kernel_avx512; break;
+  case ISA_AVX2: MR = AVX2_MR; NR = AVX2_NR; MC = 6 * 24; kernel = kernel_avx2; break;
+  default: break;
+  }
+#endif
+  int ncMax = N < NC ? N : NC;
+  float *pb = buffer(&tl_pack_b, &tl_cap_b, (size_t)KC * ((ncMax + NR - 1) / NR * NR));
+  float *pa = buffer(&tl_pack_a, &tl_cap_a, (size_t)KC * ((MC + MR - 1) / MR * MR));
+  if (!pb || !pa) {
+    // Out of memory for the packing buffers: the (slow) direct triple loop gives the same result
+    // up to rounding order; it keeps the kernel total.
+    for (int i = 0; i < M; i++)
+      for (int j = 0; j < N; j++) {
+        float s = 0;
+        for (int k = 0; k < K; k++) s = fmaf(elem(A, lda, transA, i, k), elem(B, ldb, transB, k, j), s);
+        C[(size_t)i * ldc + j] = alpha * s + (beta == 0.0f ? 0.0f : beta * C[(size_t)i * ldc + j]);
+      }
+    return;
+  }
+  for (int j0 = 0; j0 < N; j0 += NC) {
+    int nc = N - j0 < NC ? N - j0 : NC;
+    for (int p0 = 0; p0 < K; p0 += KC) {
+      int kc = K - p0 < KC ? K - p0 : KC;
+      float b_eff = p0 == 0 ? beta : 1.0f;
+      pack_b(NR, kc, nc, B, ldb, transB, p0, j0, pb);
+      for (int i0 = 0; i0 < M; i0 += MC) {
+        int mc = M - i0 < MC ? M - i0 : MC;
+        pack_a(MR, mc, kc, A, lda, transA, i0, p0, pa);
+        for (int jr = 0; jr < nc; jr += NR) {
+          int nr = nc - jr < NR ? nc - jr : NR;
+          const float *bs = pb + (size_t)(jr / NR) * kc * NR;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int mr = mc - ir < MR ? mc - ir : MR;
+            float *c = C + (size_t)(i0 + ir) * ldc + (j0 + jr);
+            const float *as = pa + (size_t)(ir / MR) * kc * MR;
+            kernel(kc, as, bs, c, ldc, alpha, b_eff, mr, nr);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- threads split the rows
+
+typedef struct {
+  int transA, transB, M, N, K, rowsPer;
+  float alpha, beta;
+  const float *A, *B;
+  float *C;
+  int lda, ldb, ldc;
+} sgemm_job;
+
+static void sgemm_task(void *ctx, int index) {
+  sgemm_job *j = (sgemm_job *)ctx;
+  int i0 = index * j->rowsPer;
+  if (i0 >= j->M) return;
+  int m = j->M - i0 < j->rowsPer ? j->M - i0 : j->rowsPer;
+  const float *a = j->transA ? j->A + i0 : j->A + (size_t)i0 * j->lda;
+  zls_sgemm_serial(j->transA, j->transB, m, j->N, j->K, j->alpha, a, j->lda, j->B, j->ldb, j->beta,
+                   j->C + (size_t)i0 * j->ldc, j->ldc);
+}
+
+void zls_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
+               const float *B, int ldb, float beta, float *C, int ldc) {
+  int threads = zls_get_threads();
+  double flops = 2.0 * M * N * (double)K;
+  if (threads <= 1 || M < 24 || flops < 2e6 || zls_in_parallel()) {
+    zls_sgemm_serial(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  // Each element is computed the same way in any chunk; multiples of 12 (the largest MR) just
+  // avoid partial tiles at chunk edges.
+  int per = (M + threads - 1) / threads;
+  per = (per + 11) / 12 * 12;
+  sgemm_job job = {transA, transB, M, N, K, per, alpha, beta, A, B, C, lda, ldb, ldc};
+  zls_parallel_for((M + per - 1) / per, sgemm_task, &job);
+}

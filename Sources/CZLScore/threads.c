@@ -1,0 +1,111 @@
+// A small fixed thread pool for the kernels: workers wait on a generation counter (spinning
+// briefly, then sleeping), take task indices from an atomic counter, and the caller takes part.
+// Which thread runs which index never changes a result: every task writes its own outputs.
+#include "zl_score.h"
+#include "internal.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#define MAX_THREADS 64
+
+static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t call_mutex = PTHREAD_MUTEX_INITIALIZER;
+static int configured = 1;
+static int started = 0;
+static atomic_uint generation = 0;
+static atomic_int next_index = 0;
+static atomic_int remaining = 0;
+static int task_count = 0;
+static zls_task_fn task_fn = NULL;
+static void *task_ctx = NULL;
+static _Thread_local int in_parallel = 0;
+
+int zls_in_parallel(void) { return in_parallel; }
+
+static void run_tasks(void) {
+  for (;;) {
+    int i = atomic_fetch_add(&next_index, 1);
+    if (i >= task_count) break;
+    task_fn(task_ctx, i);
+    if (atomic_fetch_sub(&remaining, 1) == 1) {
+      pthread_mutex_lock(&mutex);
+      pthread_cond_broadcast(&done_cond);
+      pthread_mutex_unlock(&mutex);
+    }
+  }
+}
+
+static void *worker(void *arg) {
+  (void)arg;
+  in_parallel = 1;
+  unsigned seen = atomic_load(&generation);
+  for (;;) {
+    // Spin a little (a new task set usually follows soon), then sleep.
+    int spins = 0;
+    while (atomic_load(&generation) == seen && spins < 20000) {
+#if defined(__x86_64__)
+      __builtin_ia32_pause();
+#endif
+      spins++;
+    }
+    if (atomic_load(&generation) == seen) {
+      pthread_mutex_lock(&mutex);
+      while (atomic_load(&generation) == seen) pthread_cond_wait(&wake, &mutex);
+      pthread_mutex_unlock(&mutex);
+    }
+    seen = atomic_load(&generation);
+    run_tasks();
+  }
+  return NULL;
+}
+
+int zls_set_threads(int n) {
+  if (n < 1) n = 1;
+  if (n > MAX_THREADS) n = MAX_THREADS;
+  pthread_mutex_lock(&call_mutex);
+  while (started < n - 1) {
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, worker, NULL) != 0) {
+      pthread_attr_destroy(&attr);
+      break;
+    }
+    pthread_attr_destroy(&attr);
+    started++;
+  }
+  configured = started + 1 < n ? started + 1 : n;
+  pthread_mutex_unlock(&call_mutex);
+  return configured;
+}
+
+int zls_get_threads(void) { return configured; }
+
+void zls_parallel_for(int count, zls_task_fn fn, void *ctx) {
+  if (count <= 0) return;
+  if (configured <= 1 || count == 1 || in_parallel) {
+    for (int i = 0; i < count; i++) fn(ctx, i);
+    return;
+  }
+  pthread_mutex_lock(&call_mutex);
+  task_fn = fn;
+  task_ctx = ctx;
+  task_count = count;
+  atomic_store(&remaining, count);
+  atomic_store(&next_index, 0);
+  pthread_mutex_lock(&mutex);
+  atomic_fetch_add(&generation, 1);
+  pthread_cond_broadcast(&wake);
+  pthread_mutex_unlock(&mutex);
+  in_parallel = 1;
+  run_tasks();
+  in_parallel = 0;
+  pthread_mutex_lock(&mutex);
+  while (atomic_load(&remaining) > 0) pthread_cond_wait(&done_cond, &mutex);
+  pthread_mutex_unlock(&mutex);
+  pthread_mutex_unlock(&call_mutex);
+}

@@ -1,1 +1,0 @@
-// ZLModel: work in progress

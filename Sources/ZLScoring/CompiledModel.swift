@@ -1,0 +1,124 @@
+// CompiledModel: a zl.bigru-attn network's f32 weights held contiguously and handed to CZLScore's
+// forward pass. Built from a validated checkpoint (ModelProfile.validate) or from training's
+// parameter map; scoring and training evaluation both score through it, so they agree exactly.
+
+import CZLScore
+
+public final class CompiledModel: @unchecked Sendable {
+  public let hyperParameters: ModelHyperParameters
+  /// All weights, one buffer; `offsets[name]` locates each tensor.
+  private let storage: UnsafeMutablePointer<Float>
+  private let total: Int
+  private var model = zls_model()
+  private var offsets: [String: Int] = [:]
+
+  /// - Parameter tensors: every tensor of `ModelProfile.expectedShapes(hp)` as row-major f32 values
+  ///   with exactly the expected element count (callers validate shapes first).
+  public init(_ hp: ModelHyperParameters, tensors: [String: [Float]]) {
+    hyperParameters = hp
+    let expected = ModelProfile.expectedShapes(hp)
+    var off = 0
+    for (name, shape) in expected {
+      offsets[name] = off
+      off += shape.reduce(1, *)
+    }
+    total = off
+    storage = .allocate(capacity: max(off, 1))
+    for (name, shape) in expected {
+      let v = tensors[name]!
+      precondition(v.count == shape.reduce(1, *), "tensor \(name): \(v.count) values for shape \(shape)")
+      v.withUnsafeBufferPointer { (storage + offsets[name]!).update(from: $0.baseAddress!, count: v.count) }
+    }
+    model.input_size = Int32(hp.inputSize)
+    model.hidden_size = Int32(hp.hiddenSize)
+    model.layers = Int32(hp.layers)
+    model.directions = Int32(hp.directions)
+    model.attention = hp.attention == .additive ? 0 : 1
+    func ptr(_ n: String) -> UnsafePointer<Float> { UnsafePointer(storage + offsets[n]!) }
+    withUnsafeMutablePointer(to: &model) { m in
+      let wih = UnsafeMutableRawPointer(m).advanced(by: MemoryLayout<zls_model>.offset(of: \zls_model.w_ih)!)
+        .assumingMemoryBound(to: UnsafePointer<Float>?.self)
+      let whh = UnsafeMutableRawPointer(m).advanced(by: MemoryLayout<zls_model>.offset(of: \zls_model.w_hh)!)
+        .assumingMemoryBound(to: UnsafePointer<Float>?.self)
+      let bih = UnsafeMutableRawPointer(m).advanced(by: MemoryLayout<zls_model>.offset(of: \zls_model.b_ih)!)
+        .assumingMemoryBound(to: UnsafePointer<Float>?.self)
+      let bhh = UnsafeMutableRawPointer(m).advanced(by: MemoryLayout<zls_model>.offset(of: \zls_model.b_hh)!)
+        .assumingMemoryBound(to: UnsafePointer<Float>?.self)
+      for l in 0..<hp.layers {
+        for d in 0..<hp.directions {
+          let suffix = "l\(l)" + (d == 1 ? "_reverse" : "")
+          let k = l * hp.directions + d
+          wih[k] = ptr("gru.weight_ih_\(suffix)")
+          whh[k] = ptr("gru.weight_hh_\(suffix)")
+          bih[k] = ptr("gru.bias_ih_\(suffix)")
+          bhh[k] = ptr("gru.bias_hh_\(suffix)")
+        }
+      }
+    }
+    switch hp.attention {
+    case .additive:
+      model.att_guide = ptr("attention.guide")
+      model.att_weight = ptr("attention.weight")
+      model.att_bias = storage[offsets["attention.bias"]!]
+    case .qkv:
+      model.att_q = ptr("attention.query")
+      model.att_k = ptr("attention.key")
+      model.att_v = ptr("attention.value")
+    }
+    model.cls_weight = ptr("classifier.weight")
+    model.cls_bias = ptr("classifier.bias")
+  }
+
+  deinit { storage.deallocate() }
+
+  /// Scores sessions given as row-major [len · E] event vectors (len ≥ 1; longer than max_length
+  /// keeps the last max_length events). Returns P(anomalous) and, when asked, the attention weights
+  /// over each session's kept events. Sessions are batched by similar length internally.
+  public func score(_ sessions: [[Float]], attention: Bool = false, batchSize: Int = 64) -> (scores: [Float], alpha: [[Float]]) {
+    let e = hyperParameters.inputSize, maxLen = hyperParameters.maxLength
+    var scores = [Float](repeating: 0, count: sessions.count)
+    var alphas = [[Float]](repeating: [], count: attention ? sessions.count : 0)
+    let lens = sessions.map { max(1, min($0.count / e, maxLen)) }
+    let order = sessions.indices.sorted { lens[$0] != lens[$1] ? lens[$0] > lens[$1] : $0 < $1 }
+    var start = 0
+    var x: [Float] = []
+    var work: [Float] = []
+    while start < order.count {
+      let end = min(start + batchSize, order.count)
+      let idx = Array(order[start..<end])
+      let b = idx.count, t = lens[idx[0]]
+      x.removeAll(keepingCapacity: true)
+      x.append(contentsOf: repeatElement(0, count: b * t * e))
+      var l32 = [Int32](repeating: 0, count: b)
+      for (i, s) in idx.enumerated() {
+        let n = sessions[s].count / e, keep = lens[s], copy = min(n, keep)
+        let from = (n - copy) * e
+        l32[i] = Int32(keep)
+        if copy > 0 {
+          sessions[s].withUnsafeBufferPointer { src in
+            x.withUnsafeMutableBufferPointer { dst in
+              (dst.baseAddress! + i * t * e).update(from: src.baseAddress! + from, count: copy * e)
+            }
+          }
+        }
+      }
+      var p = [Float](repeating: 0, count: b)
+      var al = [Float](repeating: 0, count: attention ? b * t : 0)
+      let need = zls_model_work_size(&model, Int32(b), Int32(t))
+      if work.count < need { work = [Float](repeating: 0, count: need) }
+      x.withUnsafeBufferPointer { xp in
+        work.withUnsafeMutableBufferPointer { wp in
+          al.withUnsafeMutableBufferPointer { ap in
+            zls_model_forward(&model, Int32(b), Int32(t), xp.baseAddress!, l32, &p, attention ? ap.baseAddress : nil, wp.baseAddress!)
+          }
+        }
+      }
+      for (i, s) in idx.enumerated() {
+        scores[s] = p[i]
+        if attention { alphas[s] = Array(al[(i * t)..<(i * t + lens[s])]) }
+      }
+      start = end
+    }
+    return (scores, alphas)
+  }
+}

@@ -1,1 +1,0 @@
-// ZLTensor: work in progress

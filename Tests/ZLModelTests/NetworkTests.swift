@@ -1,0 +1,173 @@
+// Layer-level gradient checks (Double, GradientCheck's tolerance rule), padding independence,
+// the exact second-order meta-gradient against finite differences, C vs Swift forward parity, and
+// a tiny model overfitting 8 sequences.
+
+import Testing
+import ZLModel
+import ZLScoring
+import ZLTensor
+import _ZLTestSupport
+
+func tinyConfig(attention: AttentionKind = .additive, bidirectional: Bool = true, layers: Int = 2, e: Int = 3, h: Int = 2) -> NetworkConfig {
+  NetworkConfig(model: ModelHyperParameters(inputSize: e, hiddenSize: h, layers: layers, bidirectional: bidirectional, attention: attention),
+                domainHidden: 4, domainDropout: 0, layerDropout: 0)
+}
+
+func tinyBatch<T: Real>(_ lengths: [Int], e: Int, seed: UInt64) -> SequenceBatch<T> {
+  var rng = SeededRNG(seed: seed)
+  let seqs: [[T]] = lengths.map { n in (0..<(n * e)).map { _ in T(rng.uniform(-1, 1)) } }
+  return SequenceBatch(sequences: seqs, width: e, maxLength: 100)
+}
+
+/// Loss of the whole network (classifier CE + domain CE) as a function of the parameter list.
+func networkLoss(_ c: NetworkConfig, _ names: [String], _ batch: SequenceBatch<Double>, _ labels: [Double]) -> ([Tensor<Double>]) -> Tensor<Double> {
+  return { values in
+    var p: ParameterMap<Double> = [:]
+    for (n, v) in zip(names, values) { p[n] = v }
+    var rng = SeededRNG(seed: 1)
+    let r = Network.features(p, c, batch, rng: &rng).r
+    let cls = Network.classify(p, r).crossEntropy(targets: Network.targets(labels))
+    let dom = Network.domain(p, c, r, training: false, rng: &rng).crossEntropy(targets: Network.targets(labels.map { 1 - $0 }))
+    return cls + dom
+  }
+}
+
+@Suite struct NetworkTests {
+  @Test(arguments: [AttentionKind.additive, .qkv], [true, false])
+  func wholeNetworkGradients(attention: AttentionKind, bidirectional: Bool) {
+    let c = tinyConfig(attention: attention, bidirectional: bidirectional)
+    let p: ParameterMap<Double> = Network.initialParameters(c, seed: testSeed)
+    let names = p.keys.sorted()
+    let batch: SequenceBatch<Double> = tinyBatch([4, 2, 3], e: 3, seed: testSeed &+ 1)
+    let (failures, maxErr) = GradientCheck.check(names.map { p[$0]!.detached() }, networkLoss(c, names, batch, [1, 0, 1]))
+    #expect(failures.isEmpty, "\(attention) bi=\(bidirectional): \(failures.prefix(3).map { "\(names[$0.input])[\($0.index)] \($0)" }) max \(maxErr)")
+  }
+
+  @Test func inputGradientsThroughPaddedGRU() {
+    // d loss / d x: zero for padding positions, correct for the rest.
+    let c = tinyConfig(layers: 1)
+    let p: ParameterMap<Double> = Network.initialParameters(c, seed: testSeed &+ 2)
+    let b: SequenceBatch<Double> = tinyBatch([3, 1], e: 3, seed: 5)
+    let f: ([Tensor<Double>]) -> Tensor<Double> = { xs in
+      var rng = SeededRNG(seed: 1)
+      let batch = SequenceBatch(x: xs[0], lengths: b.lengths)
+      return Network.classify(p, Network.features(p, c, batch, rng: &rng).r).crossEntropy(targets: Network.targets([1, 0]))
+    }
+    let (failures, _) = GradientCheck.check([b.x], f)
+    #expect(failures.isEmpty, "\(failures.prefix(3))")
+    let x = b.x.asParameter()
+    let g = f([x]).gradients(wrt: [x])[0]
+    // Sequence 1 has length 1: its steps 1 and 2 are padding.
+    for i in (3 * 3 + 3)..<(3 * 3 + 9) { #expect(g.data[i] == 0) }
+  }
+
+  @Test func paddingNeverChangesAScore() {
+    let c = tinyConfig(e: 4, h: 3)
+    let p: ParameterMap<Float> = Network.initialParameters(c, seed: testSeed &+ 3)
+    var rng = SeededRNG(seed: 9)
+    let short: [Float] = (0..<8).map { _ in Float(rng.uniform(-1, 1)) }    // 2 events
+    let long: [Float] = (0..<28).map { _ in Float(rng.uniform(-1, 1)) }    // 7 events
+    let alone = Network.scores(p, c, SequenceBatch(sequences: [short], width: 4, maxLength: 100))[0]
+    let batched = Network.scores(p, c, SequenceBatch(sequences: [long, short], width: 4, maxLength: 100))[1]
+    #expect(abs(alone - batched) < 1e-6)
+  }
+
+  @Test(arguments: [1, 2])
+  func metaGradientMatchesFiniteDifferences(order: Int) {
+    // F(θ) = L_q(θ − δ ∇L_s(θ)). The exact (order 2) meta-gradient must match dF/dθ by central
+    // differences; the first-order one must not (it drops the Hessian term) — that is the point.
+    let c = tinyConfig(layers: 1, h: 2)
+    let p0: ParameterMap<Double> = Network.initialParameters(c, seed: testSeed &+ 4)
+    let names = Network.extractorNames(c) + Network.classifierNames(c)
+    let sb: SequenceBatch<Double> = tinyBatch([3, 2], e: 3, seed: 11), qb: SequenceBatch<Double> = tinyBatch([2, 3], e: 3, seed: 12)
+    let delta = 0.5
+    func loss(_ b: SequenceBatch<Double>, _ y: [Double]) -> (ParameterMap<Double>) -> Tensor<Double> {
+      { p in
+        var rng = SeededRNG(seed: 1)
+        return Network.classify(p, Network.features(p, c, b, rng: &rng).r).crossEntropy(targets: Network.targets(y))
+      }
+    }
+    var leaves = p0
+    for n in names { leaves[n] = p0[n]!.detached().asParameter() }
+    let mg = Trainer<Double>.metaGradient(leaves, names: names, order: order, delta: delta, support: loss(sb, [1, 0]), query: loss(qb, [0, 1]))
+    func F(_ p: ParameterMap<Double>) -> Double {
+      var leaves = p
+      for n in names { leaves[n] = p[n]!.detached().asParameter() }
+      let g = loss(sb, [1, 0])(leaves).gradients(wrt: names.map { leaves[$0]! })
+      var adapted = leaves
+      for (n, gi) in zip(names, g) { adapted[n] = Autograd.withoutRecording { leaves[n]! - gi * delta } }
+      return Autograd.withoutRecording { loss(qb, [0, 1])(adapted).item }
+    }
+    var worst = 0.0, failures = 0, checked = 0
+    for n in names {
+      for i in 0..<p0[n]!.count {
+        var plus = p0, minus = p0
+        var d = p0[n]!.data
+        d[i] += GradientCheck.step
+        plus[n] = Tensor(d, shape: p0[n]!.shape)
+        d[i] -= 2 * GradientCheck.step
+        minus[n] = Tensor(d, shape: p0[n]!.shape)
+        let numeric = (F(plus) - F(minus)) / (2 * GradientCheck.step)
+        let a = mg[n]!.data[i]
+        worst = max(worst, abs(a - numeric))
+        if !GradientCheck.agrees(a, numeric) { failures += 1 }
+        checked += 1
+      }
+    }
+    if order == 2 {
+      #expect(failures == 0, "exact meta-gradient: \(failures)/\(checked) entries off, worst \(worst)")
+    } else {
+      #expect(failures > 0, "first-order should differ from the exact meta-gradient")
+    }
+  }
+
+  @Test(arguments: [AttentionKind.additive, .qkv])
+  func cForwardMatchesSwift(attention: AttentionKind) {
+    for (bi, layers) in [(true, 2), (false, 1), (true, 1)] {
+      let c = NetworkConfig(model: ModelHyperParameters(inputSize: 7, hiddenSize: 5, layers: layers, bidirectional: bi, attention: attention))
+      let p: ParameterMap<Float> = Network.initialParameters(c, seed: testSeed &+ 5)
+      var rng = SeededRNG(seed: 3)
+      let lens = [5, 1, 9, 3, 9, 2, 7]
+      let seqs: [[Float]] = lens.map { n in (0..<(n * 7)).map { _ in Float(rng.uniform(-1, 1)) } }
+      let swift = Network.scores(p, c, SequenceBatch(sequences: seqs, width: 7, maxLength: 100))
+      let model = CompiledModel(c.model, tensors: p.mapValues { $0.data })
+      for threads in [1, 2] {
+        Kernels.setThreads(threads)
+        let (cs, _) = model.score(seqs, batchSize: 3)
+        for i in 0..<lens.count { #expect(abs(cs[i] - swift[i]) <= 2e-6, "\(attention) bi=\(bi) L=\(layers) seq \(i): C \(cs[i]) Swift \(swift[i])") }
+      }
+      Kernels.setThreads(1)
+      // A Double forward agrees with the Float one to float precision.
+      let pd: ParameterMap<Double> = Network.initialParameters(c, seed: testSeed &+ 5)
+      let sd = Network.scores(pd, c, SequenceBatch(sequences: seqs.map { $0.map(Double.init) }, width: 7, maxLength: 100))
+      for i in 0..<lens.count { #expect(abs(Double(swift[i]) - sd[i]) < 1e-5) }
+    }
+  }
+
+  @Test func tinyModelOverfitsEightSequences() {
+    let c = NetworkConfig(model: ModelHyperParameters(inputSize: 6, hiddenSize: 8, layers: 1, bidirectional: true))
+    var rng = SeededRNG(seed: testSeed)
+    let seqs: [[Float]] = (0..<8).map { i in (0..<((3 + i % 4) * 6)).map { _ in Float(rng.uniform(-1, 1)) } }
+    let labels: [Double] = [0, 1, 0, 1, 1, 0, 0, 1]
+    let batch = LabelledBatch(SequenceBatch(sequences: seqs, width: 6, maxLength: 100), labels: labels)
+    let t = Trainer<Float>(network: c, meta: MetaConfig(), params: Network.initialParameters(c, seed: 1), adamG: AdamConfig(lr: 0.02),
+                           adamC: AdamConfig(lr: 0.02), adamD: AdamConfig(), seed: 1)
+    var last = StepStats()
+    for _ in 0..<150 { last = t.supervisedStep(batch) }
+    #expect(last.classification < 0.05, "loss \(last.classification)")
+    let s = Network.scores(t.params, c, batch.batch)
+    for i in 0..<8 { #expect((s[i] >= 0.5) == (labels[i] == 1)) }
+  }
+
+  @Test func trainingIsDeterministic() {
+    let c = tinyConfig(e: 4, h: 3)
+    func run() -> [Float] {
+      let t = Trainer<Float>(network: c, meta: MetaConfig(), params: Network.initialParameters(c, seed: 5), adamG: AdamConfig(),
+                             adamC: AdamConfig(), adamD: AdamConfig(), seed: 5)
+      let s = LabelledBatch<Float>(tinyBatch([3, 4], e: 4, seed: 1), labels: [1, 0])
+      for _ in 0..<3 { _ = t.zerologStep(support: (s, tinyBatch([2, 5], e: 4, seed: 2)), query: (s, tinyBatch([4, 1], e: 4, seed: 3))) }
+      return t.params.keys.sorted().flatMap { t.params[$0]!.data }
+    }
+    #expect(run() == run())
+  }
+}
