@@ -59,7 +59,7 @@ let package = Package(
     .testTarget(name: "ZLDrainTests", dependencies: ["ZLDrain", "ZLRegex", "ZLFormat", "_ZLTestSupport"]),
     .testTarget(name: "ZLEmbeddingTests", dependencies: ["ZLEmbedding", "ZLDrain", "ZLFormat", "_ZLTestSupport"]),
     .testTarget(name: "ZLTensorTests", dependencies: ["ZLTensor", "_ZLTestSupport"]),
-    .testTarget(name: "ZLModelTests", dependencies: ["ZLModel", "ZLTensor", "_ZLTestSupport"]),
+    .testTarget(name: "ZLModelTests", dependencies: ["ZLModel", "ZLTensor", "ZLScoring", "ZLBase", "_ZLTestSupport"]),
     .testTarget(name: "ZLScoringTests", dependencies: ["ZLScoring", "ZLModel", "ZLTensor", "_ZLTestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["zl-train", "zl-pack", "zl-score", "_ZLTestSupport"]),
   ],

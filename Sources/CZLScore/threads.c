@@ -109,3 +109,13 @@ void zls_parallel_for(int count, zls_task_fn fn, void *ctx) {
   pthread_mutex_unlock(&mutex);
   pthread_mutex_unlock(&call_mutex);
 }
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+void zls_tune_allocator(void) {
+  mallopt(M_MMAP_THRESHOLD, 512 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+#else
+void zls_tune_allocator(void) {}
+#endif

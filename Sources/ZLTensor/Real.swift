@@ -188,3 +188,11 @@ public enum Kernels {
   public static var threads: Int { Int(zls_get_threads()) }
   public static var isa: String { String(cString: zls_kernel_isa()) }
 }
+
+extension Kernels {
+  /// Keeps freed tensor buffers in the process instead of returning each to the kernel (glibc
+  /// otherwise maps and unmaps every buffer over 128 KiB: page faults dominate a training step).
+  public static func tuneAllocator() {
+    zls_tune_allocator()
+  }
+}

@@ -20,6 +20,10 @@ final class Node<T: Real> {
   /// Given the output's gradient and the output, the gradients of the inputs (nil for inputs that need none).
   let backward: (Tensor<T>, Tensor<T>) -> [Tensor<T>?]
   let name: String
+  /// Set when this op is `input[rows]` along axis 0 of its single input: backward then collects the
+  /// gradient pieces and joins them once (a concat), instead of zero-padding each piece to the
+  /// input's full size — per-time-step slices of a [T·B, F] tensor stay O(T), not O(T²).
+  var rowSlice: Range<Int>? = nil
 
   init(_ name: String, _ inputs: [Tensor<T>], _ backward: @escaping (Tensor<T>, Tensor<T>) -> [Tensor<T>?]) {
     self.name = name
@@ -125,18 +129,65 @@ extension Tensor {
     precondition(seed != nil || count == 1, "gradients of a non-scalar tensor need a seed")
     return Autograd.$recording.withValue(createGraph) {
       var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed ?? Tensor.full(1, shape)]
+      var pieces: [ObjectIdentifier: [(Range<Int>, Tensor)]] = [:]
+      func accumulate(_ input: Tensor, _ ig: Tensor) {
+        let key = ObjectIdentifier(input)
+        grads[key] = grads[key].map { $0 + ig } ?? ig
+      }
+      func settle(_ t: Tensor) {
+        let key = ObjectIdentifier(t)
+        guard let parts = pieces.removeValue(forKey: key) else { return }
+        accumulate(t, Tensor.joinRowPieces(parts, shape: t.shape))
+      }
       for t in topologicalOrder().reversed() {
+        settle(t)
         guard let node = t.node, let g = grads[ObjectIdentifier(t)] else { continue }
-        let inputGrads = node.backward(g, t)
-        for (input, ig) in zip(node.inputs, inputGrads) {
-          guard let ig = ig, input.requiresGrad else { continue }
-          let key = ObjectIdentifier(input)
-          grads[key] = grads[key].map { $0 + ig } ?? ig
+        if let rows = node.rowSlice, node.inputs[0].requiresGrad {
+          pieces[ObjectIdentifier(node.inputs[0]), default: []].append((rows, g))
+        } else {
+          let inputGrads = node.backward(g, t)
+          for (input, ig) in zip(node.inputs, inputGrads) {
+            guard let ig = ig, input.requiresGrad else { continue }
+            accumulate(input, ig)
+          }
         }
         if !createGraph && t !== self { grads[ObjectIdentifier(t)] = nil }  // free as we go
       }
       return wrt.map { grads[ObjectIdentifier($0)] ?? Tensor.zeros($0.shape) }
     }
+  }
+
+  /// The gradient of a tensor from the gradients of its row slices: equal ranges summed, disjoint
+  /// ranges joined with zero gaps by one concat (differentiable); overlapping ranges padded and summed.
+  static func joinRowPieces(_ parts: [(Range<Int>, Tensor)], shape: [Int]) -> Tensor {
+    var byRange: [(Range<Int>, Tensor)] = []
+    for (r, g) in parts.sorted(by: { $0.0.lowerBound != $1.0.lowerBound ? $0.0.lowerBound < $1.0.lowerBound : $0.0.upperBound < $1.0.upperBound }) {
+      if let last = byRange.last, last.0 == r {
+        byRange[byRange.count - 1].1 = last.1 + g
+      } else {
+        byRange.append((r, g))
+      }
+    }
+    let disjoint = zip(byRange, byRange.dropFirst()).allSatisfy { $0.0.upperBound <= $1.0.lowerBound }
+    let rows = shape[0], inner = Array(shape.dropFirst())
+    if !disjoint {
+      var total: Tensor? = nil
+      for (r, g) in byRange {
+        let p = g.padded(axis: 0, before: r.lowerBound, toSize: rows)
+        total = total.map { $0 + p } ?? p
+      }
+      return total!
+    }
+    if byRange.count == 1 && byRange[0].0 == 0..<rows { return byRange[0].1 }
+    var seq: [Tensor] = []
+    var at = 0
+    for (r, g) in byRange {
+      if r.lowerBound > at { seq.append(Tensor.zeros([r.lowerBound - at] + inner)) }
+      seq.append(g)
+      at = r.upperBound
+    }
+    if at < rows { seq.append(Tensor.zeros([rows - at] + inner)) }
+    return Tensor.concat(seq, axis: 0)
   }
 
   /// Accumulates d(self)/d(leaf) into every reachable leaf's `grad` (first order).

@@ -5,4 +5,4 @@ import ZLCommandLine
 runMain(Tool(
   name: "zl-bench",
   summary: "benchmarks for the format, the front end and the network (prints JSON lines)",
-  commands: [formatBenchCommand, parseBenchCommand, frontEndBenchCommand]))
+  commands: [formatBenchCommand, parseBenchCommand, frontEndBenchCommand, networkBenchCommand]))

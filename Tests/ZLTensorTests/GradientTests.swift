@@ -114,6 +114,13 @@ func weighted(_ t: Tensor<Double>) -> Tensor<Double> {
     expectGradients("stack", [a, a]) { weighted(Tensor.stack([$0[0], $0[1].tanh()], axis: 1)) }
     expectGradients("transpose", [a.reshaped([6, 4])]) { weighted($0[0].transposed().tanh()) }
     expectGradients("broadcast", [randomTensor([3, 1], &rng)]) { weighted($0[0].broadcast(to: [2, 3, 4]).tanh()) }
+    // Row slices (axis 0) take the joined-pieces path: disjoint, repeated, gapped and overlapping.
+    let m = randomTensor([6, 3], &rng)
+    expectGradients("row slices disjoint", [m]) { x in weighted(Tensor.concat([x[0].slice(axis: 0, 0..<2).tanh(), x[0].slice(axis: 0, 2..<6).sigmoid()], axis: 0)) }
+    expectGradients("row slices repeated+gap", [m]) { x in weighted(x[0].slice(axis: 0, 1..<3).tanh() * x[0].slice(axis: 0, 1..<3) + x[0].slice(axis: 0, 4..<6)) }
+    expectGradients("row slices overlapping", [m]) { x in weighted(x[0].slice(axis: 0, 0..<4).tanh() + x[0].slice(axis: 0, 2..<6)) }
+    expectGradients("row slice plus whole", [m]) { x in weighted(x[0].slice(axis: 0, 3..<5).tanh()) + weighted(x[0].squared()) }
+    expectSecondOrder("row slices", [m], &rng) { x in weighted(x[0].slice(axis: 0, 0..<3).tanh() * x[0].slice(axis: 0, 3..<6)) }
     expectSecondOrder("slice/concat", [a, b], &rng) { weighted(Tensor.concat([$0[0].slice(axis: 1, 0..<2), $0[1]], axis: 1).tanh()) }
   }
 

@@ -21,6 +21,9 @@ int zls_set_threads(int n);
 int zls_get_threads(void);
 /// The instruction set the kernels use: "avx512", "avx2" or "portable".
 const char *zls_kernel_isa(void);
+/// Raises glibc's mmap and trim thresholds so large freed buffers are reused, not unmapped (no-op
+/// elsewhere). Training calls it once; scoring does not need it.
+void zls_tune_allocator(void);
 /// Forces the portable kernels (for tests: every path must give results within tolerance).
 void zls_force_portable(int on);
 

@@ -17,7 +17,9 @@ extension Tensor {
       }
     }
     let src = shape
-    return Tensor.make("slice", out, outShape, [self]) { g in [g.padded(axis: ax, before: range.lowerBound, toSize: src[ax])] }
+    let result = Tensor.make("slice", out, outShape, [self]) { g in [g.padded(axis: ax, before: range.lowerBound, toSize: src[ax])] }
+    if ax == 0 { result.node?.rowSlice = range }
+    return result
   }
 
   /// Zero-pads along `axis` so this tensor sits at offset `before` of a dimension of `toSize`.
