@@ -36,11 +36,12 @@ let package = Package(
     .target(name: "ZLEmbedding", dependencies: ["ZLBase", "ZLFormat", "ZLDrain"], swiftSettings: hotPath),
     .target(name: "ZLScoring", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "CZLScore"], swiftSettings: hotPath),
     .target(name: "ZLTensor", dependencies: ["ZLBase", "CZLScore"], swiftSettings: hotPath),
+    .target(name: "ZLTraining", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLScoring", "ZLModel", "ZLTensor"], swiftSettings: hotPath),
     .target(name: "ZLModel", dependencies: ["ZLBase", "ZLTensor", "ZLFormat", "ZLScoring", "CZLScore"], swiftSettings: hotPath),
 
     // MARK: - Executables (argument wiring only)
     .executableTarget(name: "zl-train", dependencies: [
-      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLScoring", "ZLTensor", "ZLModel",
+      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLScoring", "ZLTensor", "ZLModel", "ZLTraining",
     ]),
     .executableTarget(name: "zl-pack", dependencies: [
       "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLScoring",

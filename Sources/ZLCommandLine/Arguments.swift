@@ -35,6 +35,18 @@ public struct Arguments {
     endOfOptions = args.firstIndex(of: "--") ?? args.count
   }
 
+  /// True when `name` appears among the options not yet consumed.
+  public func contains(_ name: String) -> Bool {
+    (0..<endOfOptions).contains { items[$0] == name || (items[$0]?.hasPrefix(name + "=") ?? false) }
+  }
+
+  /// Adds arguments before the others (defaults from a configuration file; the command line,
+  /// checked with `contains`, wins).
+  public mutating func prepend(_ extra: [String]) {
+    items = extra.map { Optional($0) } + items
+    endOfOptions += extra.count
+  }
+
   /// True when help was asked for (`-h`, `--help`); consumes it.
   public mutating func wantsHelp() -> Bool { flag("-h", "--help") }
 

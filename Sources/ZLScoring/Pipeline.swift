@@ -1,0 +1,105 @@
+// ScoringPipeline: a checkpoint turned into what scores raw lines — the validated model profile,
+// the front end (Drain match + overlay, embedding, sessions) and the C network. zl-score, zl-train
+// eval and zl-train fit's own evaluation all score through this one type, so their numbers agree.
+
+import ZLBase
+import ZLDrain
+import ZLEmbedding
+import ZLFormat
+
+/// A closed, scored session.
+public struct ScoredSession: Sendable {
+  public var session: Session
+  public var score: Float
+  /// Events that matched no trained template.
+  public var newTemplates: Int
+  /// Attention weight per kept event (with `explain`).
+  public var attention: [Float]
+}
+
+public final class ScoringPipeline {
+  public let checkpoint: Checkpoint
+  public let hyperParameters: ModelHyperParameters
+  public let frontEnd: FrontEnd
+  public let model: CompiledModel
+  public let threshold: Double
+  /// Sessions wait here until `batchSize` are ready (scoring in batches is faster than one by one).
+  private var pending: [Session] = []
+  public var batchSize = 64
+  public var explain = false
+  public private(set) var sessionsScored = 0
+  private var scratch: [Float] = []
+
+  /// - Parameters:
+  ///   - sessionRule: overrides the checkpoint's rule (nil keeps it).
+  ///   - inlineLabelField: read inline alert labels from this field (evaluation only).
+  /// - Throws: `CheckpointError` when the checkpoint is not a usable model.
+  public init(checkpoint cp: Checkpoint, sessionRule: SessionRule? = nil, maxEvents: Int? = nil, idleLines: Int? = nil,
+              inlineLabelField: String? = nil, nodeField: String? = nil, threshold: Double? = nil) throws {
+    checkpoint = cp
+    hyperParameters = try ModelProfile.validate(cp)
+    let drain = cp.drain!
+    let vocab = cp.vocabulary!
+    let splitter = WordSplitter(settings: vocab.tokenizer, drain: drain)
+    let embedding = EmbeddingModel(vocabulary: vocab, glove: cp.glove!, splitter: splitter)
+    var session = cp.session!
+    if let r = sessionRule { session.rule = r }
+    if let m = maxEvents { session.maxEvents = m }
+    if let i = idleLines { session.idleLines = i }
+    do {
+      frontEnd = try FrontEnd(drain: drain, embedding: embedding, session: session, inlineLabelField: inlineLabelField, nodeField: nodeField)
+    } catch let e as SessionRuleError {
+      throw CheckpointError(.badValue, "section SESS: \(e.description)")
+    }
+    frontEnd.sessionizer.keepLineNumbers = true
+    var tensors: [String: [Float]] = [:]
+    for (name, _) in ModelProfile.expectedShapes(hyperParameters) { tensors[name] = cp.tensors![name]!.floats() }
+    model = CompiledModel(hyperParameters, tensors: tensors)
+    self.threshold = threshold ?? cp.threshold!.threshold
+  }
+
+  /// Feeds one raw line; returns sessions scored because they closed (batched: some may wait).
+  public func process(line: UnsafeBufferPointer<UInt8>) -> [ScoredSession] {
+    let (_, closed) = frontEnd.process(line: line)
+    if closed.isEmpty { return [] }
+    pending += closed
+    return pending.count >= batchSize ? flush() : []
+  }
+
+  /// Scores every session waiting (call at the end of input, or to bound latency).
+  public func flush() -> [ScoredSession] {
+    if pending.isEmpty { return [] }
+    let batch = pending
+    pending.removeAll(keepingCapacity: true)
+    return score(batch)
+  }
+
+  /// Closes all open sessions and scores them with anything pending.
+  public func finish() -> [ScoredSession] {
+    pending += frontEnd.finish()
+    return flush()
+  }
+
+  /// Scores sessions (their events must come from this pipeline's front end).
+  public func score(_ sessions: [Session]) -> [ScoredSession] {
+    var seqs: [[Float]] = []
+    seqs.reserveCapacity(sessions.count)
+    for s in sessions {
+      frontEnd.gather(s.events, into: &scratch)
+      seqs.append(scratch)
+    }
+    let (scores, alpha) = model.score(seqs, attention: explain, batchSize: batchSize)
+    sessionsScored += sessions.count
+    let first = frontEnd.firstOverlayID
+    return sessions.enumerated().map { i, s in
+      ScoredSession(session: s, score: scores[i], newTemplates: s.events.reduce(0) { $0 + ($1 >= first ? 1 : 0) },
+                    attention: explain ? alpha[i] : [])
+    }
+  }
+
+  /// The template text of an event id (trained or overlay).
+  public func templateText(_ id: UInt32) -> String {
+    let tokens = id < frontEnd.firstOverlayID ? frontEnd.parser.drain.templateTokenTexts(id: id) : frontEnd.overlay.templateTokenTexts(id: id)
+    return tokens?.joined(separator: " ") ?? "?"
+  }
+}

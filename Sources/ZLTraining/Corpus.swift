@@ -1,0 +1,157 @@
+// Corpus: one system's raw lines in memory (plain or gzip files), with each file's SHA-256, and the
+// passes over them that training needs: sessions by line (format only, no Drain), Drain learning
+// on chosen lines, and the shared front end's sessions with events and labels.
+
+import ZLBase
+import ZLDrain
+import ZLEmbedding
+import ZLFormat
+
+/// How one system's logs are read, grouped and labelled.
+public struct SystemSpec: Sendable {
+  public var role: String
+  public var files: [String]
+  public var presetName: String
+  public var settings: ParserSettings
+  public var session: SessionSection
+  public var labelFile: String?
+  /// Inline alert labels from this field (BGL, Thunderbird).
+  public var inlineLabelField: String?
+  public var nodeField: String?
+
+  public init(role: String, files: [String], presetName: String, settings: ParserSettings, session: SessionSection,
+              labelFile: String?, inlineLabelField: String?, nodeField: String?) {
+    self.role = role
+    self.files = files
+    self.presetName = presetName
+    self.settings = settings
+    self.session = session
+    self.labelFile = labelFile
+    self.inlineLabelField = inlineLabelField
+    self.nodeField = nodeField
+  }
+
+  public var hasLabels: Bool { labelFile != nil || inlineLabelField != nil }
+}
+
+public struct TrainingError: ToolError {
+  public let message: String
+  public var exitStatus: ExitStatus
+  public init(_ message: String, status: ExitStatus = .dataError) {
+    self.message = message
+    exitStatus = status
+  }
+}
+
+public final class Corpus {
+  public let spec: SystemSpec
+  public private(set) var lines: [[UInt8]] = []
+  public private(set) var digests: [(path: String, sha256: String, lines: Int)] = []
+  public private(set) var truncatedLines = 0
+
+  /// Reads every file of `spec` (lines longer than `maxLineLength` are cut and counted).
+  public init(_ spec: SystemSpec, maxLineLength: Int = 1 << 20) throws {
+    self.spec = spec
+    for path in spec.files {
+      var sha = SHA256()
+      let file = try InputFile(path: path)
+      var offset: UInt64 = 0
+      while offset < file.size {
+        let chunk = try file.read(at: offset, count: Int(min(file.size - offset, 1 << 20)))
+        sha.update(chunk)
+        offset += UInt64(chunk.count)
+      }
+      let reader = try LineReader(path: path, maxLineLength: maxLineLength)
+      var n = 0
+      while let l = try reader.next({ Array($0) }) {
+        lines.append(l)
+        n += 1
+      }
+      truncatedLines += reader.truncatedLines
+      digests.append((path, sha.finalize().map { hex2($0) }.joined(), n))
+    }
+    if lines.isEmpty { throw TrainingError("\(spec.role) logs \(spec.files.joined(separator: ", ")): no lines") }
+  }
+
+  /// Sessions with the 0-based indices of their lines (the format splits fields; no Drain). The
+  /// sessions and keys are those the front end makes from the same lines.
+  public func sessionLines() throws -> [(session: Session, lines: [Int])] {
+    let parser = try LogParser(settings: spec.settings)
+    let s = try makeSessionizer(format: parser.format)
+    let labelField = spec.inlineLabelField.flatMap { parser.format.fields.firstIndex(of: $0) }
+    var out: [(Session, [Int])] = []
+    func take(_ closed: [Session]) { for c in closed { out.append((c, c.events.map { Int($0) })) } }
+    for (i, l) in lines.enumerated() {
+      let (keys, alert): ([String], Bool) = l.withUnsafeBufferPointer { raw in
+        parser.withValidLine(raw) { v in
+          let f = parser.fields(v)
+          var alert = false
+          if let k = labelField, f.matchedFormat {
+            let r = f.fields[k]
+            alert = !(r.count == 1 && v[r.lowerBound] == 0x2D)
+          }
+          return (s.keys(line: v, fields: f), alert)
+        }
+      }
+      take(s.add(keys: keys, event: UInt32(i), inlineAnomaly: alert))
+    }
+    take(s.finish())
+    return out
+  }
+
+  func makeSessionizer(format: LogFormat) throws -> Sessionizer {
+    do {
+      return try Sessionizer(rule: spec.session.rule, maxEvents: spec.session.maxEvents, idleLines: spec.session.idleLines,
+                             maxOpen: spec.session.maxOpen, format: format, nodeField: spec.nodeField)
+    } catch let e as SessionRuleError {
+      throw TrainingError("\(spec.role) sessions: \(e.description)", status: .usage)
+    }
+  }
+
+  /// Learns Drain on the lines at `indices` (ascending), returning the plain-data state.
+  public func learnDrain(indices: [Int]) throws -> DrainSection {
+    let parser = try LogParser(settings: spec.settings)
+    for i in indices { _ = lines[i].withUnsafeBufferPointer { parser.learn(line: $0) } }
+    return parser.section
+  }
+
+  /// Every line through the shared front end (match mode on `drain`): sessions with events.
+  public func sessions(drain: DrainSection, embedding: EmbeddingModel) throws -> (FrontEnd, [Session]) {
+    let fe: FrontEnd
+    do {
+      fe = try FrontEnd(drain: drain, embedding: embedding, session: spec.session, inlineLabelField: spec.inlineLabelField,
+                        nodeField: spec.nodeField)
+    } catch let e as SessionRuleError {
+      throw TrainingError("\(spec.role) sessions: \(e.description)", status: .usage)
+    }
+    var out: [Session] = []
+    for l in lines { out += l.withUnsafeBufferPointer { fe.process(line: $0).1 } }
+    out += fe.finish()
+    return (fe, out)
+  }
+}
+
+/// Session labels from a label file or inline alerts, with the count of sessions no label covers.
+public struct SessionLabels {
+  public var labels: [Bool?]
+  public var unlabelled: Int { labels.filter { $0 == nil }.count }
+  public var anomalies: Int { labels.filter { $0 == true }.count }
+  /// Keys in the label file that no session has.
+  public var unusedLabelKeys = 0
+
+  public init(sessions: [Session], spec: SystemSpec, file: LabelFile?) {
+    if spec.inlineLabelField != nil {
+      labels = sessions.map { $0.inlineAnomaly }
+    } else if let f = file {
+      labels = sessions.map { f[$0.labelKey] }
+      unusedLabelKeys = f.unmatchedKeys(seen: Set(sessions.map { LabelFile.normalize($0.labelKey) }))
+    } else {
+      labels = sessions.map { _ in nil }
+    }
+  }
+}
+
+@inline(__always) func hex2(_ b: UInt8) -> String {
+  let d = Array("0123456789abcdef".utf8)
+  return String(decoding: [d[Int(b >> 4)], d[Int(b & 15)]], as: UTF8.self)
+}

@@ -1,0 +1,84 @@
+// FitConfig: every setting of a training run, with defaults, a canonical record for the checkpoint's
+// REPR section (one typed key per setting) and a fingerprint that ties a resume file to its run.
+
+import ZLBase
+import ZLFormat
+import ZLModel
+import ZLScoring
+
+public enum ModelSelection: String, Sendable { case last, sourceValidationLoss = "source-val-loss" }
+public enum ThresholdMethod: String, Sendable { case fixed = "default", sourceValidationF1 = "source-validation-f1" }
+
+public struct FitConfig: Sendable {
+  public var source: SystemSpec
+  public var target: SystemSpec
+  public var glovePath: String
+  /// GloVe's most frequent words added to the subset, so unseen templates still embed.
+  public var gloveTopWords = 2000
+  public var method: TrainingMethod = .zerolog
+  public var metaOrder = 1
+  public var epochs = 10
+  public var batchSize = 128
+  public var seed: UInt64 = 1
+  public var threads = 1
+  public var hiddenSize = 100
+  public var layers = 2
+  public var bidirectional = true
+  public var attention: AttentionKind = .additive
+  public var maxLength = 500
+  public var learningRate = 3e-3
+  public var domainLearningRate = 3e-3
+  public var meta = MetaConfig()
+  public var layerDropout = 0.0
+  public var domainDropout = 0.3
+  /// Source normals kept per source anomaly (the reference's balanced source); 0 keeps all.
+  public var sourceNormalRatio = 1.0
+  /// Share of labelled source sessions held out for validation (threshold, selection, report).
+  public var sourceValidationFraction = 0.2
+  /// Share of target sessions held out as the test part, never seen in training.
+  public var targetTestFraction = 0.5
+  /// MetaLog: share of the target adaptation part whose labels training may read.
+  public var targetLabelFraction = 0.0
+  public var selection: ModelSelection = .last
+  public var thresholdMethod: ThresholdMethod = .fixed
+
+  public init(source: SystemSpec, target: SystemSpec, glovePath: String) {
+    self.source = source
+    self.target = target
+    self.glovePath = glovePath
+  }
+
+  public var hyperParameters: ModelHyperParameters {
+    ModelHyperParameters(inputSize: 0, hiddenSize: hiddenSize, layers: layers, bidirectional: bidirectional, attention: attention,
+                         maxLength: maxLength)
+  }
+
+  /// The canonical settings, one typed key each (REPR `train.*`).
+  public var record: [(String, Value)] {
+    func sys(_ p: String, _ s: SystemSpec) -> [(String, Value)] {
+      [("train.\(p).preset", .string(s.presetName)), ("train.\(p).log_format", .string(s.settings.logFormat)),
+       ("train.\(p).masks", .strings(s.settings.masks.map { "\($0.name)=\($0.pattern)" })),
+       ("train.\(p).drain_depth", .uint(UInt64(s.settings.drain.depth))),
+       ("train.\(p).drain_sim", .double(s.settings.drain.similarityThreshold)),
+       ("train.\(p).sessions", .string(s.session.rule.description)),
+       ("train.\(p).max_events", .uint(UInt64(s.session.maxEvents))),
+       ("train.\(p).labels", .string(s.labelFile != nil ? "file" : s.inlineLabelField != nil ? "inline:\(s.inlineLabelField!)" : "none"))]
+    }
+    return sys("source", source) + sys("target", target) + [
+      ("train.method", .string(method.rawValue)), ("train.meta_order", .uint(UInt64(metaOrder))),
+      ("train.epochs", .uint(UInt64(epochs))), ("train.batch_size", .uint(UInt64(batchSize))),
+      ("train.learning_rate", .double(learningRate)), ("train.domain_learning_rate", .double(domainLearningRate)),
+      ("train.alpha", .double(meta.alpha)), ("train.beta", .double(meta.beta)), ("train.gamma", .double(meta.gamma)),
+      ("train.inner_lr", .double(meta.innerLR)), ("train.reversal", .double(meta.reversal)),
+      ("train.layer_dropout", .double(layerDropout)), ("train.domain_dropout", .double(domainDropout)),
+      ("train.source_normal_ratio", .double(sourceNormalRatio)), ("train.source_validation_fraction", .double(sourceValidationFraction)),
+      ("train.target_test_fraction", .double(targetTestFraction)), ("train.target_label_fraction", .double(targetLabelFraction)),
+      ("train.selection", .string(selection.rawValue)), ("train.threshold_method", .string(thresholdMethod.rawValue)),
+      ("train.glove_top_words", .uint(UInt64(gloveTopWords))), ("train.hidden_size", .uint(UInt64(hiddenSize))),
+      ("train.layers", .uint(UInt64(layers))), ("train.bidirectional", .bool(bidirectional)),
+      ("train.attention", .string(attention.rawValue)), ("train.max_length", .uint(UInt64(maxLength))),
+    ]
+  }
+
+  public var settingsJSON: JSON { .object(record.map { (String($0.0.dropFirst(6)), $0.1.json) }) }
+}

@@ -1,0 +1,233 @@
+// zl-train fit / eval: argument handling only; the work is in ZLTraining.
+
+import ZLBase
+import ZLCommandLine
+import ZLDrain
+import ZLFormat
+import ZLModel
+import ZLScoring
+import ZLTraining
+
+/// Source/target system flags: files, preset, parser overrides, sessions and labels.
+func systemSpec(_ args: inout Arguments, role: String, required: Bool = true) throws -> SystemSpec {
+  let files = try args.options("--\(role)")
+  if files.isEmpty && required { throw args.error("give at least one --\(role) LOG") }
+  let opts = try ParserOptions.parse(&args, detection: true, flagPrefix: "\(role)-")
+  let preset = opts.preset
+  let presetName = preset?.name ?? "custom"
+  var rule = preset?.sessionRule
+  if let r = try args.option("--\(role)-sessions") {
+    do { rule = try SessionRule(parsing: r) } catch { throw args.error("--\(role)-sessions: \(error)") }
+  }
+  guard let sessionRule = rule else { throw args.error("--\(role)-sessions RULE is needed for preset '\(presetName)'") }
+  var session = SessionSection(rule: sessionRule)
+  if let m = try args.int("--\(role)-max-events", in: 1...1_000_000) { session.maxEvents = m }
+  var labelFile = try args.option("--\(role)-labels")
+  var inline = try args.option("--\(role)-inline-labels")
+  if inline == nil && labelFile == nil && preset?.labels == .inlineAlert { inline = preset?.labelField }
+  if labelFile != nil && inline != nil && preset?.labels == .inlineAlert && (try? args.option("--\(role)-inline-labels")) == nil {
+    inline = nil  // an explicit label file replaces the preset's inline labels
+  }
+  if labelFile == "" { labelFile = nil }
+  return SystemSpec(role: role, files: files, presetName: presetName, settings: opts.settings, session: session,
+                    labelFile: labelFile, inlineLabelField: inline, nodeField: preset?.nodeField)
+}
+
+/// Turns a JSON config object into arguments the command line does not already give.
+func applyConfig(_ args: inout Arguments, path: String) throws {
+  let text = try readWholeFile(path, limit: 1 << 24)
+  let json: JSON
+  do { json = try JSONParser().parse(text) } catch { throw TrainingError("\(path): \(error)") }
+  guard let obj = json.objectValue else { throw TrainingError("\(path): expected a JSON object of settings") }
+  var extra: [String] = []
+  for (key, value) in obj {
+    let flag = "--" + key
+    if args.contains(flag) { continue }
+    func scalar(_ v: JSON) throws -> String {
+      switch v {
+      case .string(let s): return s
+      case .integer(let i): return String(i)
+      case .number(let d): return JSON.formatNumber(d)
+      default: throw TrainingError("\(path): setting '\(key)' must be a string, a number, true or a list of strings")
+      }
+    }
+    switch value {
+    case .bool(let b): if b { extra.append(flag) }
+    case .array(let a): for v in a { extra += [flag, try scalar(v)] }
+    default: extra += [flag, try scalar(value)]
+    }
+  }
+  args.prepend(extra)
+}
+
+let fitCommand = Command(
+  name: "fit", summary: "train a detector for a target system (ZeroLog, MetaLog, ablations) and write a checkpoint",
+  usage: "fit --source LOG... --source-preset P [--source-labels CSV] --target LOG... --target-preset P --glove FILE [--method M] -o MODEL.zlck [--report R.json]",
+  help: """
+    Learns from labelled source logs and unlabelled target logs (ZeroLog), or a few target labels
+    (MetaLog), and writes one .zlck with everything zl-score needs. The target's sessions are split
+    (seeded) into an adaptation part used in training without labels and a held-out test part that
+    training never sees; the report gives metrics on both (test.inductive, test.transductive), scored
+    by loading the written checkpoint exactly as zl-score does. Progress goes to stderr.
+
+    systems (ROLE is source or target; log files may be gzip; flags repeat for several files):
+      --ROLE LOG              a log file
+      --ROLE-preset NAME      hdfs, bgl, thunderbird, openstack (format, masks, Drain, sessions, labels) or custom
+      --ROLE-labels CSV       BlockId,Label file (HDFS, OpenStack keys)
+      --ROLE-inline-labels F  label field whose value '-' means normal (BGL/Thunderbird presets set Label)
+      --ROLE-sessions RULE    block, instance, window:N, node-window:N, time:SECONDS, regex:PATTERN
+      --ROLE-max-events N     split sessions longer than N events (default 500)
+      --ROLE-log-format, --ROLE-mask, --ROLE-depth, --ROLE-sim, ...   parser overrides (see zl-train help parse)
+    method:
+      --method M              zerolog (default), metalog, zerolog-nometa, supervised
+      --meta-order 1|2        first-order or exact second-order meta-gradient (default 1)
+      --target-label-fraction X   metalog: share of adaptation sessions whose labels are visible
+      --epochs N (10)  --batch N (128)  --lr X (0.003)  --domain-lr X (0.003)  --inner-lr X (0.003)
+      --alpha X (query weight, 1)  --beta X (adversarial weight, 1)  --gamma X (classification weight, 1)
+      --hidden N (100)  --layers N (2)  --unidirectional  --attention additive|qkv  --max-length N (500)
+      --dropout X (between GRU layers, 0)  --domain-dropout X (0.3)
+    data and selection:
+      --glove FILE            GloVe text (plain or gzip); its dimension is the model's input size
+      --glove-top N           also keep GloVe's N most frequent words (default 2000)
+      --source-normal-ratio X source normals kept per anomaly (default 1; 0 keeps all)
+      --validation-fraction X labelled source held out for validation (default 0.2)
+      --test-fraction X       target sessions held out (default 0.5)
+      --select last|source-val-loss   which epoch's weights to keep (default last; never target labels)
+      --threshold default|source-validation-f1   0.5, or the F1-best threshold on source validation
+    run:
+      --seed S (1)  --threads N (1)  -o MODEL.zlck  --report R.json  --config FILE.json (keys = flag names; flags win)
+      --resume                continue from MODEL.zlck.resume (written after each epoch); the result is
+                              the same file an uninterrupted run writes
+      --quiet                 no progress
+    Same inputs, seed and thread count give a byte-identical checkpoint.
+    """
+) { args in
+  if let cfg = try args.option("--config") { try applyConfig(&args, path: cfg) }
+  let quiet = args.flag("--quiet")
+  let source = try systemSpec(&args, role: "source")
+  let target = try systemSpec(&args, role: "target")
+  guard let glove = try args.option("--glove") else { throw args.error("give --glove FILE (GloVe text vectors)") }
+  var c = FitConfig(source: source, target: target, glovePath: glove)
+  if let m = try args.choice("--method", TrainingMethod.allCases.map(\.rawValue)) { c.method = TrainingMethod(rawValue: m)! }
+  c.metaOrder = try args.int("--meta-order", in: 1...2) ?? 1
+  c.epochs = try args.int("--epochs", in: 1...100_000) ?? c.epochs
+  c.batchSize = try args.int("--batch", in: 1...65_536) ?? c.batchSize
+  if let s = try args.option("--seed") {
+    guard let v = UInt64(s) else { throw args.error("--seed must be an unsigned integer, got '\(s)'") }
+    c.seed = v
+  }
+  c.threads = try args.int("--threads", in: 1...256) ?? 1
+  c.hiddenSize = try args.int("--hidden", in: 1...4096) ?? c.hiddenSize
+  c.layers = try args.int("--layers", in: 1...8) ?? c.layers
+  if args.flag("--unidirectional") { c.bidirectional = false }
+  if let a = try args.choice("--attention", ["additive", "qkv"]) { c.attention = AttentionKind(rawValue: a)! }
+  c.maxLength = try args.int("--max-length", in: 1...100_000) ?? c.maxLength
+  c.learningRate = try args.double("--lr", in: 0...10) ?? c.learningRate
+  c.domainLearningRate = try args.double("--domain-lr", in: 0...10) ?? c.domainLearningRate
+  c.meta.innerLR = try args.double("--inner-lr", in: 0...10) ?? c.meta.innerLR
+  c.meta.alpha = try args.double("--alpha", in: 0...1000) ?? c.meta.alpha
+  c.meta.beta = try args.double("--beta", in: 0...1000) ?? c.meta.beta
+  c.meta.gamma = try args.double("--gamma", in: 0...1000) ?? c.meta.gamma
+  c.layerDropout = try args.double("--dropout", in: 0...0.95) ?? c.layerDropout
+  c.domainDropout = try args.double("--domain-dropout", in: 0...0.95) ?? c.domainDropout
+  c.gloveTopWords = try args.int("--glove-top", in: 0...10_000_000) ?? c.gloveTopWords
+  c.sourceNormalRatio = try args.double("--source-normal-ratio", in: 0...1e9) ?? c.sourceNormalRatio
+  c.sourceValidationFraction = try args.double("--validation-fraction", in: 0...0.9) ?? c.sourceValidationFraction
+  c.targetTestFraction = try args.double("--test-fraction", in: 0...0.95) ?? c.targetTestFraction
+  c.targetLabelFraction = try args.double("--target-label-fraction", in: 0...1) ?? c.targetLabelFraction
+  if let s = try args.choice("--select", ["last", "source-val-loss"]) { c.selection = ModelSelection(rawValue: s)! }
+  if let t = try args.choice("--threshold", ["default", "source-validation-f1"]) { c.thresholdMethod = ThresholdMethod(rawValue: t)! }
+  guard let output = try args.option("-o", "--output") else { throw args.error("give -o MODEL.zlck") }
+  let reportPath = try args.option("--report")
+  let resume = args.flag("--resume")
+  _ = try args.finish(min: 0, max: 0, names: "")
+  let run = FitRun(config: c) { if !quiet { printError("zl-train: " + $0) } }
+  let report = try run.run(output: output, resume: resume)
+  if let r = reportPath {
+    let w = try AtomicFileWriter(path: r)
+    try w.write(Array((report.serialized(indent: 2) + "\n").utf8))
+    try w.commit()
+  }
+  if !quiet {
+    if case .object(let top) = report, let test = top.first(where: { $0.0 == "test" })?.1, let ind = test["inductive"], ind != .null {
+      printError("zl-train: held-out target: F1 \(fixed(ind["f1"]?.doubleValue ?? 0, 1)) (P \(fixed(ind["precision"]?.doubleValue ?? 0, 1)), R \(fixed(ind["recall"]?.doubleValue ?? 0, 1)), ROC-AUC \(ind["roc_auc"]?.doubleValue.map { fixed($0, 3) } ?? "n/a"))")
+    }
+  }
+  return .ok
+}
+
+let evalCommand = Command(
+  name: "eval", summary: "score logs with a checkpoint and report detection metrics against labels",
+  usage: "eval MODEL.zlck --logs LOG... --preset P [--labels CSV] [--sessions RULE] [--threshold X] [--report R.json]",
+  help: """
+    Scores every session of the logs through the checkpoint (the same code as zl-score) and compares
+    with the labels (a BlockId,Label file, or the preset's inline alert labels). Prints a summary on
+    stderr and, with --report, writes precision, recall, f1 (percent), roc_auc, pr_auc and the
+    confusion counts as JSON. Sessions without a label are counted and left out of the metrics.
+      --logs LOG         log file (repeatable; plain or gzip)
+      --preset NAME      labels and default session rule of a system (hdfs, bgl, thunderbird, openstack)
+      --labels CSV       label file; --inline-labels FIELD for inline alerts
+      --sessions RULE    override the checkpoint's session rule
+      --threshold X      override the checkpoint's threshold
+      --scores FILE      also write one JSON line per session (session, score, label)
+    """
+) { args in
+  let logs = try args.options("--logs")
+  if logs.isEmpty { throw args.error("give at least one --logs LOG") }
+  let presetName = try args.option("--preset")
+  var preset: LogPreset? = nil
+  if let n = presetName {
+    guard let p = LogPresets.named(n) else { throw args.error("unknown preset '\(n)'") }
+    preset = p
+  }
+  let labels = try args.option("--labels")
+  var inline = try args.option("--inline-labels")
+  if inline == nil && labels == nil && preset?.labels == .inlineAlert { inline = preset?.labelField }
+  let ruleText = try args.option("--sessions")
+  let threshold = try args.double("--threshold", in: 0...1)
+  let reportPath = try args.option("--report")
+  let scoresPath = try args.option("--scores")
+  let model = try args.finish(min: 1, max: 1, names: "MODEL")[0]
+  let cp = try Checkpoint.load(path: model)
+  guard let sess = cp.session, let drain = cp.drain else { throw CheckpointError(.missingSection, "\(model): not a scoring model (no SESS/DRAN)") }
+  var session = sess
+  if let r = ruleText {
+    do { session.rule = try SessionRule(parsing: r) } catch { throw args.error("--sessions: \(error)") }
+  }
+  let spec = SystemSpec(role: "eval", files: logs, presetName: presetName ?? "custom",
+                        settings: ParserSettings(logFormat: drain.logFormat, masks: drain.masks, drain: drain.config), session: session,
+                        labelFile: labels, inlineLabelField: inline, nodeField: preset?.nodeField)
+  let labelFile = try labels.map { try LabelFile.read(path: $0) }
+  let t0 = monotonicSeconds()
+  let ev = try Evaluation.run(checkpoint: cp, spec: spec, labelFile: labelFile, threshold: threshold)
+  let m = ev.metrics(keys: nil)
+  let secs = monotonicSeconds() - t0
+  if let p = scoresPath {
+    let w = try AtomicFileWriter(path: p)
+    for i in ev.keys.indices {
+      let line = JSON.object([("session", .string(ev.keys[i])), ("score", .number(ev.scores[i])),
+                              ("label", ev.labels[i].map { .bool($0) } ?? .null)]).serialized()
+      try w.write(Array((line + "\n").utf8))
+    }
+    try w.commit()
+  }
+  let report: JSON = .object([
+    ("model", .string(model)), ("logs", .array(logs.map { .string($0) })), ("threshold", .number(ev.threshold)),
+    ("lines", .integer(Int64(ev.lines))), ("sessions", .integer(Int64(ev.keys.count))),
+    ("unlabelled_sessions", .integer(Int64(ev.unlabelled))), ("unused_label_keys", .integer(Int64(ev.unusedLabelKeys))),
+    ("new_template_lines", .integer(Int64(ev.newTemplateLines))), ("metrics", m.json), ("seconds", .number(secs)),
+  ])
+  if let r = reportPath {
+    let w = try AtomicFileWriter(path: r)
+    try w.write(Array((report.serialized(indent: 2) + "\n").utf8))
+    try w.commit()
+  }
+  var line = "zl-train: \(grouped(ev.lines)) lines, \(grouped(ev.keys.count)) sessions"
+  if labelFile != nil || inline != nil {
+    line += ": F1 \(fixed(m.f1, 1)) (P \(fixed(m.precision, 1)), R \(fixed(m.recall, 1)), ROC-AUC \(m.rocAUC.map { fixed($0, 3) } ?? "n/a")); tp \(m.tp) fp \(m.fp) tn \(m.tn) fn \(m.fn)"
+    if ev.unlabelled > 0 { line += "; \(ev.unlabelled) sessions without a label left out" }
+    if ev.unusedLabelKeys > 0 { line += "; \(ev.unusedLabelKeys) label keys match no session" }
+  }
+  printError(line)
+  return .ok
+}
