@@ -167,9 +167,11 @@ static size_t per_sequence_floats(const zls_model *m, int T) {
 }
 
 size_t zls_model_work_size(const zls_model *m, int B, int T) {
-  // Chunks hold ceil(B / chunks) sequences each, so all chunks hold at most B + chunks (≤ 64 more).
+  // Chunks (one per thread in effect) hold ceil(B / chunks) sequences each: at most B + chunks in all.
   int F = m->directions * m->hidden_size;
-  return per_sequence_floats(m, T) * (size_t)(B + 64) + (size_t)64 * ((size_t)(2 * F + 2 * T * F) + 64 + (size_t)B);
+  int threads = zls_get_threads();
+  size_t chunks = (size_t)(threads > 1 && B >= 2 ? (B < threads ? B : threads) : 1);
+  return per_sequence_floats(m, T) * ((size_t)B + chunks) + chunks * ((size_t)(2 * F + 2 * T * F) + 64 + (size_t)B);
 }
 
 typedef struct {

@@ -47,6 +47,11 @@ public struct Tool {
 
   /// The tool's help page.
   public var helpText: String {
+    if commands.count == 1 && defaultCommand == commands[0].name {
+      return "\(name) \(zlVersion): " + helpText(for: commands[0]) +
+        "\nexit status: 0 ok, 1 documented negative result, 64 usage, 65 bad data, 66 missing input,\n" +
+        "70 internal error, 73 cannot create output, 74 i/o error.\n"
+    }
     var s = "\(name) \(zlVersion): \(summary)\n\nusage:\n"
     for c in commands { s += "  \(name) \(c.usage)\n" }
     s += "\ncommands:\n"

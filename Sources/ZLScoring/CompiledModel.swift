@@ -74,7 +74,7 @@ public final class CompiledModel: @unchecked Sendable {
   /// Scores sessions given as row-major [len · E] event vectors (len ≥ 1; longer than max_length
   /// keeps the last max_length events). Returns P(anomalous) and, when asked, the attention weights
   /// over each session's kept events. Sessions are batched by similar length internally.
-  public func score(_ sessions: [[Float]], attention: Bool = false, batchSize: Int = 64) -> (scores: [Float], alpha: [[Float]]) {
+  public func score(_ sessions: [[Float]], attention: Bool = false, batchSize: Int = 64, eventsPerBatch: Int = 2048) -> (scores: [Float], alpha: [[Float]]) {
     let e = hyperParameters.inputSize, maxLen = hyperParameters.maxLength
     var scores = [Float](repeating: 0, count: sessions.count)
     var alphas = [[Float]](repeating: [], count: attention ? sessions.count : 0)
@@ -84,7 +84,9 @@ public final class CompiledModel: @unchecked Sendable {
     var x: [Float] = []
     var work: [Float] = []
     while start < order.count {
-      let end = min(start + batchSize, order.count)
+      // Long sessions go in smaller batches: at most `eventsPerBatch` events keep the scratch small.
+      let cap = max(1, eventsPerBatch / max(lens[order[start]], 1))
+      let end = min(start + min(batchSize, cap), order.count)
       let idx = Array(order[start..<end])
       let b = idx.count, t = lens[idx[0]]
       x.removeAll(keepingCapacity: true)
@@ -121,4 +123,10 @@ public final class CompiledModel: @unchecked Sendable {
     }
     return (scores, alphas)
   }
+}
+
+/// The kernels' thread count (zl-score sets it without linking the training modules).
+public enum CZLThreads {
+  @discardableResult
+  public static func set(_ n: Int) -> Int { Int(zls_set_threads(Int32(n))) }
 }

@@ -35,7 +35,8 @@ public final class ScoringPipeline {
   ///   - inlineLabelField: read inline alert labels from this field (evaluation only).
   /// - Throws: `CheckpointError` when the checkpoint is not a usable model.
   public init(checkpoint cp: Checkpoint, sessionRule: SessionRule? = nil, maxEvents: Int? = nil, idleLines: Int? = nil,
-              inlineLabelField: String? = nil, nodeField: String? = nil, threshold: Double? = nil) throws {
+              inlineLabelField: String? = nil, nodeField: String? = nil, threshold: Double? = nil,
+              keepLineNumbers: Bool = false) throws {
     checkpoint = cp
     hyperParameters = try ModelProfile.validate(cp)
     let drain = cp.drain!
@@ -51,7 +52,7 @@ public final class ScoringPipeline {
     } catch let e as SessionRuleError {
       throw CheckpointError(.badValue, "section SESS: \(e.description)")
     }
-    frontEnd.sessionizer.keepLineNumbers = true
+    frontEnd.sessionizer.keepLineNumbers = keepLineNumbers
     var tensors: [String: [Float]] = [:]
     for (name, _) in ModelProfile.expectedShapes(hyperParameters) { tensors[name] = cp.tensors![name]!.floats() }
     model = CompiledModel(hyperParameters, tensors: tensors)
@@ -76,8 +77,21 @@ public final class ScoringPipeline {
 
   /// Closes all open sessions and scores them with anything pending.
   public func finish() -> [ScoredSession] {
+    var out: [ScoredSession] = []
+    finish { out += $0 }
+    return out
+  }
+
+  /// The same, handing results over a batch at a time (memory stays at one batch of vectors).
+  public func finish(_ body: ([ScoredSession]) throws -> Void) rethrows {
     pending += frontEnd.finish()
-    return flush()
+    var start = 0
+    while start < pending.count {
+      let end = min(start + batchSize, pending.count)
+      try body(score(Array(pending[start..<end])))
+      start = end
+    }
+    pending.removeAll()
   }
 
   /// Scores sessions (their events must come from this pipeline's front end).

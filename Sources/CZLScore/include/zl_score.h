@@ -83,7 +83,7 @@ typedef struct zls_model {
   const float *cls_weight, *cls_bias;                          // [2, D*H], [2]
 } zls_model;
 
-/// Floats of scratch `zls_model_forward` needs for a batch.
+/// Floats of scratch `zls_model_forward` needs for a batch with the thread count now in effect.
 size_t zls_model_work_size(const zls_model *m, int B, int T);
 
 /// Scores a batch: x [B, T, E] with lengths (1..T) → p_anomaly [B] (softmax(logits)[1]); optionally
