@@ -50,10 +50,10 @@ let verifyCommand = Command(
   } else {
     var line = "\(file): ok: \(info.entries.count) sections, \(info.fileLength) bytes, content \(hexString(info.contentDigest).prefix(16))…"
     if let m = model { line += ", model \(ModelProfile.architecture) E=\(m.inputSize) H=\(m.hiddenSize) L=\(m.layers)\(m.bidirectional ? " bidirectional" : "")" }
+    line += " (verified in \(format3(seconds * 1000)) ms)"
     try out.line(line)
   }
   try out.flush()
-  printError(String(format3(seconds * 1000)) + " ms")
   return .ok
 }
 
