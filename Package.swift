@@ -62,6 +62,7 @@ let package = Package(
     .testTarget(name: "ZLTensorTests", dependencies: ["ZLTensor", "_ZLTestSupport"]),
     .testTarget(name: "ZLModelTests", dependencies: ["ZLModel", "ZLTensor", "ZLScoring", "ZLBase", "_ZLTestSupport"]),
     .testTarget(name: "ZLScoringTests", dependencies: ["ZLScoring", "ZLModel", "ZLTensor", "_ZLTestSupport"]),
+    .testTarget(name: "ZLTrainingTests", dependencies: ["ZLTraining", "_ZLTestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["zl-train", "zl-pack", "zl-score", "_ZLTestSupport"]),
   ],
   swiftLanguageModes: [.v6]

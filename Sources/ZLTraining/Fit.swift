@@ -118,7 +118,7 @@ public final class FitRun {
   }
 
   /// Runs the whole fit; returns the report.
-  public func run(output: String, resume: Bool) throws -> JSON {
+  public func run(output: String, resume: Bool, stopAfterEpoch: Int? = nil) throws -> JSON {
     let c = config
     let t0 = monotonicSeconds()
     Kernels.setThreads(c.threads)
@@ -326,6 +326,10 @@ public final class FitRun {
       if epoch < c.epochs {
         try ResumeState.save(path: resumePath, fingerprint: fingerprint, trainer: trainer, history: history,
                              best: c.selection == .sourceValidationLoss ? bestParams : nil, bestLoss: bestLoss)
+        if let stop = stopAfterEpoch, epoch >= stop {
+          log("stopped after epoch \(epoch) as asked; continue with --resume (state in \(resumePath))")
+          return .object([("stopped_after_epoch", .integer(Int64(epoch))), ("resume", .string(resumePath))])
+        }
       }
     }
     let trainSeconds = monotonicSeconds() - trainStart

@@ -27,7 +27,7 @@ public let productsDirectory: String = {
 
 /// Runs `tool` (a product name such as "zl-pack") and waits for it.
 public func runTool(_ tool: String, _ args: [String], stdin: [UInt8]? = nil, environment env: [String: String] = [:]) throws -> ToolResult {
-  let exe = productsDirectory + "/" + tool
+  let exe = tool.hasPrefix("/") ? tool : productsDirectory + "/" + tool
   let dir = try uniqueDirectory("zl-run")
   defer { for f in ["out", "err", "in"] { unlink(dir + "/" + f) }; rmdir(dir) }
   let outPath = dir + "/out", errPath = dir + "/err", inPath = dir + "/in"

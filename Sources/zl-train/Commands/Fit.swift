@@ -98,6 +98,7 @@ let fitCommand = Command(
       --seed S (1)  --threads N (1)  -o MODEL.zlck  --report R.json  --config FILE.json (keys = flag names; flags win)
       --resume                continue from MODEL.zlck.resume (written after each epoch); the result is
                               the same file an uninterrupted run writes
+      --stop-after-epoch N    stop after epoch N keeping the resume state (time-sliced training)
       --quiet                 no progress
     Same inputs, seed and thread count give a byte-identical checkpoint.
     """
@@ -140,9 +141,10 @@ let fitCommand = Command(
   guard let output = try args.option("-o", "--output") else { throw args.error("give -o MODEL.zlck") }
   let reportPath = try args.option("--report")
   let resume = args.flag("--resume")
+  let stopAfter = try args.int("--stop-after-epoch", in: 1...100_000)
   _ = try args.finish(min: 0, max: 0, names: "")
   let run = FitRun(config: c) { if !quiet { printError("zl-train: " + $0) } }
-  let report = try run.run(output: output, resume: resume)
+  let report = try run.run(output: output, resume: resume, stopAfterEpoch: stopAfter)
   if let r = reportPath {
     let w = try AtomicFileWriter(path: r)
     try w.write(Array((report.serialized(indent: 2) + "\n").utf8))

@@ -1,0 +1,157 @@
+// zl-train fit / eval and zl-score end to end on the bundled demo sample (Tools/demo/data): byte-
+// identical checkpoints, resume, the report's shape, agreement between zl-score and zl-train eval,
+// and bad inputs caught before training with one clear line.
+
+import Testing
+import ZLBase
+import ZLFormat
+import _ZLTestSupport
+
+let demo = fixture("Tools/demo/data")
+
+/// A small, fast fit (hidden 8, one layer) from HDFS (labelled) to BGL.
+func fitArgs(_ out: String, extra: [String] = [], epochs: Int = 2, seed: Int = 3) -> [String] {
+  ["fit", "--source", demo + "/hdfs-sample.log.gz", "--source-preset", "hdfs", "--source-labels", demo + "/hdfs-sample-labels.csv",
+   "--target", demo + "/BGL_2k.log.gz", "--target-preset", "bgl", "--glove", demo + "/glove-demo.txt.gz", "--glove-top", "100",
+   "--hidden", "8", "--layers", "1", "--epochs", String(epochs), "--batch", "64", "--seed", String(seed), "-o", out] + extra
+}
+
+@Suite(.serialized) struct TrainScoreTests {
+  @Test func fitIsDeterministicAndReportsBothTestParts() throws {
+    let dir = try scratchDirectory("fit")
+    let r1 = try runTool("zl-train", fitArgs(dir + "/a.zlck", extra: ["--report", dir + "/r.json", "--method", "zerolog", "--meta-order", "2"]))
+    #expect(r1.status == 0, "\(r1)")
+    let r2 = try runTool("zl-train", fitArgs(dir + "/b.zlck", extra: ["--method", "zerolog", "--meta-order", "2", "--quiet"]))
+    #expect(r2.status == 0 && r2.stderr.isEmpty, "\(r2)")
+    #expect(try readWholeFile(dir + "/a.zlck") == (try readWholeFile(dir + "/b.zlck")), "same inputs and seed must give the same bytes")
+    let report = try JSONParser().parse(try readWholeFile(dir + "/r.json"))
+    for part in ["inductive", "transductive"] {
+      let m = report["test"]?[part]
+      for k in ["precision", "recall", "f1", "roc_auc", "pr_auc", "tp", "fp", "tn", "fn"] { #expect(m?[k] != nil, "test.\(part).\(k)") }
+    }
+    #expect(report["test"]?["inductive"]?["sessions"]?.integerValue == 50)
+    #expect(report["test"]?["transductive"]?["sessions"]?.integerValue == 100)
+    #expect(report["source_validation"]?["f1"] != nil && report["epochs"]?.arrayValue?.count == 2)
+    // Another seed gives another model.
+    let r3 = try runTool("zl-train", fitArgs(dir + "/c.zlck", extra: ["--method", "zerolog", "--meta-order", "2", "--quiet"], seed: 4))
+    #expect(r3.status == 0)
+    #expect(try readWholeFile(dir + "/a.zlck") != (try readWholeFile(dir + "/c.zlck")))
+    // The checkpoint verifies and carries the reproducibility record.
+    let v = try runTool("zl-pack", ["verify", dir + "/a.zlck", "--scoring"])
+    #expect(v.status == 0, "\(v)")
+    let cp = try Checkpoint.load(path: dir + "/a.zlck")
+    #expect(cp.repro?["train.method"] != nil && cp.repro?["data.source.0.sha256"] != nil && cp.repro?["seed"] != nil)
+  }
+
+  @Test func resumeEndsWithTheSameFile() throws {
+    let dir = try scratchDirectory("resume")
+    let full = try runTool("zl-train", fitArgs(dir + "/full.zlck", extra: ["--quiet", "--method", "metalog", "--target-label-fraction", "0.2"], epochs: 3))
+    #expect(full.status == 0, "\(full)")
+    let part = try runTool("zl-train", fitArgs(dir + "/part.zlck", extra: ["--quiet", "--method", "metalog", "--target-label-fraction", "0.2", "--stop-after-epoch", "1"], epochs: 3))
+    #expect(part.status == 0 && fileExists(dir + "/part.zlck.resume") && !fileExists(dir + "/part.zlck"), "\(part)")
+    let rest = try runTool("zl-train", fitArgs(dir + "/part.zlck", extra: ["--method", "metalog", "--target-label-fraction", "0.2", "--resume"], epochs: 3))
+    #expect(rest.status == 0 && rest.stderr.contains("resuming after epoch 1"), "\(rest)")
+    #expect(try readWholeFile(dir + "/full.zlck") == (try readWholeFile(dir + "/part.zlck")))
+    #expect(!fileExists(dir + "/part.zlck.resume"))
+    // A resume file from other settings is refused.
+    _ = try runTool("zl-train", fitArgs(dir + "/x.zlck", extra: ["--quiet", "--stop-after-epoch", "1"], epochs: 3))
+    let other = try runTool("zl-train", fitArgs(dir + "/x.zlck", extra: ["--resume"], epochs: 3, seed: 9))
+    #expect(other.status == 64 && other.stderr.contains("other settings"), "\(other)")
+  }
+
+  @Test func scoreAgreesWithEvalAndStreams() throws {
+    let dir = try scratchDirectory("score")
+    let m = dir + "/m.zlck"
+    #expect(try runTool("zl-train", fitArgs(m, extra: ["--quiet", "--method", "supervised"])).status == 0)
+    let ev = try runTool("zl-train", ["eval", m, "--logs", demo + "/BGL_2k.log.gz", "--preset", "bgl", "--scores", dir + "/s.jsonl", "--report", dir + "/e.json"])
+    #expect(ev.status == 0 && ev.stderr.contains("100 sessions"), "\(ev)")
+    let sc = try runTool("zl-score", [m, demo + "/BGL_2k.log.gz"])
+    #expect(sc.status == 0, "\(sc)")
+    let evalLines = String(decoding: try readWholeFile(dir + "/s.jsonl"), as: UTF8.self).split(separator: "\n")
+    let scoreLines = sc.stdout.split(separator: "\n")
+    #expect(evalLines.count == 100 && scoreLines.count == 100)
+    var evalScores: [String: Double] = [:]
+    for l in evalLines { let j = try JSONParser().parse(String(l)); evalScores[j["session"]!.stringValue!] = j["score"]!.doubleValue! }
+    for l in scoreLines {
+      let j = try JSONParser().parse(String(l))
+      let key = j["session"]!.stringValue!
+      #expect(abs(j["score"]!.doubleValue! - evalScores[key]!) <= 1e-6, "\(key)")
+      for k in ["anomaly", "events", "new_templates", "first_line", "last_line"] { #expect(j[k] != nil) }
+    }
+    // Standard input, CSV, text with --explain, and --fail-on-anomaly at threshold 0.
+    let plain = try readWholeFile(fixture("Tools/demo/data/BGL_2k.log.gz"))
+    let csv = try runTool("zl-score", [m, "--format", "csv"], stdin: plain)
+    #expect(csv.status == 0 && csv.stdout.hasPrefix("session,score,anomaly,events,new_templates,first_line,last_line\n"))
+    let text = try runTool("zl-score", [m, demo + "/BGL_2k.log.gz", "--format", "text", "--explain", "--explain-top", "2", "--threshold", "0"])
+    #expect(text.stdout.contains("ANOMALY") && text.stdout.contains("    line "))
+    let fail = try runTool("zl-score", [m, demo + "/BGL_2k.log.gz", "--threshold", "0", "--fail-on-anomaly", "--quiet"])
+    #expect(fail.status == 1)
+    let pass = try runTool("zl-score", [m, demo + "/BGL_2k.log.gz", "--threshold", "1", "--fail-on-anomaly", "--quiet"])
+    #expect(pass.status == 0 || pass.status == 1)
+    // A closed pipe ends cleanly.
+    let piped = try runTool("/bin/sh", ["-c", "\"$0\" \"$1\" \"$2\" | head -1 >/dev/null; echo done", productsDirectory + "/zl-score", m, demo + "/BGL_2k.log.gz"])
+    #expect(piped.stdout == "done\n" && !piped.stderr.contains("error"), "\(piped)")
+  }
+
+  @Test func scoreSurvivesBadLogsAndRejectsBadCheckpoints() throws {
+    let dir = try scratchDirectory("badscore")
+    let m = dir + "/m.zlck"
+    #expect(try runTool("zl-train", fitArgs(m, extra: ["--quiet", "--method", "supervised"], epochs: 1)).status == 0)
+    var rng = SplitMix64(seed: testSeed)
+    var garbage = (0..<200_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    garbage += Array(repeating: 0x41, count: 10 << 20) + [0x0A] + [0xFF, 0xFE, 0xC0, 0x0A, 0x00, 0x0A]
+    let g = try runTool("zl-score", [m, "--max-line-length", "65536", "--summary-json", "--sessions", "window:5"], stdin: garbage)
+    #expect(g.status == 0, "\(g.stderr)")
+    let summary = try JSONParser().parse(g.stderr)
+    #expect((summary["truncated_lines"]?.integerValue ?? 0) >= 1)
+    // Truncated, newer-major and missing checkpoints.
+    let bytes = try readWholeFile(m)
+    try writeFileAtomically(dir + "/t.zlck", Array(bytes.prefix(bytes.count / 2)))
+    let t = try runTool("zl-score", [dir + "/t.zlck", demo + "/BGL_2k.log.gz"])
+    #expect(t.status == 65 && t.stderrLines.count == 1 && t.stderr.contains("t.zlck"), "\(t)")
+    let newer = try runTool("zl-score", [fixture("Formats/vectors/v1/invalid/unsupportedMajorVersion.zlck"), demo + "/BGL_2k.log.gz"])
+    #expect(newer.status == 65 && newer.stderr.contains("[unsupportedMajorVersion]"), "\(newer)")
+    let missing = try runTool("zl-score", [dir + "/nope.zlck"])
+    #expect(missing.status == 66)
+  }
+
+  @Test func badTrainingInputsFailBeforeTraining() throws {
+    let dir = try scratchDirectory("badfit")
+    // Source labels with no anomaly.
+    let labels = String(decoding: try readWholeFile(demo + "/hdfs-sample-labels.csv"), as: UTF8.self).replacingAll("Anomaly", "Normal")
+    try writeFileAtomically(dir + "/normal.csv", Array(labels.utf8))
+    var args = fitArgs(dir + "/o.zlck")
+    args[args.firstIndex(of: demo + "/hdfs-sample-labels.csv")!] = dir + "/normal.csv"
+    let r1 = try runTool("zl-train", args)
+    #expect(r1.status == 65 && r1.stderr.contains("no anomalous session"), "\(r1)")
+    // Labels that match no session.
+    try writeFileAtomically(dir + "/other.csv", Array("BlockId,Label\nblk_1,Anomaly\nblk_2,Normal\n".utf8))
+    args[args.firstIndex(of: dir + "/normal.csv")!] = dir + "/other.csv"
+    let r2 = try runTool("zl-train", args)
+    #expect(r2.status == 65 && r2.stderr.contains("match none"), "\(r2)")
+    // An empty target.
+    try writeFileAtomically(dir + "/empty.log", [])
+    var a3 = fitArgs(dir + "/o.zlck")
+    a3[a3.firstIndex(of: demo + "/BGL_2k.log.gz")!] = dir + "/empty.log"
+    let r3 = try runTool("zl-train", a3)
+    #expect(r3.status == 65 && r3.stderr.contains("no lines"), "\(r3)")
+    // A session rule that yields nothing.
+    let r4 = try runTool("zl-train", fitArgs(dir + "/o.zlck", extra: ["--target-sessions", "regex:NO_SUCH_KEY_[0-9]+"]))
+    #expect(r4.status == 65 && r4.stderr.contains("yields no session"), "\(r4)")
+    // A GloVe file whose rows disagree on the dimension.
+    try writeFileAtomically(dir + "/bad.txt", Array("block 0.1 0.2 0.3\nreceived 0.1 0.2\n".utf8))
+    var a5 = fitArgs(dir + "/o.zlck")
+    a5[a5.firstIndex(of: demo + "/glove-demo.txt.gz")!] = dir + "/bad.txt"
+    let r5 = try runTool("zl-train", a5)
+    #expect(r5.status == 65 && r5.stderr.contains("bad.txt") && r5.stderr.contains("line 2"), "\(r5)")
+    // metalog without a label fraction is a usage error.
+    let r6 = try runTool("zl-train", fitArgs(dir + "/o.zlck", extra: ["--method", "metalog"]))
+    #expect(r6.status == 64, "\(r6)")
+    for r in [r1, r2, r3, r4, r5] { #expect(r.stderrLines.filter { $0.contains("error") }.count == 1) }
+    #expect(!fileExists(dir + "/o.zlck"))
+  }
+}
+
+extension String {
+  func replacingAll(_ a: String, _ b: String) -> String { split(separator: a, omittingEmptySubsequences: false).joined(separator: b) }
+}
