@@ -11,7 +11,7 @@ let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-con
 /// Hot-path modules (regex, parsing, embedding, scoring) skip the run-time exclusivity checks in
 /// release builds: their class-held scratch buffers are accessed once per line, and the dynamic
 /// checks cost more than the work. Debug builds (and so the tests) keep every check.
-let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"], .when(configuration: .release))]
 
 let package = Package(
   name: "zl",

@@ -113,7 +113,7 @@ void zls_parallel_for(int count, zls_task_fn fn, void *ctx) {
 #if defined(__GLIBC__)
 #include <malloc.h>
 void zls_tune_allocator(void) {
-  mallopt(M_MMAP_THRESHOLD, 512 << 20);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum on 64-bit
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 #else

@@ -10,7 +10,7 @@ import ZLTensor
 
 let networkBenchCommand = Command(
   name: "network", summary: "inference, training and meta-learning step speed for one network shape",
-  usage: "network [--batch B] [--length T] [--input E] [--hidden H] [--layers L] [--bidirectional] [--attention additive|qkv] [--threads N] [--repeat R] [--skip-train]",
+  usage: "network [--batch B] [--length T] [--input E] [--hidden H] [--layers L] [--bidirectional] [--attention additive|qkv] [--threads N] [--repeat R] [--skip-train] [--skip-meta]",
   help: """
     Times on random inputs of full length T (defaults: B 256, T 50, E 300, H 100, L 2, one thread):
       infer_seq_per_s    C forward (zl-score's path), sequences per second
@@ -18,7 +18,8 @@ let networkBenchCommand = Command(
       train_seq_per_s    supervised step: forward + backward + Adam on B sequences
       maml1_step_ms      ZeroLog first-order meta-step, support B/2 source + B/2 target, query the same
       maml2_step_ms      the same with the exact second-order meta-gradient
-      peak_rss_mib       peak resident memory of the process
+      train_peak_rss_mib peak resident memory after the inference and training measurements
+      peak_rss_mib       peak resident memory of the process (after the meta-steps too)
     """
 ) { args in
   let b = try args.int("--batch", in: 2...65_536) ?? 256
@@ -31,6 +32,7 @@ let networkBenchCommand = Command(
   let threads = try args.int("--threads", in: 1...64) ?? 1
   let repeats = try args.int("--repeat", in: 1...100) ?? 3
   let skipTrain = args.flag("--skip-train")
+  let skipMeta = args.flag("--skip-meta")
   _ = try args.finish(min: 0, max: 0, names: "")
   guard let attention = AttentionKind(rawValue: attentionName) else { throw args.error("--attention must be additive or qkv") }
   Kernels.setThreads(threads)
@@ -72,13 +74,16 @@ let networkBenchCommand = Command(
     }
     let sup = trainer(order: 1)
     let trainS = best(repeats) { _ = sup.supervisedStep(LabelledBatch(batch, labels: labels)) }
-    let m1 = trainer(order: 1), m2 = trainer(order: 2)
-    let maml1 = best(repeats) { _ = m1.zerologStep(support: (src, tgt), query: (src, tgt)) }
-    let maml2 = best(repeats) { _ = m2.zerologStep(support: (src, tgt), query: (src, tgt)) }
-    fields += [
-      ("train_seq_per_s", .number(Double(b) / trainS)), ("maml1_step_ms", .number(maml1 * 1000)),
-      ("maml2_step_ms", .number(maml2 * 1000)), ("maml2_over_maml1", .number(maml2 / maml1)),
-    ]
+    fields.append(("train_seq_per_s", .number(Double(b) / trainS)))
+    fields.append(("train_peak_rss_mib", .number(Double(peakResidentBytes()) / 1_048_576)))
+    if !skipMeta {
+      let m1 = trainer(order: 1), m2 = trainer(order: 2)
+      let maml1 = best(repeats) { _ = m1.zerologStep(support: (src, tgt), query: (src, tgt)) }
+      let maml2 = best(repeats) { _ = m2.zerologStep(support: (src, tgt), query: (src, tgt)) }
+      fields += [
+        ("maml1_step_ms", .number(maml1 * 1000)), ("maml2_step_ms", .number(maml2 * 1000)), ("maml2_over_maml1", .number(maml2 / maml1)),
+      ]
+    }
   }
   fields.append(("peak_rss_mib", .number(Double(peakResidentBytes()) / 1_048_576)))
   let out = StandardOutput()

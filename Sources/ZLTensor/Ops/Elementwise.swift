@@ -120,8 +120,24 @@ extension Tensor {
     if count == 1 {
       return Tensor.make("broadcast", [T](repeating: data[0], count: target.reduce(1, *)), target, [self]) { g in [g.sumTo(src)] }
     }
+    // One stretched axis (sum-over-axis backward, [B, 1, F] → [B, T, F]): block copies.
+    if shape.count == target.count {
+      let diff = (0..<shape.count).filter { shape[$0] != target[$0] }
+      if diff.count == 1 {
+        let d = diff[0]
+        let outer = target[..<d].reduce(1, *), n = target[d], inner = target[(d + 1)...].reduce(1, *)
+        let out = Tensor.build(outer * n * inner) { o in
+          data.withUnsafeBufferPointer { x in
+            for i in 0..<outer {
+              for k in 0..<n { copyElements(o + (i * n + k) * inner, x.baseAddress! + i * inner, inner) }
+            }
+          }
+        }
+        return Tensor.make("broadcast", out, target, [self]) { g in [g.sumTo(src)] }
+      }
+    }
     let idx = broadcastIndex(shape, to: target)
-    let out = Tensor.build(idx.count) { o in for i in 0..<idx.count { o[i] = data[idx[i]] } }
+    let out = Tensor.build(idx.count) { o in data.withUnsafeBufferPointer { x in for i in 0..<idx.count { o[i] = x[idx[i]] } } }
     return Tensor.make("broadcast", out, target, [self]) { g in [g.sumTo(src)] }
   }
 

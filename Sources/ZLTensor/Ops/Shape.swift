@@ -1,5 +1,12 @@
 // Slicing, concatenation, stacking and transposition.
 
+/// Copies `n` elements as raw bytes (the element types are trivial floats): one memcpy, not a
+/// per-element generic copy when this code runs unspecialized.
+@inline(__always)
+func copyElements<T: Real>(_ dst: UnsafeMutablePointer<T>, _ src: UnsafePointer<T>, _ n: Int) {
+  UnsafeMutableRawPointer(dst).copyMemory(from: UnsafeRawPointer(src), byteCount: n * MemoryLayout<T>.stride)
+}
+
 extension Tensor {
   /// Elements `range` along `axis`.
   public func slice(axis: Int, _ range: Range<Int>) -> Tensor {
@@ -12,7 +19,7 @@ extension Tensor {
     let out = Tensor.build(outer * m * inner) { o in
       data.withUnsafeBufferPointer { x in
         for i in 0..<outer {
-          (o + i * m * inner).update(from: x.baseAddress! + (i * n + range.lowerBound) * inner, count: m * inner)
+          copyElements(o + i * m * inner, x.baseAddress! + (i * n + range.lowerBound) * inner, m * inner)
         }
       }
     }
@@ -32,7 +39,7 @@ extension Tensor {
     out.withUnsafeMutableBufferPointer { o in
       data.withUnsafeBufferPointer { x in
         for i in 0..<outer {
-          (o.baseAddress! + (i * toSize + before) * inner).update(from: x.baseAddress! + i * m * inner, count: m * inner)
+          copyElements(o.baseAddress! + (i * toSize + before) * inner, x.baseAddress! + i * m * inner, m * inner)
         }
       }
     }
@@ -60,7 +67,7 @@ extension Tensor {
       for (p, m) in zip(parts, sizes) {
         p.data.withUnsafeBufferPointer { x in
           for i in 0..<outer {
-            (o.baseAddress! + (i * total + off) * inner).update(from: x.baseAddress! + i * m * inner, count: m * inner)
+            copyElements(o.baseAddress! + (i * total + off) * inner, x.baseAddress! + i * m * inner, m * inner)
           }
         }
         off += m
