@@ -68,6 +68,24 @@ public struct SequenceBatch<T: Real> {
     return Tensor(d, shape: [b, e])
   }
 
+  /// All steps as one [T·B, E] step-major tensor (rows t·B + b), the layout the GRU reads.
+  func stepMajor() -> Tensor<T> {
+    if x.requiresGrad { return Tensor.concat((0..<steps).map { x.slice(axis: 1, $0..<($0 + 1)).reshaped([batch, width]) }, axis: 0) }
+    let b = batch, e = width, n = steps
+    var d = [T](repeating: 0, count: n * b * e)
+    x.data.withUnsafeBufferPointer { src in
+      d.withUnsafeMutableBufferPointer { dst in
+        for t in 0..<n {
+          for i in 0..<b {
+            UnsafeMutableRawPointer(dst.baseAddress! + (t * b + i) * e)
+              .copyMemory(from: src.baseAddress! + (i * n + t) * e, byteCount: e * MemoryLayout<T>.stride)
+          }
+        }
+      }
+    }
+    return Tensor(d, shape: [n * b, e])
+  }
+
   /// [B, 1] masks: 1 where step t is inside the sequence.
   func mask(_ t: Int) -> Tensor<T> { Tensor(lengths.map { t < $0 ? 1 : 0 }, shape: [batch, 1]) }
 }
@@ -141,29 +159,20 @@ public enum Network {
 
   // MARK: forward
 
-  /// One GRU direction over per-step inputs [B, In] → per-step outputs [B, H] (zero at padding).
-  static func gruDirection<T: Real>(_ p: ParameterMap<T>, _ name: String, inputs: [Tensor<T>], masks: [Tensor<T>],
+  /// One GRU direction over step-major inputs xAll [T·B, In] → per-step outputs [B, H] (zero at padding).
+  static func gruDirection<T: Real>(_ p: ParameterMap<T>, _ name: String, xAll: Tensor<T>, masks: [Tensor<T>],
                                     hidden: Int, reverse: Bool) -> [Tensor<T>] {
     let wih = p["gru.weight_ih_\(name)"]!, whh = p["gru.weight_hh_\(name)"]!
     let bih = p["gru.bias_ih_\(name)"]!, bhh = p["gru.bias_hh_\(name)"]!
-    let steps = inputs.count, b = inputs[0].shape[0], hsz = hidden
-    // All steps' input projections in one product.
-    let xAll = Tensor.concat(inputs, axis: 0)  // [T·B, In], step-major
-    let giAll = Tensor.linear(xAll, wih, bih)   // [T·B, 3H]
+    let steps = masks.count, b = masks[0].shape[0], hsz = hidden
     var h = Tensor<T>.zeros([b, hsz])
     var outs = [Tensor<T>?](repeating: nil, count: steps)
     for s in 0..<steps {
       let t = reverse ? steps - 1 - s : s
-      let gi = giAll.slice(axis: 0, (t * b)..<((t + 1) * b))
-      let gh = Tensor.linear(h, whh, bhh)
-      let rz = (gi.slice(axis: 1, 0..<(2 * hsz)) + gh.slice(axis: 1, 0..<(2 * hsz))).sigmoid()
-      let r = rz.slice(axis: 1, 0..<hsz), z = rz.slice(axis: 1, hsz..<(2 * hsz))
-      let n = (gi.slice(axis: 1, (2 * hsz)..<(3 * hsz)) + r * gh.slice(axis: 1, (2 * hsz)..<(3 * hsz))).tanh()
-      let hNew = n + z * (h - n)
-      // Padding never enters the recurrence: where the step is outside the sequence, h stays.
-      let m = masks[t]
-      h = h + m * (hNew - h)
-      outs[t] = h * m
+      // Padding never enters the recurrence: where the step is outside the sequence, h carries over.
+      // Outputs at padding steps are that carried state; attention gives them weight exactly 0.
+      h = GRUCell.step(xAll: xAll, rows: (t * b)..<((t + 1) * b), h: h, wIH: wih, bIH: bih, wHH: whh, bHH: bhh, mask: masks[t].data)
+      outs[t] = h
     }
     return outs.map { $0! }
   }
@@ -174,25 +183,28 @@ public enum Network {
     let hp = c.model
     let steps = batch.steps, b = batch.batch
     let masks = (0..<steps).map { batch.mask($0) }
-    // Inputs are data (no graph) except when a caller differentiates with respect to them.
-    var layerIn = batch.x.requiresGrad
-      ? (0..<steps).map { batch.x.slice(axis: 1, $0..<($0 + 1)).reshaped([b, batch.width]) }
-      : (0..<steps).map { batch.step($0) }
+    var xAll = batch.stepMajor()
+    var layerOut: [Tensor<T>] = []
     for l in 0..<hp.layers {
       if l > 0 && training && c.layerDropout > 0 {
-        let f = layerIn[0].shape[1]
-        layerIn = layerIn.map { $0.masked(by: .dropoutMask([b, f], p: c.layerDropout, rng: &rng)) }
+        xAll = xAll.masked(by: .dropoutMask(xAll.shape, p: c.layerDropout, rng: &rng))
       }
-      let fwd = gruDirection(p, "l\(l)", inputs: layerIn, masks: masks, hidden: hp.hiddenSize, reverse: false)
+      let fwd = gruDirection(p, "l\(l)", xAll: xAll, masks: masks, hidden: hp.hiddenSize, reverse: false)
       if hp.bidirectional {
-        let bwd = gruDirection(p, "l\(l)_reverse", inputs: layerIn, masks: masks, hidden: hp.hiddenSize, reverse: true)
-        layerIn = zip(fwd, bwd).map { Tensor.concat([$0, $1], axis: 1) }
+        let bwd = gruDirection(p, "l\(l)_reverse", xAll: xAll, masks: masks, hidden: hp.hiddenSize, reverse: true)
+        if l == hp.layers - 1 {
+          layerOut = zip(fwd, bwd).map { Tensor.concat([$0, $1], axis: 1) }
+        } else {
+          xAll = Tensor.concat([Tensor.concat(fwd, axis: 0), Tensor.concat(bwd, axis: 0)], axis: 1)
+        }
+      } else if l == hp.layers - 1 {
+        layerOut = fwd
       } else {
-        layerIn = fwd
+        xAll = Tensor.concat(fwd, axis: 0)
       }
     }
     let f = hp.featureSize
-    let hs = Tensor.stack(layerIn, axis: 1)  // [B, T, F]
+    let hs = Tensor.stack(layerOut, axis: 1)  // [B, T, F]
     let flat = hs.reshaped([b * steps, f])
     // Masked softmax over valid steps: padding gets −∞ (exactly zero weight).
     var bias = [T](repeating: 0, count: b * steps)
@@ -212,7 +224,9 @@ public enum Network {
     case .qkv:
       // q = mean over valid steps of h_t, projected; k_t, v_t projections; α = softmax(q·k/√F).
       let inv = Tensor<T>(batch.lengths.map { T(1) / T($0) }, shape: [b, 1])
-      let mean = hs.sum(axis: 1) * inv
+      var valid = [T](repeating: 0, count: b * steps)
+      for i in 0..<b { for t in 0..<batch.lengths[i] { valid[i * steps + t] = 1 } }
+      let mean = (hs * Tensor<T>(valid, shape: [b, steps, 1])).sum(axis: 1) * inv
       let q = Tensor.linear(mean, p["attention.query"]!, nil)           // [B, F]
       let k = Tensor.linear(flat, p["attention.key"]!, nil).reshaped([b, steps, f])
       let v = Tensor.linear(flat, p["attention.value"]!, nil).reshaped([b, steps, f])

@@ -24,6 +24,9 @@ final class Node<T: Real> {
   /// gradient pieces and joins them once (a concat), instead of zero-padding each piece to the
   /// input's full size — per-time-step slices of a [T·B, F] tensor stay O(T), not O(T²).
   var rowSlice: Range<Int>? = nil
+  /// Set when the gradient this op returns for input `index` covers only `rows` of it (an op that
+  /// reads a row block of a larger tensor): it is collected as a piece, like a row slice's.
+  var rowPiece: (index: Int, rows: Range<Int>)? = nil
 
   init(_ name: String, _ inputs: [Tensor<T>], _ backward: @escaping (Tensor<T>, Tensor<T>) -> [Tensor<T>?]) {
     self.name = name
@@ -146,9 +149,13 @@ extension Tensor {
           pieces[ObjectIdentifier(node.inputs[0]), default: []].append((rows, g))
         } else {
           let inputGrads = node.backward(g, t)
-          for (input, ig) in zip(node.inputs, inputGrads) {
+          for (k, (input, ig)) in zip(node.inputs, inputGrads).enumerated() {
             guard let ig = ig, input.requiresGrad else { continue }
-            accumulate(input, ig)
+            if let p = node.rowPiece, p.index == k {
+              pieces[ObjectIdentifier(input), default: []].append((p.rows, ig))
+            } else {
+              accumulate(input, ig)
+            }
           }
         }
         if !createGraph && t !== self { grads[ObjectIdentifier(t)] = nil }  // free as we go
@@ -212,6 +219,15 @@ extension Tensor {
   public static func custom(_ name: String, data: [T], shape: [Int], inputs: [Tensor],
                             backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
     make(name, data, shape, inputs, backward)
+  }
+
+  /// A custom op that reads only `rows` (axis 0) of input `index`; its backward returns the gradient
+  /// of those rows only, which is joined with the other pieces once (see `rowSlice`).
+  public static func custom(_ name: String, data: [T], shape: [Int], inputs: [Tensor], rowPiece: (index: Int, rows: Range<Int>),
+                            backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+    let t = make(name, data, shape, inputs, backward)
+    t.node?.rowPiece = rowPiece
+    return t
   }
 
   /// Number of recorded ops this tensor depends on (for tests and memory accounting).
