@@ -29,13 +29,22 @@ static void order_by_length(int B, const int32_t *lengths, int *order) {
 void zls_gru_forward(int B, int T, int E, int H, const float *x, const int32_t *lengths,
                      const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
                      int reverse, float *out, int out_stride, int out_offset, float *work) {
+  zls_gru_forward_t(B, T, E, H, x, lengths, w_ih, w_hh, NULL, NULL, b_ih, b_hh, reverse, out, out_stride, out_offset, work);
+}
+
+void zls_gru_forward_t(int B, int T, int E, int H, const float *x, const int32_t *lengths,
+                       const float *w_ih, const float *w_hh, const float *w_ih_t, const float *w_hh_t, const float *b_ih,
+                       const float *b_hh, int reverse, float *out, int out_stride, int out_offset, float *work) {
   const int G = 3 * H;
   float *gi = work;                          // [B*T, G]: x W_ih^T + b_ih, row b*T + t
   float *gh = gi + (size_t)B * T * G;        // [B, G]
   float *h = gh + (size_t)B * G;             // [B, H], rows in sorted order
   float *gates = h + (size_t)B * H;          // [B, G]
   int *order = (int *)(gates + (size_t)B * G);
-  zls_sgemm(0, 1, B * T, G, E, 1.0f, x, E, w_ih, E, 0.0f, gi, G);
+  if (w_ih_t && B * T <= 96)
+    zls_sgemm(0, 0, B * T, G, E, 1.0f, x, E, w_ih_t, G, 0.0f, gi, G);
+  else
+    zls_sgemm(0, 1, B * T, G, E, 1.0f, x, E, w_ih, E, 0.0f, gi, G);
   for (size_t r = 0; r < (size_t)B * T; r++) {
     float *row = gi + r * G;
     for (int j = 0; j < G; j++) row[j] += b_ih[j];
@@ -49,7 +58,10 @@ void zls_gru_forward(int B, int T, int E, int H, const float *x, const int32_t *
     while (active < B && lengths[order[active]] > s) active++;
     if (active == 0) break;
     // gh = h W_hh^T + b_hh for the running sequences (a prefix of the sorted batch)
-    zls_sgemm_serial(0, 1, active, G, H, 1.0f, h, H, w_hh, H, 0.0f, gh, G);
+    if (w_hh_t)
+      zls_sgemm_serial(0, 0, active, G, H, 1.0f, h, H, w_hh_t, G, 0.0f, gh, G);
+    else
+      zls_sgemm_serial(0, 1, active, G, H, 1.0f, h, H, w_hh, H, 0.0f, gh, G);
     for (int i = 0; i < active; i++) {
       int b = order[i];
       int t = reverse ? lengths[b] - 1 - s : s;
@@ -213,7 +225,8 @@ static void forward_chunk(void *ctx, int chunk) {
   for (int l = 0; l < m->layers; l++) {
     for (int d = 0; d < D; d++) {
       int k = l * D + d;
-      zls_gru_forward(n, T, inSize, H, layerIn, len, m->w_ih[k], m->w_hh[k], m->b_ih[k], m->b_hh[k], d == 1, cur, F, d * H, gw);
+      zls_gru_forward_t(n, T, inSize, H, layerIn, len, m->w_ih[k], m->w_hh[k], m->w_ih_t[k], m->w_hh_t[k], m->b_ih[k], m->b_hh[k], d == 1, cur, F,
+                        d * H, gw);
     }
     layerIn = cur;
     inSize = F;

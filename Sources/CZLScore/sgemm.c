@@ -191,9 +191,117 @@ static void kernel_avx512(int kc, const float *a, const float *b, float *c, int 
   _mm512_store_ps(acc + 352, cb0); _mm512_store_ps(acc + 368, cb1);
   store_tile(acc, AVX512_NR, c, ldc, alpha, beta, mr, nr);
 }
+
+// The same micro-kernel reading B unpacked (row-major, leading dimension ldb; nr columns valid, the
+// rest masked off): for products with few rows, where packing B would cost as much as using it.
+// Same FMA order, so the same bits.
+__attribute__((target("avx512f")))
+static void kernel_avx512_direct_b(int kc, const float *a, const float *b, int ldb, float *c, int ldc, float alpha, float beta,
+                                   int mr, int nr) {
+  __mmask16 m0 = nr >= 16 ? 0xFFFF : (__mmask16)((1u << nr) - 1u);
+  __mmask16 m1 = nr >= 32 ? 0xFFFF : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1u);
+  __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+  __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+  __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+  __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+  __m512 c80 = _mm512_setzero_ps(), c81 = _mm512_setzero_ps(), c90 = _mm512_setzero_ps(), c91 = _mm512_setzero_ps();
+  __m512 ca0 = _mm512_setzero_ps(), ca1 = _mm512_setzero_ps(), cb0 = _mm512_setzero_ps(), cb1 = _mm512_setzero_ps();
+  for (int k = 0; k < kc; k++) {
+    __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
+    __m512 x;
+    x = _mm512_set1_ps(a[0]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+    x = _mm512_set1_ps(a[1]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+    x = _mm512_set1_ps(a[2]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+    x = _mm512_set1_ps(a[3]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+    x = _mm512_set1_ps(a[4]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
+    x = _mm512_set1_ps(a[5]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
+    x = _mm512_set1_ps(a[6]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
+    x = _mm512_set1_ps(a[7]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
+    x = _mm512_set1_ps(a[8]); c80 = _mm512_fmadd_ps(x, b0, c80); c81 = _mm512_fmadd_ps(x, b1, c81);
+    x = _mm512_set1_ps(a[9]); c90 = _mm512_fmadd_ps(x, b0, c90); c91 = _mm512_fmadd_ps(x, b1, c91);
+    x = _mm512_set1_ps(a[10]); ca0 = _mm512_fmadd_ps(x, b0, ca0); ca1 = _mm512_fmadd_ps(x, b1, ca1);
+    x = _mm512_set1_ps(a[11]); cb0 = _mm512_fmadd_ps(x, b0, cb0); cb1 = _mm512_fmadd_ps(x, b1, cb1);
+    a += AVX512_MR;
+    b += ldb;
+  }
+  float acc[AVX512_MR * AVX512_NR] __attribute__((aligned(64)));
+  _mm512_store_ps(acc + 0, c00); _mm512_store_ps(acc + 16, c01);
+  _mm512_store_ps(acc + 32, c10); _mm512_store_ps(acc + 48, c11);
+  _mm512_store_ps(acc + 64, c20); _mm512_store_ps(acc + 80, c21);
+  _mm512_store_ps(acc + 96, c30); _mm512_store_ps(acc + 112, c31);
+  _mm512_store_ps(acc + 128, c40); _mm512_store_ps(acc + 144, c41);
+  _mm512_store_ps(acc + 160, c50); _mm512_store_ps(acc + 176, c51);
+  _mm512_store_ps(acc + 192, c60); _mm512_store_ps(acc + 208, c61);
+  _mm512_store_ps(acc + 224, c70); _mm512_store_ps(acc + 240, c71);
+  _mm512_store_ps(acc + 256, c80); _mm512_store_ps(acc + 272, c81);
+  _mm512_store_ps(acc + 288, c90); _mm512_store_ps(acc + 304, c91);
+  _mm512_store_ps(acc + 320, ca0); _mm512_store_ps(acc + 336, ca1);
+  _mm512_store_ps(acc + 352, cb0); _mm512_store_ps(acc + 368, cb1);
+  store_tile(acc, AVX512_NR, c, ldc, alpha, beta, mr, nr);
+}
 #endif
 
 typedef void (*kernel_fn)(int, const float *, const float *, float *, int, float, float, int, int);
+
+// ---------------------------------------------------------------- few rows, B not transposed
+
+// For M < MR rows (batch-1 scoring's recurrence) packing B costs as much as the product. With B in
+// row-major (transB == 0) the rows of B are contiguous, so each output element is accumulated
+// straight from B, vectorized across columns, in exactly the micro-kernels' order: per KC block an
+// FMA chain over k from zero, then C = alpha * acc (+ beta * C). The numbers are bit-identical to
+// the blocked path's.
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+__attribute__((target("avx512f")))
+static void small_m_avx512(int M, int N, int K, float alpha, const float *A, int lda, int transA, const float *B, int ldb,
+                           float beta, float *C, int ldc) {
+  float acc[64] __attribute__((aligned(64)));
+  for (int i = 0; i < M; i++) {
+    for (int j0 = 0; j0 < N; j0 += 64) {
+      int nj = N - j0 < 64 ? N - j0 : 64;
+      int nv = (nj + 15) / 16;
+      __mmask16 tail = (__mmask16)((1u << (nj - (nv - 1) * 16)) - 1u);
+      if (nj % 16 == 0) tail = 0xFFFF;
+      for (int p0 = 0; p0 < K; p0 += KC) {
+        int kc = K - p0 < KC ? K - p0 : KC;
+        float b_eff = p0 == 0 ? beta : 1.0f;
+        __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps(), c3 = _mm512_setzero_ps();
+        for (int k = p0; k < p0 + kc; k++) {
+          __m512 x = _mm512_set1_ps(transA ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k]);
+          const float *b = B + (size_t)k * ldb + j0;
+          __m512 b0 = nv == 1 ? _mm512_maskz_loadu_ps(tail, b) : _mm512_loadu_ps(b);
+          c0 = _mm512_fmadd_ps(x, b0, c0);
+          if (nv > 1) c1 = _mm512_fmadd_ps(x, nv == 2 ? _mm512_maskz_loadu_ps(tail, b + 16) : _mm512_loadu_ps(b + 16), c1);
+          if (nv > 2) c2 = _mm512_fmadd_ps(x, nv == 3 ? _mm512_maskz_loadu_ps(tail, b + 32) : _mm512_loadu_ps(b + 32), c2);
+          if (nv > 3) c3 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tail, b + 48), c3);
+        }
+        _mm512_store_ps(acc, c0); _mm512_store_ps(acc + 16, c1); _mm512_store_ps(acc + 32, c2); _mm512_store_ps(acc + 48, c3);
+        store_tile(acc, 64, C + (size_t)i * ldc + j0, ldc, alpha, b_eff, 1, nj);
+      }
+    }
+  }
+}
+#endif
+
+static void small_m_portable(int M, int N, int K, float alpha, const float *A, int lda, int transA, const float *B, int ldb,
+                             float beta, float *C, int ldc) {
+  float acc[64];
+  for (int i = 0; i < M; i++) {
+    for (int j0 = 0; j0 < N; j0 += 64) {
+      int nj = N - j0 < 64 ? N - j0 : 64;
+      for (int p0 = 0; p0 < K; p0 += KC) {
+        int kc = K - p0 < KC ? K - p0 : KC;
+        float b_eff = p0 == 0 ? beta : 1.0f;
+        for (int j = 0; j < nj; j++) acc[j] = 0.0f;
+        for (int k = p0; k < p0 + kc; k++) {
+          float x = transA ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
+          const float *b = B + (size_t)k * ldb + j0;
+          for (int j = 0; j < nj; j++) acc[j] = fmaf(x, b[j], acc[j]);
+        }
+        store_tile(acc, 64, C + (size_t)i * ldc + j0, ldc, alpha, b_eff, 1, nj);
+      }
+    }
+  }
+}
 
 // ---------------------------------------------------------------- the blocked loop
 
@@ -227,6 +335,13 @@ void zls_sgemm_serial(int transA, int transB, int M, int N, int K, float alpha, 
   default: break;
   }
 #endif
+  if (!transB && M < MR && M <= 4) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (zls_isa() == ISA_AVX512) { small_m_avx512(M, N, K, alpha, A, lda, transA, B, ldb, beta, C, ldc); return; }
+#endif
+    small_m_portable(M, N, K, alpha, A, lda, transA, B, ldb, beta, C, ldc);
+    return;
+  }
   int ncMax = N < NC ? N : NC;
   float *pb = buffer(&tl_pack_b, &tl_cap_b, (size_t)KC * ((ncMax + NR - 1) / NR * NR));
   float *pa = buffer(&tl_pack_a, &tl_cap_a, (size_t)KC * ((MC + MR - 1) / MR * MR));
@@ -241,6 +356,28 @@ void zls_sgemm_serial(int transA, int transB, int M, int N, int K, float alpha, 
       }
     return;
   }
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  if (!transB && M <= 96 && zls_isa() == ISA_AVX512) {
+    // Few rows: read B in place (no packing), same order and bits as the packed path.
+    for (int p0 = 0; p0 < K; p0 += KC) {
+      int kc = K - p0 < KC ? K - p0 : KC;
+      float b_eff = p0 == 0 ? beta : 1.0f;
+      for (int i0 = 0; i0 < M; i0 += MC) {
+        int mc = M - i0 < MC ? M - i0 : MC;
+        pack_a(MR, mc, kc, A, lda, transA, i0, p0, pa);
+        for (int jr = 0; jr < N; jr += NR) {
+          int nr = N - jr < NR ? N - jr : NR;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int mr = mc - ir < MR ? mc - ir : MR;
+            kernel_avx512_direct_b(kc, pa + (size_t)(ir / MR) * kc * MR, B + (size_t)p0 * ldb + jr, ldb,
+                                   C + (size_t)(i0 + ir) * ldc + jr, ldc, alpha, b_eff, mr, nr);
+          }
+        }
+      }
+    }
+    return;
+  }
+#endif
   for (int j0 = 0; j0 < N; j0 += NC) {
     int nc = N - j0 < NC ? N - j0 : NC;
     for (int p0 = 0; p0 < K; p0 += KC) {

@@ -11,6 +11,9 @@ public final class CompiledModel: @unchecked Sendable {
   private let total: Int
   private var model = zls_model()
   private var offsets: [String: Int] = [:]
+  /// Scratch kept between calls (scoring one session at a time must not allocate per call).
+  private var x: [Float] = []
+  private var work: [Float] = []
 
   /// - Parameter tensors: every tensor of `ModelProfile.expectedShapes(hp)` as row-major f32 values
   ///   with exactly the expected element count (callers validate shapes first).
@@ -22,6 +25,19 @@ public final class CompiledModel: @unchecked Sendable {
       offsets[name] = off
       off += shape.reduce(1, *)
     }
+    // W_hh transposed per layer and direction, after the tensors (small batches read it row-wise).
+    let g3h = 3 * hp.hiddenSize * hp.hiddenSize
+    let transposedAt = off
+    off += hp.layers * hp.directions * g3h
+    let transposedIHAt = off
+    var ihOffsets: [Int] = []
+    for l in 0..<hp.layers {
+      for _ in 0..<hp.directions {
+        ihOffsets.append(off)
+        off += 3 * hp.hiddenSize * (l == 0 ? hp.inputSize : hp.featureSize)
+      }
+    }
+    _ = transposedIHAt
     total = off
     storage = .allocate(capacity: max(off, 1))
     for (name, shape) in expected {
@@ -44,10 +60,22 @@ public final class CompiledModel: @unchecked Sendable {
         .assumingMemoryBound(to: UnsafePointer<Float>?.self)
       let bhh = UnsafeMutableRawPointer(m).advanced(by: MemoryLayout<zls_model>.offset(of: \zls_model.b_hh)!)
         .assumingMemoryBound(to: UnsafePointer<Float>?.self)
+      let whht = UnsafeMutableRawPointer(m).advanced(by: MemoryLayout<zls_model>.offset(of: \zls_model.w_hh_t)!)
+        .assumingMemoryBound(to: UnsafePointer<Float>?.self)
+      let wiht = UnsafeMutableRawPointer(m).advanced(by: MemoryLayout<zls_model>.offset(of: \zls_model.w_ih_t)!)
+        .assumingMemoryBound(to: UnsafePointer<Float>?.self)
+      let hsz = hp.hiddenSize
       for l in 0..<hp.layers {
         for d in 0..<hp.directions {
           let suffix = "l\(l)" + (d == 1 ? "_reverse" : "")
           let k = l * hp.directions + d
+          let src = storage + offsets["gru.weight_hh_\(suffix)"]!, dst = storage + transposedAt + k * g3h
+          for r in 0..<(3 * hsz) { for c in 0..<hsz { dst[c * 3 * hsz + r] = src[r * hsz + c] } }
+          whht[k] = UnsafePointer(dst)
+          let inSize = l == 0 ? hp.inputSize : hp.featureSize
+          let srcIH = storage + offsets["gru.weight_ih_\(suffix)"]!, dstIH = storage + ihOffsets[k]
+          for r in 0..<(3 * hsz) { for c in 0..<inSize { dstIH[c * 3 * hsz + r] = srcIH[r * inSize + c] } }
+          wiht[k] = UnsafePointer(dstIH)
           wih[k] = ptr("gru.weight_ih_\(suffix)")
           whh[k] = ptr("gru.weight_hh_\(suffix)")
           bih[k] = ptr("gru.bias_ih_\(suffix)")
@@ -73,7 +101,8 @@ public final class CompiledModel: @unchecked Sendable {
 
   /// Scores sessions given as row-major [len · E] event vectors (len ≥ 1; longer than max_length
   /// keeps the last max_length events). Returns P(anomalous) and, when asked, the attention weights
-  /// over each session's kept events. Sessions are batched by similar length internally.
+  /// over each session's kept events. Sessions are batched by similar length internally. Not for
+  /// concurrent use (the scratch buffers are the model's).
   public func score(_ sessions: [[Float]], attention: Bool = false, batchSize: Int = 64, eventsPerBatch: Int = 2048) -> (scores: [Float], alpha: [[Float]]) {
     let e = hyperParameters.inputSize, maxLen = hyperParameters.maxLength
     var scores = [Float](repeating: 0, count: sessions.count)
@@ -81,8 +110,6 @@ public final class CompiledModel: @unchecked Sendable {
     let lens = sessions.map { max(1, min($0.count / e, maxLen)) }
     let order = sessions.indices.sorted { lens[$0] != lens[$1] ? lens[$0] > lens[$1] : $0 < $1 }
     var start = 0
-    var x: [Float] = []
-    var work: [Float] = []
     while start < order.count {
       // Long sessions go in smaller batches: at most `eventsPerBatch` events keep the scratch small.
       let cap = max(1, eventsPerBatch / max(lens[order[start]], 1))
@@ -107,7 +134,7 @@ public final class CompiledModel: @unchecked Sendable {
       var p = [Float](repeating: 0, count: b)
       var al = [Float](repeating: 0, count: attention ? b * t : 0)
       let need = zls_model_work_size(&model, Int32(b), Int32(t))
-      if work.count < need { work = [Float](repeating: 0, count: need) }
+      if work.count < need { work = [Float](repeating: 0, count: need + need / 4) }
       x.withUnsafeBufferPointer { xp in
         work.withUnsafeMutableBufferPointer { wp in
           al.withUnsafeMutableBufferPointer { ap in

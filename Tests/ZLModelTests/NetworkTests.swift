@@ -171,3 +171,33 @@ func networkLoss(_ c: NetworkConfig, _ names: [String], _ batch: SequenceBatch<D
     #expect(run() == run())
   }
 }
+
+@Suite struct KernelExactnessTests {
+  @Test func fewRowProductsAreBitIdenticalToBlocked() {
+    var rng = SeededRNG(seed: testSeed)
+    for (k, n) in [(100, 300), (300, 300), (7, 33), (513, 70)] {
+      let a: [Float] = (0..<(40 * k)).map { _ in Float(rng.uniform(-1, 1)) }
+      let b: [Float] = (0..<(k * n)).map { _ in Float(rng.uniform(-1, 1)) }
+      var big = [Float](repeating: 0, count: 40 * n), small = [Float](repeating: 0, count: 3 * n)
+      a.withUnsafeBufferPointer { ap in
+        b.withUnsafeBufferPointer { bp in
+          Float.gemm(transA: false, transB: false, m: 40, n: n, k: k, alpha: 1, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n,
+                     beta: 0, c: &big, ldc: n)
+          Float.gemm(transA: false, transB: false, m: 3, n: n, k: k, alpha: 1, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n,
+                     beta: 0, c: &small, ldc: n)
+        }
+      }
+      #expect(Array(big[0..<(3 * n)]) == small, "k \(k) n \(n)")
+    }
+  }
+
+  @Test func aSessionScoresTheSameAloneOrInABatch() {
+    let c = NetworkConfig(model: ModelHyperParameters(inputSize: 9, hiddenSize: 11, layers: 2, bidirectional: true))
+    let p: ParameterMap<Float> = Network.initialParameters(c, seed: testSeed)
+    let model = CompiledModel(c.model, tensors: p.filter { !$0.key.hasPrefix("domain.") }.mapValues { $0.data })
+    var rng = SeededRNG(seed: 4)
+    let seqs: [[Float]] = [6, 3, 9, 9, 1, 4, 7, 2, 5, 8].map { n in (0..<(n * 9)).map { _ in Float(rng.uniform(-1, 1)) } }
+    let batched = model.score(seqs, batchSize: 64).scores
+    for (i, s) in seqs.enumerated() { #expect(model.score([s]).scores[0] == batched[i]) }
+  }
+}
