@@ -103,7 +103,7 @@ public final class CompiledModel: @unchecked Sendable {
   /// keeps the last max_length events). Returns P(anomalous) and, when asked, the attention weights
   /// over each session's kept events. Sessions are batched by similar length internally. Not for
   /// concurrent use (the scratch buffers are the model's).
-  public func score(_ sessions: [[Float]], attention: Bool = false, batchSize: Int = 64, eventsPerBatch: Int = 2048) -> (scores: [Float], alpha: [[Float]]) {
+  public func score(_ sessions: [[Float]], attention: Bool = false, batchSize: Int = 64, eventsPerBatch: Int = 1024) -> (scores: [Float], alpha: [[Float]]) {
     let e = hyperParameters.inputSize, maxLen = hyperParameters.maxLength
     var scores = [Float](repeating: 0, count: sessions.count)
     var alphas = [[Float]](repeating: [], count: attention ? sessions.count : 0)
@@ -134,7 +134,7 @@ public final class CompiledModel: @unchecked Sendable {
       var p = [Float](repeating: 0, count: b)
       var al = [Float](repeating: 0, count: attention ? b * t : 0)
       let need = zls_model_work_size(&model, Int32(b), Int32(t))
-      if work.count < need { work = [Float](repeating: 0, count: need + need / 4) }
+      if work.count < need { work = [Float](repeating: 0, count: need) }
       x.withUnsafeBufferPointer { xp in
         work.withUnsafeMutableBufferPointer { wp in
           al.withUnsafeMutableBufferPointer { ap in

@@ -26,8 +26,19 @@ public final class ScoringPipeline {
   /// Sessions wait here until `batchSize` are ready (scoring in batches is faster than one by one).
   private var pending: [Session] = []
   public var batchSize = 64
+  /// Batches start at one session and double up to `batchSize`: the first result comes out at once,
+  /// throughput follows.
+  private var currentBatch = 1
   public var explain = false
   public private(set) var sessionsScored = 0
+  /// Sessions whose score came from the cache of already scored event sequences.
+  public private(set) var cacheHits = 0
+  /// Scores of event sequences seen before (trained templates only: their vectors never change).
+  /// A session scores the same alone or in any batch (tested), so a cached score is the score.
+  private var cache: [[UInt32]: (Float, [Float])] = [:]
+  private var cacheOrder: [[UInt32]] = []
+  private var cacheNext = 0
+  public var cacheCapacity = 8192
   private var scratch: [Float] = []
 
   /// - Parameters:
@@ -64,7 +75,11 @@ public final class ScoringPipeline {
     let (_, closed) = frontEnd.process(line: line)
     if closed.isEmpty { return [] }
     pending += closed
-    return pending.count >= batchSize ? flush() : []
+    if pending.count >= min(currentBatch, batchSize) {
+      currentBatch = min(currentBatch * 2, batchSize)
+      return flush()
+    }
+    return []
   }
 
   /// Scores every session waiting (call at the end of input, or to bound latency).
@@ -96,19 +111,60 @@ public final class ScoringPipeline {
 
   /// Scores sessions (their events must come from this pipeline's front end).
   public func score(_ sessions: [Session]) -> [ScoredSession] {
-    var seqs: [[Float]] = []
-    seqs.reserveCapacity(sessions.count)
-    for s in sessions {
-      frontEnd.gather(s.events, into: &scratch)
-      seqs.append(scratch)
-    }
-    let (scores, alpha) = model.score(seqs, attention: explain, batchSize: batchSize)
-    sessionsScored += sessions.count
     let first = frontEnd.firstOverlayID
-    return sessions.enumerated().map { i, s in
-      ScoredSession(session: s, score: scores[i], newTemplates: s.events.reduce(0) { $0 + ($1 >= first ? 1 : 0) },
-                    attention: explain ? alpha[i] : [])
+    let maxLen = hyperParameters.maxLength
+    var results = [(Float, [Float])?](repeating: nil, count: sessions.count)
+    var keys: [[UInt32]?] = []
+    keys.reserveCapacity(sessions.count)
+    var todo: [Int] = []
+    var firstOfKey: [[UInt32]: Int] = [:]
+    var sameAs: [Int: Int] = [:]
+    for (i, s) in sessions.enumerated() {
+      let kept = s.events.count > maxLen ? Array(s.events.suffix(maxLen)) : s.events
+      let cacheable = cacheCapacity > 0 && !kept.contains { $0 >= first }
+      keys.append(cacheable ? kept : nil)
+      if cacheable, let hit = cache[kept] {
+        results[i] = hit
+        cacheHits += 1
+      } else if cacheable, let j = firstOfKey[kept] {
+        sameAs[i] = j
+        cacheHits += 1
+      } else {
+        if cacheable { firstOfKey[kept] = i }
+        todo.append(i)
+      }
     }
+    if !todo.isEmpty {
+      var seqs: [[Float]] = []
+      seqs.reserveCapacity(todo.count)
+      for i in todo {
+        frontEnd.gather(sessions[i].events, into: &scratch)
+        seqs.append(scratch)
+      }
+      let (scores, alpha) = model.score(seqs, attention: explain, batchSize: batchSize)
+      for (k, i) in todo.enumerated() {
+        let r = (scores[k], explain ? alpha[k] : [])
+        results[i] = r
+        if let key = keys[i] { remember(key, r) }
+      }
+    }
+    for (i, j) in sameAs { results[i] = results[j] }
+    sessionsScored += sessions.count
+    return sessions.enumerated().map { i, s in
+      ScoredSession(session: s, score: results[i]!.0, newTemplates: s.events.reduce(0) { $0 + ($1 >= first ? 1 : 0) },
+                    attention: results[i]!.1)
+    }
+  }
+
+  private func remember(_ key: [UInt32], _ value: (Float, [Float])) {
+    if cacheOrder.count < cacheCapacity {
+      cacheOrder.append(key)
+    } else {
+      cache[cacheOrder[cacheNext]] = nil
+      cacheOrder[cacheNext] = key
+      cacheNext = (cacheNext + 1) % cacheCapacity
+    }
+    cache[key] = value
   }
 
   /// The template text of an event id (trained or overlay).

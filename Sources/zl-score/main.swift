@@ -36,6 +36,8 @@ let scoreCommand = Command(
       --max-line-length N cut longer lines (counted; default 1048576 bytes)
       --batch N           sessions scored together (default 64; output waits at most 50 ms for a batch)
       --threads N         kernel threads (default 1)
+      --cache N           remember the scores of N distinct event sequences (default 8192; 0 = off).
+                          Exact: a session's score does not depend on what it is batched with
       --fail-on-anomaly   exit 1 when any session is anomalous
       --summary-json      print the summary as one JSON line
       --quiet             no summary
@@ -52,6 +54,7 @@ let scoreCommand = Command(
   let maxLine = try args.int("--max-line-length", in: 64...(1 << 30)) ?? (1 << 20)
   let batch = try args.int("--batch", in: 1...65_536) ?? 64
   let threads = try args.int("--threads", in: 1...256) ?? 1
+  let cacheSize = try args.int("--cache", in: 0...10_000_000) ?? 8192
   let failOnAnomaly = args.flag("--fail-on-anomaly")
   let summaryJSON = args.flag("--summary-json")
   let quiet = args.flag("--quiet")
@@ -77,6 +80,7 @@ let scoreCommand = Command(
   }
   _ = CZLThreads.set(threads)
   pipe.batchSize = batch
+  pipe.cacheCapacity = cacheSize
   pipe.explain = explain
   let out = StandardOutput(bufferSize: 1 << 16)
   if format == .csv { try out.line("session,score,anomaly,events,new_templates,first_line,last_line" + (explain ? ",explain" : "")) }

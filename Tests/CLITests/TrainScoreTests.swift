@@ -78,6 +78,9 @@ func fitArgs(_ out: String, extra: [String] = [], epochs: Int = 2, seed: Int = 3
       #expect(abs(j["score"]!.doubleValue! - evalScores[key]!) <= 1e-6, "\(key)")
       for k in ["anomaly", "events", "new_templates", "first_line", "last_line"] { #expect(j[k] != nil) }
     }
+    // The score cache changes nothing.
+    let uncached = try runTool("zl-score", [m, demo + "/BGL_2k.log.gz", "--cache", "0", "--batch", "7"])
+    #expect(uncached.stdout == sc.stdout)
     // Standard input, CSV, text with --explain, and --fail-on-anomaly at threshold 0.
     let plain = try readWholeFile(fixture("Tools/demo/data/BGL_2k.log.gz"))
     let csv = try runTool("zl-score", [m, "--format", "csv"], stdin: plain)
