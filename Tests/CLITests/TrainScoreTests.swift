@@ -43,6 +43,23 @@ func fitArgs(_ out: String, extra: [String] = [], epochs: Int = 2, seed: Int = 3
     #expect(cp.repro?["train.method"] != nil && cp.repro?["data.source.0.sha256"] != nil && cp.repro?["seed"] != nil)
   }
 
+  @Test func configFileHoldsSettingsAndFlagsWin() throws {
+    let dir = try scratchDirectory("config")
+    let cfg = """
+      {"source": ["\(demo)/hdfs-sample.log.gz"], "source-preset": "hdfs", "source-labels": "\(demo)/hdfs-sample-labels.csv",
+       "target": ["\(demo)/BGL_2k.log.gz"], "target-preset": "bgl", "glove": "\(demo)/glove-demo.txt.gz", "glove-top": 100,
+       "hidden": 8, "layers": 1, "epochs": 1, "batch": 64, "seed": 3, "method": "zerolog", "quiet": true}
+      """
+    try writeFileAtomically(dir + "/c.json", Array(cfg.utf8))
+    let r = try runTool("zl-train", ["fit", "--config", dir + "/c.json", "--method", "supervised", "-o", dir + "/m.zlck"])
+    #expect(r.status == 0 && r.stderr.isEmpty, "\(r)")
+    let cp = try Checkpoint.load(path: dir + "/m.zlck")
+    #expect(cp.repro?["train.method"] == .string("supervised"))
+    #expect(cp.repro?["train.hidden_size"] == .uint(8))
+    let bad = try runTool("zl-train", ["fit", "--config", dir + "/nope.json", "-o", dir + "/x.zlck"])
+    #expect(bad.status == 66, "\(bad)")
+  }
+
   @Test func resumeEndsWithTheSameFile() throws {
     let dir = try scratchDirectory("resume")
     let full = try runTool("zl-train", fitArgs(dir + "/full.zlck", extra: ["--quiet", "--method", "metalog", "--target-label-fraction", "0.2"], epochs: 3))
