@@ -90,46 +90,53 @@ void zls_gru_forward_t(int B, int T, int E, int H, const float *x, const int32_t
   }
 }
 
+// Softmax over the scores s[0..len) (overwritten with exp), then o = Σ_t α_t · values_t (rows of F
+// floats, `vstride` apart) and the weights into alpha_row[0..T) (zeros after len) when given.
+static void softmax_pool(int len, int T, int F, float *s, const float *values, size_t vstride, float *o, float *alpha_row) {
+  float m = -INFINITY;
+  for (int t = 0; t < len; t++)
+    if (s[t] > m) m = s[t];
+  float sum = 0.0f;
+  for (int t = 0; t < len; t++) {
+    s[t] = zls_expf(s[t] - m);
+    sum += s[t];
+  }
+  memset(o, 0, sizeof(float) * F);
+  for (int t = 0; t < len; t++) {
+    float a = s[t] / sum;
+    if (alpha_row) alpha_row[t] = a;
+    const float *vt = values + (size_t)t * vstride;
+    for (int k = 0; k < F; k++) o[k] += a * vt[k];
+  }
+  if (alpha_row)
+    for (int t = len; t < T; t++) alpha_row[t] = 0.0f;
+}
+
 void zls_additive_attention(int B, int T, int F, const float *h, const int32_t *lengths, const float *w,
-                            const float *g, float bias, float *out, float *alpha) {
+                            const float *g, float bias, float *out, float *alpha, float *work) {
   float guide = 0.0f;
   for (int k = 0; k < F; k++) guide += w[k] * g[k];
   const float *w2 = w + F;
+  float *s = work;  // [T]
   for (int b = 0; b < B; b++) {
-    int len = lengths[b] < 0 ? 0 : lengths[b] > T ? T : lengths[b];
-    float s[len > 0 ? len : 1];
-    float m = -INFINITY;
+    int len = lengths[b] < 1 ? 1 : lengths[b] > T ? T : lengths[b];
     for (int t = 0; t < len; t++) {
       const float *ht = h + ((size_t)b * T + t) * F;
       float d = 0.0f;
       for (int k = 0; k < F; k++) d += w2[k] * ht[k];
       s[t] = zls_tanhf(guide + d + bias);
-      if (s[t] > m) m = s[t];
     }
-    float sum = 0.0f;
-    for (int t = 0; t < len; t++) {
-      s[t] = zls_expf(s[t] - m);
-      sum += s[t];
-    }
-    float *o = out + (size_t)b * F;
-    memset(o, 0, sizeof(float) * F);
-    for (int t = 0; t < len; t++) {
-      float a = s[t] / sum;
-      if (alpha) alpha[(size_t)b * T + t] = a;
-      const float *ht = h + ((size_t)b * T + t) * F;
-      for (int k = 0; k < F; k++) o[k] += a * ht[k];
-    }
-    if (alpha)
-      for (int t = len; t < T; t++) alpha[(size_t)b * T + t] = 0.0f;
+    softmax_pool(len, T, F, s, h + (size_t)b * T * F, (size_t)F, out + (size_t)b * F, alpha ? alpha + (size_t)b * T : NULL);
   }
 }
 
 void zls_qkv_attention(int B, int T, int F, const float *h, const int32_t *lengths, const float *wq,
                        const float *wk, const float *wv, float *out, float *alpha, float *work) {
-  float *mean = work;       // [F]
-  float *q = mean + F;      // [F]
-  float *k = q + F;         // [T, F]
+  float *mean = work;            // [F]
+  float *q = mean + F;           // [F]
+  float *k = q + F;              // [T, F]
   float *v = k + (size_t)T * F;  // [T, F]
+  float *s = v + (size_t)T * F;  // [T]
   float scale = 1.0f / sqrtf((float)F);
   for (int b = 0; b < B; b++) {
     int len = lengths[b] < 1 ? 1 : lengths[b] > T ? T : lengths[b];
@@ -141,28 +148,12 @@ void zls_qkv_attention(int B, int T, int F, const float *h, const int32_t *lengt
     zls_sgemm_serial(0, 1, 1, F, F, 1.0f, mean, F, wq, F, 0.0f, q, F);
     zls_sgemm_serial(0, 1, len, F, F, 1.0f, hb, F, wk, F, 0.0f, k, F);
     zls_sgemm_serial(0, 1, len, F, F, 1.0f, hb, F, wv, F, 0.0f, v, F);
-    float s[len > 0 ? len : 1];
-    float m = -INFINITY;
     for (int t = 0; t < len; t++) {
       float d = 0.0f;
       for (int j = 0; j < F; j++) d += q[j] * k[(size_t)t * F + j];
       s[t] = d * scale;
-      if (s[t] > m) m = s[t];
     }
-    float sum = 0.0f;
-    for (int t = 0; t < len; t++) {
-      s[t] = zls_expf(s[t] - m);
-      sum += s[t];
-    }
-    float *o = out + (size_t)b * F;
-    memset(o, 0, sizeof(float) * F);
-    for (int t = 0; t < len; t++) {
-      float a = s[t] / sum;
-      if (alpha) alpha[(size_t)b * T + t] = a;
-      for (int j = 0; j < F; j++) o[j] += a * v[(size_t)t * F + j];
-    }
-    if (alpha)
-      for (int t = len; t < T; t++) alpha[(size_t)b * T + t] = 0.0f;
+    softmax_pool(len, T, F, s, v, (size_t)F, out + (size_t)b * F, alpha ? alpha + (size_t)b * T : NULL);
   }
 }
 
@@ -183,7 +174,7 @@ size_t zls_model_work_size(const zls_model *m, int B, int T) {
   int F = m->directions * m->hidden_size;
   int threads = zls_get_threads();
   size_t chunks = (size_t)(threads > 1 && B >= 2 ? (B < threads ? B : threads) : 1);
-  return per_sequence_floats(m, T) * ((size_t)B + chunks) + chunks * ((size_t)(2 * F + 2 * T * F) + 64 + (size_t)B);
+  return per_sequence_floats(m, T) * ((size_t)B + chunks) + chunks * ((size_t)(2 * F + 2 * T * F + T) + 64 + (size_t)B);
 }
 
 typedef struct {
@@ -235,7 +226,7 @@ static void forward_chunk(void *ctx, int chunk) {
     other = t;
   }
   if (m->attention == 0)
-    zls_additive_attention(n, T, F, layerIn, len, m->att_weight, m->att_guide, m->att_bias, pooled, al);
+    zls_additive_attention(n, T, F, layerIn, len, m->att_weight, m->att_guide, m->att_bias, pooled, al, qkvw);
   else
     zls_qkv_attention(n, T, F, layerIn, len, m->att_q, m->att_k, m->att_v, pooled, al, qkvw);
   i = 0;
@@ -257,7 +248,7 @@ void zls_model_forward(const zls_model *m, int B, int T, const float *x, const i
   int chunks = threads > 1 && B >= 2 ? (B < threads ? B : threads) : 1;
   int per = (B + chunks - 1) / chunks;
   int F = m->directions * m->hidden_size;
-  size_t chunkFloats = per_sequence_floats(m, T) * (size_t)per + (size_t)(2 * F + 2 * T * F) + 64 + (size_t)per;
+  size_t chunkFloats = per_sequence_floats(m, T) * (size_t)per + (size_t)(2 * F + 2 * T * F + T) + 64 + (size_t)per;
   forward_job job = {m, B, T, chunks, x, lengths, p_anomaly, alpha, work, chunkFloats};
   zls_parallel_for(chunks, forward_chunk, &job);
 }

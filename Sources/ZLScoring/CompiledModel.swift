@@ -52,18 +52,12 @@ public final class CompiledModel: @unchecked Sendable {
     model.attention = hp.attention == .additive ? 0 : 1
     func ptr(_ n: String) -> UnsafePointer<Float> { UnsafePointer(storage + offsets[n]!) }
     withUnsafeMutablePointer(to: &model) { m in
-      let wih = UnsafeMutableRawPointer(m).advanced(by: MemoryLayout<zls_model>.offset(of: \zls_model.w_ih)!)
-        .assumingMemoryBound(to: UnsafePointer<Float>?.self)
-      let whh = UnsafeMutableRawPointer(m).advanced(by: MemoryLayout<zls_model>.offset(of: \zls_model.w_hh)!)
-        .assumingMemoryBound(to: UnsafePointer<Float>?.self)
-      let bih = UnsafeMutableRawPointer(m).advanced(by: MemoryLayout<zls_model>.offset(of: \zls_model.b_ih)!)
-        .assumingMemoryBound(to: UnsafePointer<Float>?.self)
-      let bhh = UnsafeMutableRawPointer(m).advanced(by: MemoryLayout<zls_model>.offset(of: \zls_model.b_hh)!)
-        .assumingMemoryBound(to: UnsafePointer<Float>?.self)
-      let whht = UnsafeMutableRawPointer(m).advanced(by: MemoryLayout<zls_model>.offset(of: \zls_model.w_hh_t)!)
-        .assumingMemoryBound(to: UnsafePointer<Float>?.self)
-      let wiht = UnsafeMutableRawPointer(m).advanced(by: MemoryLayout<zls_model>.offset(of: \zls_model.w_ih_t)!)
-        .assumingMemoryBound(to: UnsafePointer<Float>?.self)
+      // The per-layer pointer arrays of zls_model (C arrays import as tuples; address them raw).
+      func slots(_ field: PartialKeyPath<zls_model>) -> UnsafeMutablePointer<UnsafePointer<Float>?> {
+        UnsafeMutableRawPointer(m).advanced(by: MemoryLayout<zls_model>.offset(of: field)!).assumingMemoryBound(to: UnsafePointer<Float>?.self)
+      }
+      let wih = slots(\zls_model.w_ih), whh = slots(\zls_model.w_hh), bih = slots(\zls_model.b_ih), bhh = slots(\zls_model.b_hh)
+      let wiht = slots(\zls_model.w_ih_t), whht = slots(\zls_model.w_hh_t)
       let hsz = hp.hiddenSize
       for l in 0..<hp.layers {
         for d in 0..<hp.directions {

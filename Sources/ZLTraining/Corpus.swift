@@ -53,14 +53,7 @@ public final class Corpus {
   public init(_ spec: SystemSpec, maxLineLength: Int = 1 << 20) throws {
     self.spec = spec
     for path in spec.files {
-      var sha = SHA256()
-      let file = try InputFile(path: path)
-      var offset: UInt64 = 0
-      while offset < file.size {
-        let chunk = try file.read(at: offset, count: Int(min(file.size - offset, 1 << 20)))
-        sha.update(chunk)
-        offset += UInt64(chunk.count)
-      }
+      let digest = try fileSHA256(path)
       let reader = try LineReader(path: path, maxLineLength: maxLineLength)
       var n = 0
       while let l = try reader.next({ Array($0) }) {
@@ -68,7 +61,7 @@ public final class Corpus {
         n += 1
       }
       truncatedLines += reader.truncatedLines
-      digests.append((path, sha.finalize().map { hex2($0) }.joined(), n))
+      digests.append((path, digest, n))
     }
     if lines.isEmpty { throw TrainingError("\(spec.role) logs \(spec.files.joined(separator: ", ")): no lines") }
   }

@@ -69,12 +69,12 @@ void zls_gru_forward_t(int B, int T, int E, int H, const float *x, const int32_t
 
 /// Additive attention pooling (the reference's guide-vector form):
 ///   s_t = tanh(w1·g + w2·h_t + bias), α = softmax over t < len, r = Σ α_t h_t.
-/// h: [B, T, F]; w: [2F] (w1 then w2); g: [F]; out: [B, F]; alpha (optional): [B, T].
+/// h: [B, T, F]; w: [2F] (w1 then w2); g: [F]; out: [B, F]; alpha (optional): [B, T]; work: [T].
 void zls_additive_attention(int B, int T, int F, const float *h, const int32_t *lengths, const float *w,
-                            const float *g, float bias, float *out, float *alpha);
+                            const float *g, float bias, float *out, float *alpha, float *work);
 
 /// Q/K/V attention pooling (the paper's form): q = mean_t(h_t) Wq^T, k_t = h_t Wk^T, v_t = h_t Wv^T,
-///   α = softmax_t(q·k_t / sqrt(F)) over t < len, r = Σ α_t v_t. W*: [F, F].
+///   α = softmax_t(q·k_t / sqrt(F)) over t < len, r = Σ α_t v_t. W*: [F, F]. work: [2F + 2TF + T].
 void zls_qkv_attention(int B, int T, int F, const float *h, const int32_t *lengths, const float *wq,
                        const float *wk, const float *wv, float *out, float *alpha, float *work);
 
