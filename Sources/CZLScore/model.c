@@ -170,11 +170,11 @@ static size_t per_sequence_floats(const zls_model *m, int T) {
 }
 
 size_t zls_model_work_size(const zls_model *m, int B, int T) {
-  // Chunks (one per thread in effect) hold ceil(B / chunks) sequences each: at most B + chunks in all.
+  // Chunks (one per thread in effect) hold ceil(B / chunks) sequences each: at most B + chunks - 1 in all.
   int F = m->directions * m->hidden_size;
   int threads = zls_get_threads();
   size_t chunks = (size_t)(threads > 1 && B >= 2 ? (B < threads ? B : threads) : 1);
-  return per_sequence_floats(m, T) * ((size_t)B + chunks) + chunks * ((size_t)(2 * F + 2 * T * F + T) + 64 + (size_t)B);
+  return per_sequence_floats(m, T) * ((size_t)B + chunks - 1) + chunks * ((size_t)(2 * F + 2 * T * F + T) + 64 + (size_t)B);
 }
 
 typedef struct {

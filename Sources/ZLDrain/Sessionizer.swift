@@ -161,9 +161,12 @@ public final class Sessionizer {
   }
 
   /// Closes every open session (end of input), oldest activity first.
-  public func finish() -> [Session] {
+  public func finish() -> [Session] { finish(max: .max) }
+
+  /// Closes at most `max` open sessions, oldest activity first (end of input, a batch at a time).
+  public func finish(max: Int) -> [Session] {
     var out: [Session] = []
-    while head >= 0 { out.append(close(head)) }
+    while head >= 0 && out.count < max { out.append(close(head)) }
     return out
   }
 

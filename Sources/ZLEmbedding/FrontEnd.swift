@@ -126,6 +126,9 @@ public final class FrontEnd {
   /// Closes all open sessions (end of input).
   public func finish() -> [Session] { sessionizer.finish() }
 
+  /// Closes at most `max` open sessions (end of input, in batches).
+  public func finish(max: Int) -> [Session] { sessionizer.finish(max: max) }
+
   private func addOverlayVector(_ id: UInt32) {
     let tokens = overlay.templateTokenTexts(id: id) ?? []
     let v = embedding.eventVector(templateTokens: tokens)

@@ -97,7 +97,7 @@ public final class CompiledModel: @unchecked Sendable {
   /// keeps the last max_length events). Returns P(anomalous) and, when asked, the attention weights
   /// over each session's kept events. Sessions are batched by similar length internally. Not for
   /// concurrent use (the scratch buffers are the model's).
-  public func score(_ sessions: [[Float]], attention: Bool = false, batchSize: Int = 64, eventsPerBatch: Int = 1024) -> (scores: [Float], alpha: [[Float]]) {
+  public func score(_ sessions: [[Float]], attention: Bool = false, batchSize: Int = 64, eventsPerBatch: Int = 512) -> (scores: [Float], alpha: [[Float]]) {
     let e = hyperParameters.inputSize, maxLen = hyperParameters.maxLength
     var scores = [Float](repeating: 0, count: sessions.count)
     var alphas = [[Float]](repeating: [], count: attention ? sessions.count : 0)

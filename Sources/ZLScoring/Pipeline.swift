@@ -18,7 +18,6 @@ public struct ScoredSession: Sendable {
 }
 
 public final class ScoringPipeline {
-  public let checkpoint: Checkpoint
   public let hyperParameters: ModelHyperParameters
   public let frontEnd: FrontEnd
   public let model: CompiledModel
@@ -48,7 +47,6 @@ public final class ScoringPipeline {
   public init(checkpoint cp: Checkpoint, sessionRule: SessionRule? = nil, maxEvents: Int? = nil, idleLines: Int? = nil,
               inlineLabelField: String? = nil, nodeField: String? = nil, threshold: Double? = nil,
               keepLineNumbers: Bool = false) throws {
-    checkpoint = cp
     hyperParameters = try ModelProfile.validate(cp)
     let drain = cp.drain!
     let vocab = cp.vocabulary!
@@ -99,14 +97,12 @@ public final class ScoringPipeline {
 
   /// The same, handing results over a batch at a time (memory stays at one batch of vectors).
   public func finish(_ body: ([ScoredSession]) throws -> Void) rethrows {
-    pending += frontEnd.finish()
-    var start = 0
-    while start < pending.count {
-      let end = min(start + batchSize, pending.count)
-      try body(score(Array(pending[start..<end])))
-      start = end
+    if !pending.isEmpty { try body(flush()) }
+    while true {
+      let closed = frontEnd.finish(max: batchSize)
+      if closed.isEmpty { break }
+      try body(score(closed))
     }
-    pending.removeAll()
   }
 
   /// Scores sessions (their events must come from this pipeline's front end).

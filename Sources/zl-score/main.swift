@@ -67,17 +67,20 @@ let scoreCommand = Command(
     do { rule = try SessionRule(parsing: r) } catch { throw args.error("--sessions: \(error)") }
   }
   let t0 = monotonicSeconds()
-  let cp: Checkpoint
-  do { cp = try Checkpoint.load(path: modelPath) } catch let e as CheckpointError {
-    throw CheckpointError(e.code, "\(modelPath): \(e.message)")
+  // The checkpoint is dropped once the pipeline holds what it needs (its tensors are copied).
+  func makePipeline() throws -> ScoringPipeline {
+    let cp: Checkpoint
+    do { cp = try Checkpoint.load(path: modelPath) } catch let e as CheckpointError {
+      throw CheckpointError(e.code, "\(modelPath): \(e.message)")
+    }
+    do {
+      return try ScoringPipeline(checkpoint: cp, sessionRule: rule, maxEvents: maxEvents, idleLines: idle, threshold: threshold,
+                                 keepLineNumbers: explain)
+    } catch let e as CheckpointError {
+      throw CheckpointError(e.code, "\(modelPath): \(e.message)")
+    }
   }
-  let pipe: ScoringPipeline
-  do {
-    pipe = try ScoringPipeline(checkpoint: cp, sessionRule: rule, maxEvents: maxEvents, idleLines: idle, threshold: threshold,
-                               keepLineNumbers: explain)
-  } catch let e as CheckpointError {
-    throw CheckpointError(e.code, "\(modelPath): \(e.message)")
-  }
+  let pipe = try makePipeline()
   _ = CZLThreads.set(threads)
   pipe.batchSize = batch
   pipe.cacheCapacity = cacheSize
