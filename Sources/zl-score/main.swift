@@ -69,11 +69,8 @@ let scoreCommand = Command(
   let t0 = monotonicSeconds()
   // The checkpoint is dropped once the pipeline holds what it needs (its tensors are copied).
   func makePipeline() throws -> ScoringPipeline {
-    let cp: Checkpoint
-    do { cp = try Checkpoint.load(path: modelPath) } catch let e as CheckpointError {
-      throw CheckpointError(e.code, "\(modelPath): \(e.message)")
-    }
     do {
+      let cp = try Checkpoint.load(path: modelPath)
       return try ScoringPipeline(checkpoint: cp, sessionRule: rule, maxEvents: maxEvents, idleLines: idle, threshold: threshold,
                                  keepLineNumbers: explain)
     } catch let e as CheckpointError {
