@@ -52,9 +52,11 @@ enum GRUCell {
       }
     }
     let inputs = [xAll, h, wIH, bIH, wHH, bHH]
+    let kept: (gi: [T], gh: [T])? = Autograd.keepForHigherOrder ? (gi.data, gh.data) : nil
     let backward: (Tensor<T>) -> [Tensor<T>?] = { g in
       if Autograd.recording {
-        return recordedBackward(g: g, x: whole ? xAll : xAll.slice(axis: 0, rows), h: h, wIH: wIH, bIH: bIH, wHH: wHH, bHH: bHH, mask: mask)
+        return recordedBackward(g: g, x: whole ? xAll : xAll.slice(axis: 0, rows), h: h, wIH: wIH, bIH: bIH, wHH: wHH, bHH: bHH, mask: mask,
+                                kept: kept)
       }
       return fastBackward(g: g, xAll: xAll, rows: rows, h: h, wIH: wIH, wHH: wHH, r: r, z: z, n: n, ghn: ghn, mask: mask)
     }
@@ -110,11 +112,11 @@ enum GRUCell {
 
   /// The same derivatives as tensor ops on gates recomputed from the inputs (differentiable again).
   static func recordedBackward<T: Real>(g: Tensor<T>, x: Tensor<T>, h: Tensor<T>, wIH: Tensor<T>, bIH: Tensor<T>, wHH: Tensor<T>,
-                                        bHH: Tensor<T>, mask: [T]) -> [Tensor<T>?] {
+                                        bHH: Tensor<T>, mask: [T], kept: (gi: [T], gh: [T])? = nil) -> [Tensor<T>?] {
     let b = h.shape[0], hs = h.shape[1]
     let m = Tensor<T>(mask, shape: [b, 1])
-    let gi = Tensor.linear(x, wIH, bIH)
-    let gh = Tensor.linear(h, wHH, bHH)
+    let gi = kept.map { linear(x, wIH, bIH, value: $0.gi) } ?? Tensor.linear(x, wIH, bIH)
+    let gh = kept.map { linear(h, wHH, bHH, value: $0.gh) } ?? Tensor.linear(h, wHH, bHH)
     let rz = (gi.slice(axis: 1, 0..<(2 * hs)) + gh.slice(axis: 1, 0..<(2 * hs))).sigmoid()
     let r = rz.slice(axis: 1, 0..<hs), z = rz.slice(axis: 1, hs..<(2 * hs))
     let ghn = gh.slice(axis: 1, (2 * hs)..<(3 * hs))
@@ -128,6 +130,13 @@ enum GRUCell {
     let dh = gm * z + g * (T(1) - m) + Tensor.matmul(dgh, wHH)
     return [x.requiresGrad ? Tensor.matmul(dgi, wIH) : nil, dh, Tensor.matmul(dgi, x, transA: true), dgi.sum(axis: 0),
             Tensor.matmul(dgh, h, transA: true), dgh.sum(axis: 0)]
+  }
+
+  /// x Wᵀ + b recorded with its value already known (kept from the forward pass).
+  static func linear<T: Real>(_ x: Tensor<T>, _ w: Tensor<T>, _ b: Tensor<T>, value: [T]) -> Tensor<T> {
+    Tensor.custom("linear", data: value, shape: [x.shape[0], w.shape[0]], inputs: [x, w, b]) { g in
+      [x.requiresGrad ? Tensor.matmul(g, w) : nil, Tensor.matmul(g, x, transA: true), g.sum(axis: 0)]
+    }
   }
 
   /// The step as ~20 primitive ops (reference for tests).

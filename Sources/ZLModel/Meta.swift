@@ -122,8 +122,10 @@ public final class Trainer<T: Real> {
     let ys = support.source.labels!
     let second = adapt && meta.order == 2
     // G on the support set, recorded once; steps 1–2 use detached copies.
-    let rs = Network.features(params, network, support.source.batch, training: true, rng: &rng).r
-    let rt = Network.features(params, network, support.target, training: true, rng: &rng).r
+    let (rs, rt) = Autograd.$keepForHigherOrder.withValue(second) {
+      (Network.features(params, network, support.source.batch, training: true, rng: &rng).r,
+       Network.features(params, network, support.target, training: true, rng: &rng).r)
+    }
     updateClassifiers(rs: rs, ys: ys, rt: rt, stats: &stats)
     var adapted = params
     if adapt {
@@ -172,7 +174,7 @@ public final class Trainer<T: Real> {
     stats.sequences = source.batch.batch + target.batch.batch
     let names = gNames + cNames
     let second = meta.order == 2
-    let r = Network.features(params, network, source.batch, training: true, rng: &rng).r
+    let r = Autograd.$keepForHigherOrder.withValue(second) { Network.features(params, network, source.batch, training: true, rng: &rng).r }
     let ltr = Network.classify(params, r).crossEntropy(targets: Network.targets(source.labels!))
     stats.classification = ltr.item.double
     let gtr = grads(ltr, names, in: params, createGraph: second)
@@ -197,7 +199,7 @@ public final class Trainer<T: Real> {
   /// The exact meta-gradient d/dθ L_q(θ − δ∇L_s(θ)) (second order) or its first-order version, for tests.
   public static func metaGradient(_ p: ParameterMap<T>, names: [String], order: Int, delta: Double,
                                   support: (ParameterMap<T>) -> Tensor<T>, query: (ParameterMap<T>) -> Tensor<T>) -> [String: Tensor<T>] {
-    let ls = support(p)
+    let ls = Autograd.$keepForHigherOrder.withValue(order == 2) { support(p) }
     let g = ls.gradients(wrt: names.map { p[$0]! }, createGraph: order == 2)
     var adapted = p
     for (n, gi) in zip(names, g) {

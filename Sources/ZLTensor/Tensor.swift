@@ -7,6 +7,10 @@
 /// Whether operations record the graph (thread-local through a task local).
 public enum Autograd {
   @TaskLocal public static var recording = true
+  /// Set while running a forward pass whose backward will itself be recorded (second-order
+  /// gradients): fused ops may then keep intermediate products to build that backward without
+  /// recomputing them. Off otherwise, so first-order training keeps only what it needs.
+  @TaskLocal public static var keepForHigherOrder = false
 
   /// Runs `body` without recording (inference, optimizer steps, first-order backward).
   public static func withoutRecording<R>(_ body: () throws -> R) rethrows -> R {

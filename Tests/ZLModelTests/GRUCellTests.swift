@@ -36,11 +36,16 @@ import _ZLTestSupport
     #expect(f.isEmpty, "\(f.prefix(3)) max \(maxErr)")
   }
 
-  @Test func secondOrderMatchesFiniteDifferences() {
+  @Test(arguments: [false, true])
+  func secondOrderMatchesFiniteDifferences(keepProducts: Bool) {
+    // Both ways of building the recorded backward: recomputing the products, or reusing the ones kept
+    // from the forward pass (what the trainer does for second-order steps).
     var rng = SeededRNG(seed: 5)
     let x = inputs(testSeed &+ 2)
     let dir = x.map { Tensor<Double>.uniform($0.shape, -1, 1, rng: &rng) }
-    let (f, maxErr) = GradientCheck.checkSecondOrder(x, direction: dir) { x in loss(GRUCellTesting.fused(x[0], x[1], x[2], x[3], mask: mask)) }
+    let (f, maxErr) = GradientCheck.checkSecondOrder(x, direction: dir) { x in
+      Autograd.$keepForHigherOrder.withValue(keepProducts) { loss(GRUCellTesting.fused(x[0], x[1], x[2], x[3], mask: mask)) }
+    }
     #expect(f.isEmpty, "\(f.prefix(3)) max \(maxErr)")
   }
 }
