@@ -2,6 +2,7 @@
 // eps added to the corrected second-moment root); the step schedule multiplies the learning rate by
 // `decay` every `decayEvery` steps (the reference's LambdaLR 0.75 / 1000).
 
+import Foundation
 import ZLTensor
 
 public struct AdamConfig: Equatable, Sendable, Codable {
@@ -99,5 +100,4 @@ public struct SGD<T: Real> {
   }
 }
 
-import Foundation
 @inline(__always) func Foundation_pow(_ a: Double, _ b: Double) -> Double { Foundation.pow(a, b) }

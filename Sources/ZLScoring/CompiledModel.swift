@@ -29,7 +29,6 @@ public final class CompiledModel: @unchecked Sendable {
     let g3h = 3 * hp.hiddenSize * hp.hiddenSize
     let transposedAt = off
     off += hp.layers * hp.directions * g3h
-    let transposedIHAt = off
     var ihOffsets: [Int] = []
     for l in 0..<hp.layers {
       for _ in 0..<hp.directions {
@@ -37,7 +36,6 @@ public final class CompiledModel: @unchecked Sendable {
         off += 3 * hp.hiddenSize * (l == 0 ? hp.inputSize : hp.featureSize)
       }
     }
-    _ = transposedIHAt
     total = off
     storage = .allocate(capacity: max(off, 1))
     for (name, shape) in expected {

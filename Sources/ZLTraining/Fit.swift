@@ -9,6 +9,7 @@
 //   5. the checkpoint (atomic, deterministic), then the report: the written file is loaded back and
 //      scored through ScoringPipeline — zl-score's code — on every target session.
 
+import Foundation
 import ZLBase
 import ZLDrain
 import ZLEmbedding
@@ -446,4 +447,3 @@ func fileSHA256(_ path: String) throws -> String {
   return sha.finalize().map { hex2($0) }.joined()
 }
 
-import Foundation
