@@ -1,5 +1,6 @@
 // A small fixed thread pool for the kernels: workers wait on a generation counter (spinning
-// briefly, then sleeping), take task indices from an atomic counter, and the caller takes part.
+// briefly, then sleeping), take task indices from an atomic counter tagged with the generation
+// (a late worker can never take an index of the next task set), and the caller takes part.
 // Which thread runs which index never changes a result: every task writes its own outputs.
 #include "zl_score.h"
 #include "internal.h"
@@ -16,7 +17,8 @@ static pthread_mutex_t call_mutex = PTHREAD_MUTEX_INITIALIZER;
 static int configured = 1;
 static int started = 0;
 static atomic_uint generation = 0;
-static atomic_int next_index = 0;
+// High 32 bits: the generation of the task set; low 32 bits: the next index to take.
+static _Atomic unsigned long long claim = 0;
 static atomic_int remaining = 0;
 static int task_count = 0;
 static zls_task_fn task_fn = NULL;
@@ -25,10 +27,13 @@ static _Thread_local int in_parallel = 0;
 
 int zls_in_parallel(void) { return in_parallel; }
 
-static void run_tasks(void) {
+static void run_tasks(unsigned gen) {
   for (;;) {
-    int i = atomic_fetch_add(&next_index, 1);
+    unsigned long long v = atomic_load(&claim);
+    if ((unsigned)(v >> 32) != gen) break;
+    int i = (int)(unsigned)(v & 0xFFFFFFFFull);
     if (i >= task_count) break;
+    if (!atomic_compare_exchange_weak(&claim, &v, v + 1)) continue;
     task_fn(task_ctx, i);
     if (atomic_fetch_sub(&remaining, 1) == 1) {
       pthread_mutex_lock(&mutex);
@@ -57,7 +62,7 @@ static void *worker(void *arg) {
       pthread_mutex_unlock(&mutex);
     }
     seen = atomic_load(&generation);
-    run_tasks();
+    run_tasks(seen);
   }
   return NULL;
 }
@@ -96,17 +101,27 @@ void zls_parallel_for(int count, zls_task_fn fn, void *ctx) {
   task_ctx = ctx;
   task_count = count;
   atomic_store(&remaining, count);
-  atomic_store(&next_index, 0);
+  unsigned gen = atomic_load(&generation) + 1;
+  atomic_store(&claim, (unsigned long long)gen << 32);
   pthread_mutex_lock(&mutex);
-  atomic_fetch_add(&generation, 1);
+  atomic_store(&generation, gen);
   pthread_cond_broadcast(&wake);
   pthread_mutex_unlock(&mutex);
   in_parallel = 1;
-  run_tasks();
+  run_tasks(gen);
   in_parallel = 0;
-  pthread_mutex_lock(&mutex);
-  while (atomic_load(&remaining) > 0) pthread_cond_wait(&done_cond, &mutex);
-  pthread_mutex_unlock(&mutex);
+  // The other tasks usually finish within microseconds: spin before sleeping (a futex wake-up
+  // costs more than a typical per-time-step matrix product).
+  for (int spins = 0; atomic_load(&remaining) > 0 && spins < 200000; spins++) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+  }
+  if (atomic_load(&remaining) > 0) {
+    pthread_mutex_lock(&mutex);
+    while (atomic_load(&remaining) > 0) pthread_cond_wait(&done_cond, &mutex);
+    pthread_mutex_unlock(&mutex);
+  }
   pthread_mutex_unlock(&call_mutex);
 }
 
