@@ -130,6 +130,38 @@ indirect enum RegexNode: Equatable {
     return literals(self).max { $0.count < $1.count } ?? []
   }
 
+  /// Classes the first characters of every match must belong to, in order (at most 16): zero-width
+  /// assertions are skipped, mandatory single characters and classes (also inside repeats with a
+  /// minimum) are collected until the first optional or variable part.
+  var classPrefix: [CharSet] {
+    func prefix(_ n: RegexNode) -> (sets: [CharSet], complete: Bool) {
+      switch n {
+      case .literal, .set: return ([n.singleClass!], true)
+      case .empty, .startAnchor, .endAnchor, .absoluteEnd, .wordBoundary, .look: return ([], true)
+      case .group(let b, _, _): return prefix(b)
+      case .concat(let parts):
+        var acc: [CharSet] = []
+        for p in parts {
+          let (s, c) = prefix(p)
+          acc += s
+          if !c || acc.count >= 16 { return (acc, false) }
+        }
+        return (acc, true)
+      case .alternation(let branches):
+        let zeroWidth = branches.allSatisfy { let (s, c) = prefix($0); return s.isEmpty && c }
+        return ([], zeroWidth)
+      case .repetition(let b, let lo, let hi, _):
+        if lo == 0 { return ([], false) }
+        let (s, c) = prefix(b)
+        if !c { return (s, false) }
+        var out: [CharSet] = []
+        for _ in 0..<lo where out.count < 16 { out += s }
+        return (out, hi == lo && out.count < 16)
+      }
+    }
+    return Array(prefix(self).sets.prefix(16))
+  }
+
   /// The class of a node that is exactly one character or one class.
   var singleClass: CharSet? {
     switch self {

@@ -65,6 +65,9 @@ public final class Regex: @unchecked Sendable {
   let required: [UInt8]
   let hasFirst: Bool
   let prefixCount: Int
+  /// ASCII bitmaps (two words each) of the classes the first characters of any match belong to.
+  let classPrefixCount: Int
+  let classPrefixBits: UnsafeMutablePointer<UInt64>
   /// Look-arounds as plain data for the hot loop (code pointers are kept alive by `looks`).
   let lookInfo: UnsafeMutablePointer<LookInfo>
   let memoLookInfo: UnsafeMutablePointer<LookInfo>
@@ -144,6 +147,13 @@ public final class Regex: @unchecked Sendable {
     memoLookInfo = info(memoLooks)
     prefixBase = .allocate(capacity: max(1, p.count))
     for (k, v) in p.enumerated() { prefixBase[k] = v }
+    let classes = tree.classPrefix
+    classPrefixCount = classes.count
+    classPrefixBits = .allocate(capacity: max(2, 2 * classes.count))
+    classPrefixBits.initialize(repeating: 0, count: max(2, 2 * classes.count))
+    for (k, cs) in classes.enumerated() {
+      for c in 0..<128 where cs.contains(UInt32(c)) { classPrefixBits[2 * k + c >> 6] |= UInt64(1) << UInt64(c & 63) }
+    }
     anchored = program.anchoredAtStart
     previousByte = .allocate(capacity: 256)
     let cond = program.startCondition()
@@ -157,6 +167,7 @@ public final class Regex: @unchecked Sendable {
     asciiBits.deallocate()
     memoBits.deallocate()
     prefixBase.deallocate()
+    classPrefixBits.deallocate()
     previousByte.deallocate()
     lookInfo.deallocate()
     memoLookInfo.deallocate()
@@ -496,6 +507,8 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
     var visited: [UInt64] = []
     let prefixCount = regex.prefixCount
     let prefix = regex.prefixBase
+    let classCount = regex.classPrefixCount
+    let classBits = regex.classPrefixBits
     let words = (n + 64) / 64
     var w = position >> 6
     var word = w < words ? bits[w] & (~UInt64(0) << UInt64(position & 63)) : 0
@@ -514,6 +527,21 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
         for k in 1..<prefixCount where UInt32(truncatingIfNeeded: text[start + k]) != prefix[k] {
           ok = false
           break
+        }
+        if !ok { continue }
+      }
+      if classCount > 0 {
+        // Every match starts with characters of these classes: most candidates fail here, before
+        // a matcher run is set up. A non-ASCII character ends the check (the run decides).
+        if start + classCount > n { continue }
+        var ok = true
+        for k in 0..<classCount {
+          let c = UInt32(truncatingIfNeeded: text[start + k])
+          if c >= 128 { break }
+          if (classBits[2 * k + Int(c >> 6)] >> UInt64(c & 63)) & 1 == 0 {
+            ok = false
+            break
+          }
         }
         if !ok { continue }
       }
