@@ -167,7 +167,8 @@ let evalCommand = Command(
     stderr and, with --report, writes precision, recall, f1 (percent), roc_auc, pr_auc and the
     confusion counts as JSON. Sessions without a label are counted and left out of the metrics.
       --logs LOG         log file (repeatable; plain or gzip)
-      --preset NAME      labels and default session rule of a system (hdfs, bgl, thunderbird, openstack)
+      --preset NAME      how the system labels sessions (inline alerts for bgl, thunderbird) and its node field;
+                         the session rule is the checkpoint's unless --sessions
       --labels CSV       label file; --inline-labels FIELD for inline alerts
       --sessions RULE    override the checkpoint's session rule
       --threshold X      override the checkpoint's threshold
