@@ -63,7 +63,14 @@ public final class ScoringPipeline {
     }
     frontEnd.sessionizer.keepLineNumbers = keepLineNumbers
     var tensors: [String: [Float]] = [:]
-    for (name, _) in ModelProfile.expectedShapes(hyperParameters) { tensors[name] = cp.tensors![name]!.floats() }
+    for (name, _) in ModelProfile.expectedShapes(hyperParameters) {
+      let values = cp.tensors![name]!.floats()
+      // Format-valid but unusable: a non-finite weight would turn every score into NaN.
+      if let k = values.firstIndex(where: { !$0.isFinite }) {
+        throw CheckpointError(.badValue, "section TENS: tensor '\(name)' holds a non-finite value (\(values[k])) at element \(k); the model cannot score")
+      }
+      tensors[name] = values
+    }
     model = CompiledModel(hyperParameters, tensors: tensors)
     self.threshold = threshold ?? cp.threshold!.threshold
   }

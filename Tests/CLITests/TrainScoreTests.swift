@@ -175,3 +175,19 @@ func fitArgs(_ out: String, extra: [String] = [], epochs: Int = 2, seed: Int = 3
 extension String {
   func replacingAll(_ a: String, _ b: String) -> String { split(separator: a, omittingEmptySubsequences: false).joined(separator: b) }
 }
+
+@Test func scoreRefusesNonFiniteWeights() throws {
+  let dir = try scratchDirectory("nan")
+  let m = dir + "/m.zlck"
+  #expect(try runTool("zl-train", fitArgs(m, extra: ["--quiet", "--method", "supervised"], epochs: 1)).status == 0)
+  var cp = try Checkpoint.load(path: m)
+  var ts = cp.tensors!
+  let t = ts["classifier.bias"]!
+  var v = t.floats()
+  v[1] = .nan
+  ts.insert(ZLFormat.Tensor(name: t.name, shape: t.shape, floats: v))
+  cp.tensors = ts
+  _ = try cp.write(to: dir + "/nan.zlck")
+  let r = try runTool("zl-score", [dir + "/nan.zlck", demo + "/BGL_2k.log.gz"])
+  #expect(r.status == 65 && r.stderrLines.count == 1 && r.stderr.contains("non-finite") && r.stderr.contains("classifier.bias"), "\(r)")
+}
