@@ -205,6 +205,9 @@ public final class FitRun {
     anomalies.sort()
     let kept = (anomalies + normals).sorted()
     let (srcTrainIdx, srcValIdx) = stratifiedSplit(kept, labels: sourceAll.labels.map { $0.map { $0 == 1 } }, fraction: c.sourceValidationFraction, rng: &rng)
+    if srcTrainIdx.count < 2 {
+      throw TrainingError("source: \(kept.count) labelled sessions kept (\(anomalies.count) anomalous) leave \(srcTrainIdx.count) for training after the validation split; need at least 2")
+    }
     var trainOrder = srcTrainIdx
     rng.shuffle(&trainOrder)
     let half = trainOrder.count / 2
@@ -219,6 +222,9 @@ public final class FitRun {
       guard adaptKeys.contains(s.key) else { continue }
       targetFE.gather(s.events, into: &scratch)
       targetAdapt.append(scratch, tLabels.labels[i].map { $0 ? 1 : 0 }, width: width, maxLength: c.maxLength)
+    }
+    if targetAdapt.count == 0 {
+      throw TrainingError("target: none of the \(targetSessions.count) sessions of the front end falls in the adaptation part")
     }
     var adaptOrder = Array(0..<targetAdapt.count)
     rng.shuffle(&adaptOrder)
@@ -261,7 +267,7 @@ public final class FitRun {
       log("no \(resumePath): starting from the first epoch")
     }
     let trainStart = monotonicSeconds()
-    for epoch in startEpoch...max(c.epochs, 1) where c.epochs >= 1 {
+    for epoch in stride(from: startEpoch, through: c.epochs, by: 1) {
       let e0 = monotonicSeconds()
       var erng = SeededRNG(seed: stream(c.seed, 5, UInt64(epoch)))
       trainer.rng = SeededRNG(seed: stream(c.seed, 6, UInt64(epoch)))

@@ -164,6 +164,12 @@ func fitArgs(_ out: String, extra: [String] = [], epochs: Int = 2, seed: Int = 3
     a5[a5.firstIndex(of: demo + "/glove-demo.txt.gz")!] = dir + "/bad.txt"
     let r5 = try runTool("zl-train", a5)
     #expect(r5.status == 65 && r5.stderr.contains("bad.txt") && r5.stderr.contains("line 2"), "\(r5)")
+    // A source with almost nothing labelled.
+    try writeFileAtomically(dir + "/two.csv", Array("BlockId,Label\nblk_8716244237763720958,Anomaly\nblk_4394112519745907149,Normal\n".utf8))
+    var a7 = fitArgs(dir + "/o.zlck", extra: ["--validation-fraction", "0.9"])
+    a7[a7.firstIndex(of: demo + "/hdfs-sample-labels.csv")!] = dir + "/two.csv"
+    let r7 = try runTool("zl-train", a7)
+    #expect(r7.status == 65 && r7.stderr.contains("need at least 2"), "\(r7)")
     // metalog without a label fraction is a usage error.
     let r6 = try runTool("zl-train", fitArgs(dir + "/o.zlck", extra: ["--method", "metalog"]))
     #expect(r6.status == 64, "\(r6)")
