@@ -342,3 +342,12 @@ public func writeFileAtomically(_ path: String, _ text: String) throws {
 
 /// Removes a file, ignoring errors (for scratch files).
 public func unlinkQuietly(_ path: String) { _ = unlink(path) }
+
+/// Checks up front that `path` could be created (its directory exists and is writable), so a long
+/// job does not fail only when it writes its result.
+/// - Throws: `IOFailure.cannotCreate` naming the path.
+public func checkCanCreate(_ path: String) throws {
+  let dir = directoryName(path)
+  if access(dir, W_OK) != 0 { throw IOFailure.cannotCreate(path: path, errno: errno) }
+  if isDirectory(path) { throw IOFailure.cannotCreate(path: path, errno: EISDIR) }
+}

@@ -170,6 +170,9 @@ func fitArgs(_ out: String, extra: [String] = [], epochs: Int = 2, seed: Int = 3
     a7[a7.firstIndex(of: demo + "/hdfs-sample-labels.csv")!] = dir + "/two.csv"
     let r7 = try runTool("zl-train", a7)
     #expect(r7.status == 65 && r7.stderr.contains("need at least 2"), "\(r7)")
+    // An output that cannot be written fails before any work.
+    let r8 = try runTool("zl-train", fitArgs(dir + "/no/such/dir/o.zlck"))
+    #expect(r8.status == 73 && r8.stderr.contains("cannot create") && !r8.stderr.contains("epoch"), "\(r8)")
     // metalog without a label fraction is a usage error.
     let r6 = try runTool("zl-train", fitArgs(dir + "/o.zlck", extra: ["--method", "metalog"]))
     #expect(r6.status == 64, "\(r6)")

@@ -143,6 +143,8 @@ let fitCommand = Command(
   let resume = args.flag("--resume")
   let stopAfter = try args.int("--stop-after-epoch", in: 1...100_000)
   _ = try args.finish(min: 0, max: 0, names: "")
+  try checkCanCreate(output)
+  if let r = reportPath { try checkCanCreate(r) }
   let run = FitRun(config: c) { if !quiet { printError("zl-train: " + $0) } }
   let report = try run.run(output: output, resume: resume, stopAfterEpoch: stopAfter)
   if let r = reportPath {
