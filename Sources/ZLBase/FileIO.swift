@@ -351,3 +351,9 @@ public func checkCanCreate(_ path: String) throws {
   if access(dir, W_OK) != 0 { throw IOFailure.cannotCreate(path: path, errno: errno) }
   if isDirectory(path) { throw IOFailure.cannotCreate(path: path, errno: EISDIR) }
 }
+
+/// True when `path` names a regular file (not a pipe, FIFO, device or directory).
+public func isRegularFile(_ path: String) -> Bool {
+  var st = stat()
+  return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+}

@@ -34,7 +34,8 @@ let scoreCommand = Command(
       --max-events N      close sessions at N events (default: the checkpoint's)
       --idle-lines N      close sessions idle for N lines (default: the checkpoint's; 0 = never)
       --max-line-length N cut longer lines (counted; default 1048576 bytes)
-      --batch N           sessions scored together (default 64; output waits at most 50 ms for a batch)
+      --batch N           sessions scored together (default 64 for files; 1 for stdin and pipes, so each
+                          session is printed as soon as it closes)
       --threads N         kernel threads (default 1)
       --cache N           remember the scores of N distinct event sequences (default 8192; 0 = off).
                           Exact: a session's score does not depend on what it is batched with
@@ -52,7 +53,7 @@ let scoreCommand = Command(
   let maxEvents = try args.int("--max-events", in: 1...100_000_000)
   let idle = try args.int("--idle-lines", in: 0...Int(Int32.max))
   let maxLine = try args.int("--max-line-length", in: 64...(1 << 30)) ?? (1 << 20)
-  let batch = try args.int("--batch", in: 1...65_536) ?? 64
+  let batchOption = try args.int("--batch", in: 1...65_536)
   let threads = try args.int("--threads", in: 1...256) ?? 1
   let cacheSize = try args.int("--cache", in: 0...10_000_000) ?? 8192
   let failOnAnomaly = args.flag("--fail-on-anomaly")
@@ -79,7 +80,10 @@ let scoreCommand = Command(
   }
   let pipe = try makePipeline()
   _ = CZLThreads.set(threads)
-  pipe.batchSize = batch
+  // Streams (stdin, pipes, FIFOs) may pause for a long time: score each session as it closes there.
+  // Regular files batch sessions (64 by default) for throughput.
+  let streaming = files.contains { $0 == "-" || !isRegularFile($0) }
+  pipe.batchSize = batchOption ?? (streaming ? 1 : 64)
   pipe.cacheCapacity = cacheSize
   pipe.explain = explain
   let out = StandardOutput(bufferSize: 1 << 16)
