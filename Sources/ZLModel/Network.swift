@@ -58,16 +58,6 @@ public struct SequenceBatch<T: Real> {
     self.init(x: Tensor(data, shape: [sequences.count, steps, width]), lengths: lens)
   }
 
-  /// Step t of every sequence, [B, E] (no graph: the inputs are data).
-  func step(_ t: Int) -> Tensor<T> {
-    let b = batch, e = width, n = steps
-    var d = [T](repeating: 0, count: b * e)
-    x.data.withUnsafeBufferPointer { src in
-      for i in 0..<b { for j in 0..<e { d[i * e + j] = src[(i * n + t) * e + j] } }
-    }
-    return Tensor(d, shape: [b, e])
-  }
-
   /// All steps as one [T·B, E] step-major tensor (rows t·B + b), the layout the GRU reads.
   func stepMajor() -> Tensor<T> {
     if x.requiresGrad { return Tensor.concat((0..<steps).map { x.slice(axis: 1, $0..<($0 + 1)).reshaped([batch, width]) }, axis: 0) }
@@ -159,7 +149,8 @@ public enum Network {
 
   // MARK: forward
 
-  /// One GRU direction over step-major inputs xAll [T·B, In] → per-step outputs [B, H] (zero at padding).
+  /// One GRU direction over step-major inputs xAll [T·B, In] → per-step outputs [B, H] (at padding
+  /// steps the carried state: attention gives those steps weight exactly 0, the next layer skips them).
   static func gruDirection<T: Real>(_ p: ParameterMap<T>, _ name: String, xAll: Tensor<T>, masks: [Tensor<T>],
                                     hidden: Int, reverse: Bool) -> [Tensor<T>] {
     let wih = p["gru.weight_ih_\(name)"]!, whh = p["gru.weight_hh_\(name)"]!
