@@ -2,7 +2,6 @@
 // eps added to the corrected second-moment root); the step schedule multiplies the learning rate by
 // `decay` every `decayEvery` steps (the reference's LambdaLR 0.75 / 1000).
 
-import Foundation
 import ZLTensor
 
 public struct AdamConfig: Equatable, Sendable, Codable {
@@ -36,7 +35,7 @@ public final class Adam<T: Real> {
   }
 
   public var learningRate: Double {
-    config.lr * Foundation_pow(config.decay, Double(step / max(config.decayEvery, 1)))
+    config.lr * dpow(config.decay, Double(step / max(config.decayEvery, 1)))
   }
 
   /// Updates `params[name]` in place from `grads[name]` (missing gradients count as zero).
@@ -44,7 +43,7 @@ public final class Adam<T: Real> {
     let lr = learningRate
     step += 1
     let b1 = config.beta1, b2 = config.beta2
-    let c1 = 1 - Foundation_pow(b1, Double(step)), c2 = 1 - Foundation_pow(b2, Double(step))
+    let c1 = 1 - dpow(b1, Double(step)), c2 = 1 - dpow(b2, Double(step))
     let stepSize = T(lr / c1), eps = T(config.eps), tb1 = T(b1), tb2 = T(b2), rc2 = T(1 / c2.squareRoot())
     for name in names {
       guard let p = params[name], let g = grads[name] else { continue }
@@ -99,5 +98,3 @@ public struct SGD<T: Real> {
     }
   }
 }
-
-@inline(__always) func Foundation_pow(_ a: Double, _ b: Double) -> Double { Foundation.pow(a, b) }

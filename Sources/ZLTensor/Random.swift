@@ -41,7 +41,7 @@ public struct SeededRNG: RandomNumberGenerator, Sendable {
     var u = unit()
     while u <= 0 { u = unit() }
     let v = unit()
-    return (-2 * _log(u)).squareRoot() * _cos(2 * Double.pi * v)
+    return (-2 * dlog(u)).squareRoot() * dcos(2 * Double.pi * v)
   }
 
   /// A uniform integer in 0..<n (unbiased, by rejection).
@@ -63,14 +63,8 @@ public struct SeededRNG: RandomNumberGenerator, Sendable {
       c.swapAt(c.startIndex + i, c.startIndex + j)
     }
   }
-
-  /// A child generator for an independent stream (e.g. per epoch or per layer).
-  public mutating func split() -> SeededRNG { SeededRNG(seed: next()) }
 }
 
-import Foundation
-@inline(__always) func _log(_ x: Double) -> Double { Foundation.log(x) }
-@inline(__always) func _cos(_ x: Double) -> Double { Foundation.cos(x) }
 
 extension Tensor {
   public static func uniform(_ shape: [Int], _ lo: Double, _ hi: Double, rng: inout SeededRNG, requiresGrad: Bool = false) -> Tensor {

@@ -181,6 +181,13 @@ extension Double: Real {
   public var double: Double { self }
 }
 
+// Double-precision libm, for code generic over Real (one place, no Foundation).
+@inline(__always) func dexp(_ x: Double) -> Double { Glibc.exp(x) }
+@inline(__always) func dlog(_ x: Double) -> Double { Glibc.log(x) }
+@inline(__always) func dcos(_ x: Double) -> Double { Glibc.cos(x) }
+/// x^y in Double (optimizer schedules and bias corrections).
+@inline(__always) public func dpow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
+
 /// Kernel threads (CZLScore's pool). Results do not depend on the count.
 public enum Kernels {
   @discardableResult

@@ -233,7 +233,4 @@ extension Tensor {
     t.node?.rowPiece = rowPiece
     return t
   }
-
-  /// Number of recorded ops this tensor depends on (for tests and memory accounting).
-  public var graphSize: Int { topologicalOrder().filter { $0.node != nil }.count }
 }

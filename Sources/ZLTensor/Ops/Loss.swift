@@ -11,8 +11,8 @@ extension Tensor {
           var m = -T.infinity
           for j in 0..<n { m = Swift.max(m, x[r * n + j]) }
           var s = 0.0
-          for j in 0..<n { s += Foundation_exp((x[r * n + j] - m).double) }
-          let lse = m + T(Foundation_log(s))
+          for j in 0..<n { s += dexp((x[r * n + j] - m).double) }
+          let lse = m + T(dlog(s))
           for j in 0..<n { o[r * n + j] = x[r * n + j] - lse }
         }
       }
@@ -25,7 +25,7 @@ extension Tensor {
 
   public func softmax() -> Tensor { logSoftmax().exp() }
 
-  /// Mean over rows of −Σ_j target_j log softmax(x)_j (targets may be soft; rows of `weights` scale rows).
+  /// Mean over rows of −Σ_j target_j log softmax(x)_j (targets may be soft).
   public func crossEntropy(targets: Tensor) -> Tensor {
     precondition(targets.shape == shape, "cross-entropy: logits \(shape) vs targets \(targets.shape)")
     let rows = count / shape.last!
@@ -40,7 +40,3 @@ extension Tensor {
     return xc * (v + eps).rsqrt() * weight + bias
   }
 }
-
-import Foundation
-@inline(__always) func Foundation_exp(_ x: Double) -> Double { Foundation.exp(x) }
-@inline(__always) func Foundation_log(_ x: Double) -> Double { Foundation.log(x) }
