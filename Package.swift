@@ -26,10 +26,11 @@ let package = Package(
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
     .target(name: "CZLScore", cSettings: kernelFlags),
     .target(name: "CZLHash", cSettings: kernelFlags),
+    .target(name: "CZLRegex", cSettings: kernelFlags),
 
     // MARK: - Libraries (all logic lives here)
     .target(name: "ZLBase"),
-    .target(name: "ZLRegex", swiftSettings: hotPath),
+    .target(name: "ZLRegex", dependencies: ["CZLRegex"], swiftSettings: hotPath),
     .target(name: "ZLFormat", dependencies: ["ZLBase", "ZLRegex", "CZlib", "CZLHash"], swiftSettings: hotPath),
     .target(name: "ZLCommandLine", dependencies: ["ZLBase"]),
     .target(name: "ZLDrain", dependencies: ["ZLBase", "ZLRegex", "ZLFormat"], swiftSettings: hotPath),

@@ -187,8 +187,7 @@ public struct Drain: Sendable {
     var depth = 1
     for token in line {
       if depth >= maxNodeDepth || depth == count { break }
-      let children = nodes[Int(cur)].children
-      guard let child = children[token] ?? children[paramToken] else { return nil }
+      guard let child = nodes[Int(cur)].children[token] ?? nodes[Int(cur)].children[paramToken] else { return nil }
       cur = child
       depth += 1
     }

@@ -155,7 +155,7 @@ public final class LogParser {
   }
 
   /// Learns one raw line; returns its template id and fields.
-  @discardableResult
+  @discardableResult @inline(never)
   public func learn(line: UnsafeBufferPointer<UInt8>) -> (id: UInt32, update: DrainUpdate) {
     withValidLine(line) { l in
       let f = fields(l)
@@ -165,22 +165,30 @@ public final class LogParser {
   }
 
   /// Matches one raw line against the learned templates (never changes the state).
+  @inline(never)
   public func match(line: UnsafeBufferPointer<UInt8>) -> UInt32? {
     withValidLine(line) { l in
       let f = fields(l)
-      return drain.match(tokens(content: UnsafeBufferPointer(rebasing: l[f.content]), learn: false))
+      let t = tokens(content: UnsafeBufferPointer(rebasing: l[f.content]), learn: false)
+      return drain.match(t)
     }
   }
 
   /// Matches already-split content.
+  @inline(never)
   public func match(content: UnsafeBufferPointer<UInt8>) -> UInt32? {
-    drain.match(tokens(content: content, learn: false))
+    // Tokens first: `drain.match(tokens(…))` would copy the Drain (and retain all its storage)
+    // before `tokens` runs, because `tokens` may change it. Not inlined into other modules, where
+    // `drain` is read through its getter, which copies it too.
+    let t = tokens(content: content, learn: false)
+    return drain.match(t)
   }
 
   /// Learns already-split content.
-  @discardableResult
+  @discardableResult @inline(never)
   public func learn(content: UnsafeBufferPointer<UInt8>) -> (id: UInt32, update: DrainUpdate) {
-    drain.learn(tokens(content: content, learn: true))
+    let t = tokens(content: content, learn: true)
+    return drain.learn(t)
   }
 }
 

@@ -37,6 +37,8 @@ struct Compiler {
   /// Emit `span` for greedy single-class runs (off for the memoizing program, whose (instruction,
   /// position) states must each cost O(1) for the linear bound).
   var useSpan = true
+  /// Emit `save` for capturing groups (off for programs whose callers never read captures).
+  var useSaves = true
 
   mutating func compileMain(_ node: RegexNode) throws -> Program {
     var code: [Inst] = []
@@ -120,7 +122,7 @@ struct Compiler {
     case .absoluteEnd: code.append(Inst(op: .absoluteEnd))
     case .wordBoundary(let yes): code.append(Inst(op: .boundary, a: yes ? 1 : 0))
     case .group(let body, let index, _):
-      if inLook > 0 {
+      if inLook > 0 || !useSaves {
         try emit(body, into: &code)
       } else {
         code.append(Inst(op: .save, a: Int32(2 * index)))

@@ -55,6 +55,11 @@ public final class Regex: @unchecked Sendable {
   let memoSets: [CharSet]
   let memoBits: UnsafeMutablePointer<UInt64>
   let sets: [CharSet]
+  /// The same pattern without `save` instructions, for searches that report no groups (the C
+  /// substitution chain), with its looks and class bitmaps.
+  let plainCode: CodeBuffer
+  let plainLooks: [CompiledLook]
+  let plainBits: UnsafeMutablePointer<UInt64>
   /// Two words per class: its membership bits for scalars 0–127 (negation applied).
   let asciiBits: UnsafeMutablePointer<UInt64>
   /// Scalars that can begin a match, or nil when a match can be empty.
@@ -94,6 +99,9 @@ public final class Regex: @unchecked Sendable {
     var memoCompiler = Compiler(pattern: pattern)
     memoCompiler.useSpan = false
     let memoProgram = try memoCompiler.compileMain(tree)
+    var plainCompiler = Compiler(pattern: pattern)
+    plainCompiler.useSaves = false
+    let plainProgram = try plainCompiler.compileMain(tree)
     func looks(_ p: Program) -> [CompiledLook] {
       p.subs.map { s in
         let single = s.code.count == 2 && (s.code[0].op == .char || s.code[0].op == .set) ? s.code[0] : nil
@@ -121,6 +129,9 @@ public final class Regex: @unchecked Sendable {
     memoSets = memoProgram.sets
     memoLooks = looks(memoProgram)
     memoBits = bits(memoProgram.sets)
+    plainCode = CodeBuffer(plainProgram.code, guards: plainProgram.splitGuards())
+    plainLooks = looks(plainProgram)
+    plainBits = bits(plainProgram.sets)
     first = program.firstSet()
     firstByte = .allocate(capacity: 256)
     for b in 0..<256 { firstByte[b] = first.map { b < 128 ? $0.contains(UInt32(b)) : true } ?? true }
@@ -166,6 +177,7 @@ public final class Regex: @unchecked Sendable {
   deinit {
     asciiBits.deallocate()
     memoBits.deallocate()
+    plainBits.deallocate()
     prefixBase.deallocate()
     classPrefixBits.deallocate()
     previousByte.deallocate()
@@ -246,43 +258,6 @@ public final class Regex: @unchecked Sendable {
   public func replaceAll(_ text: UnsafeBufferPointer<UInt8>, replacement: UnsafeBufferPointer<UInt8>, into out: inout [UInt8],
                          scratch: inout RegexScratch) -> Bool {
     replaceAllGeneric(text, replacement: replacement, into: &out, scratch: &scratch)
-  }
-
-  /// The same, trying only the start positions whose bit is set in `candidates` (bit p of word
-  /// p / 64). The caller guarantees no match starts elsewhere (e.g. from `startFilter`), so the
-  /// result equals the full search. Used with one pre-scan for many patterns.
-  public func replaceAll(_ text: UnsafeBufferPointer<UInt8>, replacement: UnsafeBufferPointer<UInt8>,
-                         candidates: UnsafePointer<UInt64>, into out: inout [UInt8], scratch: inout RegexScratch) -> Bool {
-    if !required.isEmpty && !contains(text, required) { return false }
-    if scratch.stack == nil { scratch.stack = StackBuffer() }
-    let stack = scratch.stack!
-    var pos = 0, last = 0
-    var mustAdvance = false
-    var any = false
-    let n = text.count
-    while pos <= n {
-      var engine = Engine(regex: self, text: text, stack: stack, memo: false, budget: 2_000 + 64 * n, caps: nil)
-      var found: Range<Int>? = nil
-      do {
-        found = try engine.searchBits(candidates, position: pos, mustAdvance: mustAdvance)
-      } catch {
-        var memoEngine = Engine(regex: self, text: text, stack: stack, memo: true, budget: Int.max, caps: nil)
-        found = (try? memoEngine.searchAll(from: pos, mustAdvance: mustAdvance)) ?? nil
-      }
-      guard let m = found else { break }
-      if !any {
-        out.reserveCapacity(n + replacement.count)
-        any = true
-      }
-      out.append(contentsOf: text[last..<m.lowerBound])
-      out.append(contentsOf: replacement)
-      last = m.upperBound
-      mustAdvance = m.isEmpty
-      pos = m.upperBound
-    }
-    if !any { return false }
-    out.append(contentsOf: text[last..<n])
-    return true
   }
 
   /// The same on Unicode scalars.
@@ -500,56 +475,6 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
       start += 1
     }
     return nil
-  }
-
-  /// searchAll over a candidate bitset: the first set bit ≥ `position` where a match starts.
-  mutating func searchBits(_ bits: UnsafePointer<UInt64>, position: Int, mustAdvance: Bool) throws -> Range<Int>? {
-    var visited: [UInt64] = []
-    let prefixCount = regex.prefixCount
-    let prefix = regex.prefixBase
-    let classCount = regex.classPrefixCount
-    let classBits = regex.classPrefixBits
-    let words = (n + 64) / 64
-    var w = position >> 6
-    var word = w < words ? bits[w] & (~UInt64(0) << UInt64(position & 63)) : 0
-    while true {
-      while word == 0 {
-        w += 1
-        if w >= words { return nil }
-        word = bits[w]
-      }
-      let start = w << 6 | word.trailingZeroBitCount
-      word &= word - 1
-      if start > n { return nil }
-      if prefixCount > 1 {
-        if start + prefixCount > n { continue }
-        var ok = true
-        for k in 1..<prefixCount where UInt32(truncatingIfNeeded: text[start + k]) != prefix[k] {
-          ok = false
-          break
-        }
-        if !ok { continue }
-      }
-      if classCount > 0 {
-        // Every match starts with characters of these classes: most candidates fail here, before
-        // a matcher run is set up. A non-ASCII character ends the check (the run decides).
-        if start + classCount > n { continue }
-        var ok = true
-        for k in 0..<classCount {
-          let c = UInt32(truncatingIfNeeded: text[start + k])
-          if c >= 128 { break }
-          if (classBits[2 * k + Int(c >> 6)] >> UInt64(c & 63)) & 1 == 0 {
-            ok = false
-            break
-          }
-        }
-        if !ok { continue }
-      }
-      if let end = try run(code, guardBits: mainGuardBits, guardFlags: mainGuardFlags, start: start, requiredEnd: -1,
-                           notEmptyAt: mustAdvance && start == position ? start : -1, visited: &visited, capture: true) {
-        return start..<end
-      }
-    }
   }
 
   @inline(__always)

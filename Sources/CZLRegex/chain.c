@@ -1,0 +1,437 @@
+// The substitution chain over ASCII text: a pre-scan that marks, per rule, the positions where a
+// match can start (first-character and previous-character tables), then per rule Python re.sub
+// over those positions with a backtracking matcher. This is a transcription of ZLRegex's
+// `Engine.searchBits`/`run`/`look`, `Regex.replaceAll(candidates:)` and `Masker.mask` (the ASCII
+// path) for bytes without capture tracking; the Swift code is the reference and the tests compare
+// the two. Nothing here allocates per line once the scratch buffers have grown.
+#include "zl_regex.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct zlre_scratch {
+  uint8_t *a, *b;
+  int64_t cap_a, cap_b;
+  uint64_t *bits;
+  int64_t bits_cap;
+  int64_t *stack;
+  int64_t stack_cap;
+};
+
+zlre_scratch *zlre_scratch_create(void) {
+  zlre_scratch *s = calloc(1, sizeof *s);
+  return s;
+}
+
+void zlre_scratch_free(zlre_scratch *s) {
+  if (!s) return;
+  free(s->a);
+  free(s->b);
+  free(s->bits);
+  free(s->stack);
+  free(s);
+}
+
+/// Grows `*p` (elements of `size` bytes) to hold at least `need`; 0 when memory ran out.
+static int reserve(void **p, int64_t *cap, int64_t need, size_t size) {
+  if (need <= *cap) return 1;
+  int64_t c = *cap < 64 ? 64 : *cap;
+  while (c < need) c *= 2;
+  void *q = realloc(*p, (size_t)c * size);
+  if (!q) return 0;
+  *p = q;
+  *cap = c;
+  return 1;
+}
+
+enum { NO_MATCH = -1, OVER_BUDGET = -2, NO_MEMORY = -3 };
+
+typedef struct {
+  const uint8_t *t;
+  int64_t n;
+  const zlre_rule *r;
+  zlre_scratch *s;
+  int64_t top;
+  int64_t steps;
+  int64_t budget;
+} engine;
+
+static inline int in_set(const uint64_t *sets, int32_t set, uint32_t c) {
+  return c < 128 && ((sets[2 * (int64_t)set + (c >> 6)] >> (c & 63)) & 1);
+}
+
+static inline int is_word(const engine *e, int64_t pos) {
+  if (pos < 0 || pos >= e->n) return 0;
+  uint8_t c = e->t[pos];
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static inline int push(engine *e, int64_t a, int64_t b, int64_t c) {
+  if (e->top + 3 > e->s->stack_cap &&
+      !reserve((void **)&e->s->stack, &e->s->stack_cap, e->top + 3, sizeof(int64_t)))
+    return 0;
+  int64_t *st = e->s->stack + e->top;
+  st[0] = a;
+  st[1] = b;
+  st[2] = c;
+  e->top += 3;
+  return 1;
+}
+
+static int64_t run(engine *e, const zlre_code *code, int64_t start, int64_t required_end, int64_t not_empty_at);
+
+/// Look-around `index` at `pos`: 1 or 0, or a negative status.
+static int64_t look(engine *e, int32_t index, int64_t pos) {
+  const zlre_look *lk = &e->r->looks[index];
+  int64_t from = lk->ahead ? pos : pos - lk->width;
+  int matched = 0;
+  if (from >= 0) {
+    if (lk->single) {
+      if (from < e->n) {
+        uint32_t c = e->t[from];
+        matched = lk->single_is_char ? c == (uint32_t)lk->single_arg : in_set(e->r->set_bits, lk->single_arg, c);
+      }
+    } else {
+      int64_t end = run(e, &lk->code, from, lk->ahead ? -1 : pos, -1);
+      if (end < NO_MATCH) return end;
+      matched = end >= 0;
+    }
+  }
+  return matched != lk->negated;
+}
+
+/// The end of the first match from `start` in priority order, NO_MATCH, or a negative status.
+/// Stack entries are (pc, pos, aux): aux 0 a choice point, aux 2 | lower << 2 a span that can
+/// give back characters down to `lower`, continuing at pc.
+static int64_t run(engine *e, const zlre_code *code, int64_t start, int64_t required_end, int64_t not_empty_at) {
+  const uint8_t *t = e->t;
+  const int64_t n = e->n;
+  const zlre_inst *prog = code->code;
+  const uint64_t *sets = e->r->set_bits;
+  const int64_t base = e->top;
+  if (!push(e, 0, start, 0)) return NO_MEMORY;
+  while (e->top > base) {
+    e->top -= 3;
+    const int64_t *st = e->s->stack + e->top;
+    int64_t pc = st[0], pos = st[1];
+    const int64_t aux = st[2];
+    if (aux != 0) {
+      int64_t lower = aux >> 2;
+      if (pos > lower && !push(e, pc, pos - 1, aux)) {
+        e->top = base;
+        return NO_MEMORY;
+      }
+    }
+    for (;;) {
+      if (++e->steps > e->budget) {
+        e->top = base;
+        return OVER_BUDGET;
+      }
+      const zlre_inst inst = prog[pc];
+      switch (inst.op) {
+        case ZLRE_CHAR:
+          if (pos < n && (uint32_t)t[pos] == (uint32_t)inst.a) {
+            pos++;
+            pc++;
+            continue;
+          }
+          goto fail;
+        case ZLRE_SET:
+          if (pos < n && in_set(sets, inst.a, t[pos])) {
+            pos++;
+            pc++;
+            continue;
+          }
+          goto fail;
+        case ZLRE_SPLIT: {
+          const uint8_t g = code->guard_flags[pc];
+          if (g == 0) {
+            if (!push(e, inst.b, pos, 0)) goto oom;
+            pc = inst.a;
+            continue;
+          }
+          int ok_a = 1, ok_b = 1;
+          if (pos >= n) {
+            ok_a = (g & 1) == 0;
+            ok_b = (g & 2) == 0;
+          } else {
+            uint32_t c = t[pos];
+            if (c < 128) {
+              int64_t word = c >> 6;
+              uint64_t bit = (uint64_t)1 << (c & 63);
+              if (g & 1) ok_a = (code->guard_bits[pc * 4 + word] & bit) != 0;
+              if (g & 2) ok_b = (code->guard_bits[pc * 4 + 2 + word] & bit) != 0;
+            }
+          }
+          if (ok_b) {
+            if (ok_a) {
+              if (!push(e, inst.b, pos, 0)) goto oom;
+              pc = inst.a;
+            } else {
+              pc = inst.b;
+            }
+            continue;
+          }
+          if (ok_a) {
+            pc = inst.a;
+            continue;
+          }
+          goto fail;
+        }
+        case ZLRE_SPAN: {
+          const int64_t max_count = inst.b >> 16;
+          const int64_t limit = max_count == 0x7FFF ? n : (pos + max_count < n ? pos + max_count : n);
+          int64_t end = pos;
+          while (end < limit && in_set(sets, inst.a, t[end])) end++;
+          e->steps += end - pos;
+          const int64_t lower = pos + (inst.b & 0xFFFF);
+          if (end < lower) goto fail;
+          if (end > lower && !push(e, pc + 1, end - 1, lower << 2 | 2)) goto oom;
+          pos = end;
+          pc++;
+          continue;
+        }
+        case ZLRE_JUMP:
+          pc = inst.a;
+          continue;
+        case ZLRE_START:
+          if (pos != 0) goto fail;
+          pc++;
+          continue;
+        case ZLRE_END:
+          if (!(pos == n || (pos == n - 1 && t[n - 1] == 10))) goto fail;
+          pc++;
+          continue;
+        case ZLRE_ABSOLUTE_END:
+          if (pos != n) goto fail;
+          pc++;
+          continue;
+        case ZLRE_BOUNDARY:
+          if ((is_word(e, pos - 1) != is_word(e, pos)) != (inst.a == 1)) goto fail;
+          pc++;
+          continue;
+        case ZLRE_LOOK: {
+          int64_t ok = look(e, inst.a, pos);
+          if (ok < 0) {
+            e->top = base;
+            return ok;
+          }
+          if (!ok) goto fail;
+          pc++;
+          continue;
+        }
+        case ZLRE_SAVE:
+          pc++;
+          continue;
+        case ZLRE_MATCH:
+          if (required_end >= 0 && pos != required_end) goto fail;
+          if (pos == not_empty_at) goto fail;
+          e->top = base;
+          return pos;
+        default:
+          goto fail;
+      }
+    fail:
+      break;
+    }
+  }
+  e->top = base;
+  return NO_MATCH;
+oom:
+  e->top = base;
+  return NO_MEMORY;
+}
+
+/// The first match starting at a candidate position ≥ `position` (bit p of word p / 64): its end,
+/// with its start in `*match_start`; NO_MATCH; or a negative status.
+static int64_t search_bits(engine *e, const uint64_t *bits, int64_t position, int must_advance, int64_t *match_start) {
+  const zlre_rule *r = e->r;
+  const uint8_t *t = e->t;
+  const int64_t n = e->n;
+  const int64_t words = (n + 64) / 64;
+  int64_t w = position >> 6;
+  uint64_t word = w < words ? bits[w] & (~(uint64_t)0 << (position & 63)) : 0;
+  for (;;) {
+    while (word == 0) {
+      if (++w >= words) return NO_MATCH;
+      word = bits[w];
+    }
+    const int64_t start = w << 6 | __builtin_ctzll(word);
+    word &= word - 1;
+    if (start > n) return NO_MATCH;
+    if (!r->can_be_empty) {
+      if (r->prefix_count > 1) {
+        if (start + r->prefix_count > n) continue;
+        int ok = 1;
+        for (int64_t k = 1; k < r->prefix_count; k++) {
+          if ((uint32_t)t[start + k] != r->prefix[k]) {
+            ok = 0;
+            break;
+          }
+        }
+        if (!ok) continue;
+      }
+      if (r->class_prefix_count > 0) {
+        if (start + r->class_prefix_count > n) continue;
+        int ok = 1;
+        for (int64_t k = 0; k < r->class_prefix_count; k++) {
+          uint32_t c = t[start + k];
+          if (c >= 128) break;
+          if (((r->class_prefix_bits[2 * k + (c >> 6)] >> (c & 63)) & 1) == 0) {
+            ok = 0;
+            break;
+          }
+        }
+        if (!ok) continue;
+      }
+    }
+    int64_t end = run(e, &r->code, start, -1, must_advance && start == position ? start : -1);
+    if (end >= 0) {
+      *match_start = start;
+      return end;
+    }
+    if (end < NO_MATCH) return end;
+  }
+}
+
+static int contains(const uint8_t *t, int64_t n, const uint8_t *needle, int64_t m) {
+  if (m > n) return 0;
+  for (int64_t i = 0; i + m <= n; i++) {
+    if (t[i] == needle[0] && memcmp(t + i + 1, needle + 1, (size_t)(m - 1)) == 0) return 1;
+  }
+  return 0;
+}
+
+/// Appends `len` bytes to s->b at `*blen`; 0 when memory ran out.
+static inline int append(zlre_scratch *s, int64_t *blen, const uint8_t *p, int64_t len) {
+  if (len <= 0) return 1;
+  if (*blen + len > s->cap_b && !reserve((void **)&s->b, &s->cap_b, *blen + len, 1)) return 0;
+  memcpy(s->b + *blen, p, (size_t)len);
+  *blen += len;
+  return 1;
+}
+
+/// re.sub of rule `r` over s->a[0..<n] into s->b: 1 changed (length in *blen, first match start
+/// in *first), 0 no match, or a negative status.
+static int64_t replace_all(const zlre_rule *r, zlre_scratch *s, int64_t n, const uint64_t *bits, int64_t *blen,
+                           int64_t *first) {
+  const uint8_t *t = s->a;
+  if (r->required_count > 0 && !contains(t, n, r->required, r->required_count)) return 0;
+  engine e = {.t = t, .n = n, .r = r, .s = s, .top = 0, .steps = 0, .budget = 2000 + 64 * n};
+  int64_t pos = 0, last = 0;
+  int must_advance = 0, any = 0;
+  *blen = 0;
+  while (pos <= n) {
+    e.steps = 0;
+    int64_t start = 0;
+    int64_t end = search_bits(&e, bits, pos, must_advance, &start);
+    if (end == NO_MATCH) break;
+    if (end < 0) return end;
+    if (!any) *first = start;
+    any = 1;
+    if (!append(s, blen, t + last, start - last) || !append(s, blen, r->replacement, r->replacement_count)) return NO_MEMORY;
+    last = end;
+    must_advance = end == start;
+    pos = end;
+  }
+  if (!any) return 0;
+  if (!append(s, blen, t + last, n - last)) return NO_MEMORY;
+  return 1;
+}
+
+/// Marks the candidate starts of every rule over s->a[0..<n] from position `from` on (bits of
+/// earlier positions are kept: they depend only on the unchanged text before `from`); each rule
+/// has `*stride` words, which a full scan (from 0) sets. Returns the rules with a candidate at or
+/// after `from`; 0 with *ok = 0 when memory ran out.
+static uint64_t rescan(const zlre_chain *c, zlre_scratch *s, int64_t n, int64_t from, uint64_t always,
+                       int64_t *stride, int *ok) {
+  const int64_t words = (n + 64) / 64;
+  if (from == 0 || words > *stride) {
+    from = 0;
+    *stride = words;
+    if (!reserve((void **)&s->bits, &s->bits_cap, c->count * words, sizeof(uint64_t))) {
+      *ok = 0;
+      return 0;
+    }
+  }
+  const int64_t stride_w = *stride;
+  uint64_t *bits = s->bits;
+  const int64_t w0 = from >> 6;
+  const uint64_t keep = from & 63 ? ((uint64_t)1 << (from & 63)) - 1 : 0;
+  for (int64_t k = 0; k < c->count; k++) {
+    uint64_t *b = bits + k * stride_w;
+    b[w0] &= keep;
+    if (stride_w > w0 + 1) memset(b + w0 + 1, 0, (size_t)(stride_w - w0 - 1) * sizeof(uint64_t));
+  }
+  const uint8_t *t = s->a;
+  uint64_t any = 0, prev = from == 0 ? c->zero_mask : c->previous_mask[t[from - 1]];
+  for (int64_t p = from; p < n; p++) {
+    const uint8_t ch = t[p];
+    uint64_t m = c->first_mask[ch] & prev & ~always;
+    prev = c->previous_mask[ch];
+    if (m) {
+      any |= m;
+      const int64_t wp = p >> 6;
+      const uint64_t bp = (uint64_t)1 << (p & 63);
+      while (m) {
+        const int k = __builtin_ctzll(m);
+        bits[k * stride_w + wp] |= bp;
+        m &= m - 1;
+      }
+    }
+  }
+  // Rules that can match empty text: every position from...n.
+  for (uint64_t m = always; m; m &= m - 1) {
+    uint64_t *b = bits + __builtin_ctzll(m) * stride_w;
+    for (int64_t p = from; p <= n; p++) b[p >> 6] |= (uint64_t)1 << (p & 63);
+  }
+  *ok = 1;
+  return any | always;
+}
+
+int64_t zlre_chain_apply(const zlre_chain *c, const uint8_t *text, int64_t n, zlre_scratch *s,
+                         const uint8_t **out, int64_t *out_len) {
+  *out = text;
+  *out_len = n;
+  if (c->count > 64) return 0;
+  if (!reserve((void **)&s->a, &s->cap_a, n > 0 ? n : 1, 1)) return -1;
+  if (n > 0) memcpy(s->a, text, (size_t)n);
+  uint64_t always = 0;
+  for (int64_t k = 0; k < c->count; k++) {
+    if (c->rules[k].can_be_empty) always |= (uint64_t)1 << k;
+  }
+  int64_t len = n, stride = 0;
+  int ok = 1;
+  uint64_t live = rescan(c, s, len, 0, always, &stride, &ok);
+  if (!ok) return -1;
+  *out = s->a;
+  for (int64_t k = 0; k < c->count; k++) {
+    if (!(live >> k & 1)) continue;
+    int64_t blen = 0, first = 0;
+    int64_t r = replace_all(&c->rules[k], s, len, s->bits + k * stride, &blen, &first);
+    if (r < 0) {
+      *out = s->a;
+      *out_len = len;
+      return k;
+    }
+    if (r == 1) {
+      uint8_t *tmp = s->a;
+      s->a = s->b;
+      s->b = tmp;
+      int64_t tc = s->cap_a;
+      s->cap_a = s->cap_b;
+      s->cap_b = tc;
+      len = blen;
+      // Positions before the first match are unchanged, and so are their candidate bits.
+      live |= rescan(c, s, len, first, always, &stride, &ok);
+      if (!ok) {
+        *out = s->a;
+        *out_len = len;
+        return k + 1;
+      }
+    }
+  }
+  *out = s->a;
+  *out_len = len;
+  return c->count;
+}
