@@ -242,19 +242,20 @@ oom:
   return NO_MEMORY;
 }
 
-/// The first match starting at a candidate position ≥ `position` (bit p of word p / 64): its end,
-/// with its start in `*match_start`; NO_MATCH; or a negative status.
-static int64_t search_bits(engine *e, const uint64_t *bits, int64_t position, int must_advance, int64_t *match_start) {
+/// The first match starting at a candidate position ≥ `position` (bit p of word bits[(p / 64) *
+/// step]): its end, with its start in `*match_start`; NO_MATCH; or a negative status.
+static int64_t search_bits(engine *e, const uint64_t *bits, int64_t step, int64_t position, int must_advance,
+                           int64_t *match_start) {
   const zlre_rule *r = e->r;
   const uint8_t *t = e->t;
   const int64_t n = e->n;
   const int64_t words = (n + 64) / 64;
   int64_t w = position >> 6;
-  uint64_t word = w < words ? bits[w] & (~(uint64_t)0 << (position & 63)) : 0;
+  uint64_t word = w < words ? bits[w * step] & (~(uint64_t)0 << (position & 63)) : 0;
   for (;;) {
     while (word == 0) {
       if (++w >= words) return NO_MATCH;
-      word = bits[w];
+      word = bits[w * step];
     }
     const int64_t start = w << 6 | __builtin_ctzll(word);
     word &= word - 1;
@@ -296,8 +297,12 @@ static int64_t search_bits(engine *e, const uint64_t *bits, int64_t position, in
 
 static int contains(const uint8_t *t, int64_t n, const uint8_t *needle, int64_t m) {
   if (m > n) return 0;
-  for (int64_t i = 0; i + m <= n; i++) {
-    if (t[i] == needle[0] && memcmp(t + i + 1, needle + 1, (size_t)(m - 1)) == 0) return 1;
+  const uint8_t *p = t, *end = t + n - m + 1;  // last possible start + 1
+  while (p < end) {
+    p = memchr(p, needle[0], (size_t)(end - p));
+    if (!p) return 0;
+    if (memcmp(p + 1, needle + 1, (size_t)(m - 1)) == 0) return 1;
+    p++;
   }
   return 0;
 }
@@ -313,8 +318,8 @@ static inline int append(zlre_scratch *s, int64_t *blen, const uint8_t *p, int64
 
 /// re.sub of rule `r` over s->a[0..<n] into s->b: 1 changed (length in *blen, first match start
 /// in *first), 0 no match, or a negative status.
-static int64_t replace_all(const zlre_rule *r, zlre_scratch *s, int64_t n, const uint64_t *bits, int64_t *blen,
-                           int64_t *first) {
+static int64_t replace_all(const zlre_rule *r, zlre_scratch *s, int64_t n, const uint64_t *bits, int64_t step,
+                           int64_t *blen, int64_t *first) {
   const uint8_t *t = s->a;
   if (r->required_count > 0 && !contains(t, n, r->required, r->required_count)) return 0;
   engine e = {.t = t, .n = n, .r = r, .s = s, .top = 0, .steps = 0, .budget = 2000 + 64 * n};
@@ -324,7 +329,7 @@ static int64_t replace_all(const zlre_rule *r, zlre_scratch *s, int64_t n, const
   while (pos <= n) {
     e.steps = 0;
     int64_t start = 0;
-    int64_t end = search_bits(&e, bits, pos, must_advance, &start);
+    int64_t end = search_bits(&e, bits, step, pos, must_advance, &start);
     if (end == NO_MATCH) break;
     if (end < 0) return end;
     if (!any) *first = start;
@@ -340,29 +345,21 @@ static int64_t replace_all(const zlre_rule *r, zlre_scratch *s, int64_t n, const
 }
 
 /// Marks the candidate starts of every rule over s->a[0..<n] from position `from` on (bits of
-/// earlier positions are kept: they depend only on the unchanged text before `from`); each rule
-/// has `*stride` words, which a full scan (from 0) sets. Returns the rules with a candidate at or
-/// after `from`; 0 with *ok = 0 when memory ran out.
-static uint64_t rescan(const zlre_chain *c, zlre_scratch *s, int64_t n, int64_t from, uint64_t always,
-                       int64_t *stride, int *ok) {
+/// earlier positions are kept: they depend only on the unchanged text before `from`). Word w of
+/// rule k is bits[w * count + k], so clearing from a position on is one contiguous run. Returns
+/// the rules with a candidate at or after `from`; 0 with *ok = 0 when memory ran out.
+static uint64_t rescan(const zlre_chain *c, zlre_scratch *s, int64_t n, int64_t from, uint64_t always, int *ok) {
+  const int64_t count = c->count;
   const int64_t words = (n + 64) / 64;
-  if (from == 0 || words > *stride) {
-    from = 0;
-    *stride = words;
-    if (!reserve((void **)&s->bits, &s->bits_cap, c->count * words, sizeof(uint64_t))) {
-      *ok = 0;
-      return 0;
-    }
+  if (!reserve((void **)&s->bits, &s->bits_cap, count * words, sizeof(uint64_t))) {
+    *ok = 0;
+    return 0;
   }
-  const int64_t stride_w = *stride;
   uint64_t *bits = s->bits;
   const int64_t w0 = from >> 6;
   const uint64_t keep = from & 63 ? ((uint64_t)1 << (from & 63)) - 1 : 0;
-  for (int64_t k = 0; k < c->count; k++) {
-    uint64_t *b = bits + k * stride_w;
-    b[w0] &= keep;
-    if (stride_w > w0 + 1) memset(b + w0 + 1, 0, (size_t)(stride_w - w0 - 1) * sizeof(uint64_t));
-  }
+  for (int64_t k = 0; k < count; k++) bits[w0 * count + k] &= keep;
+  memset(bits + (w0 + 1) * count, 0, (size_t)((words - w0 - 1) * count) * sizeof(uint64_t));
   const uint8_t *t = s->a;
   uint64_t any = 0, prev = from == 0 ? c->zero_mask : c->previous_mask[t[from - 1]];
   for (int64_t p = from; p < n; p++) {
@@ -371,19 +368,18 @@ static uint64_t rescan(const zlre_chain *c, zlre_scratch *s, int64_t n, int64_t 
     prev = c->previous_mask[ch];
     if (m) {
       any |= m;
-      const int64_t wp = p >> 6;
+      uint64_t *wp = bits + (p >> 6) * count;
       const uint64_t bp = (uint64_t)1 << (p & 63);
       while (m) {
-        const int k = __builtin_ctzll(m);
-        bits[k * stride_w + wp] |= bp;
+        wp[__builtin_ctzll(m)] |= bp;
         m &= m - 1;
       }
     }
   }
   // Rules that can match empty text: every position from...n.
   for (uint64_t m = always; m; m &= m - 1) {
-    uint64_t *b = bits + __builtin_ctzll(m) * stride_w;
-    for (int64_t p = from; p <= n; p++) b[p >> 6] |= (uint64_t)1 << (p & 63);
+    const int64_t k = __builtin_ctzll(m);
+    for (int64_t p = from; p <= n; p++) bits[(p >> 6) * count + k] |= (uint64_t)1 << (p & 63);
   }
   *ok = 1;
   return any | always;
@@ -400,15 +396,15 @@ int64_t zlre_chain_apply(const zlre_chain *c, const uint8_t *text, int64_t n, zl
   for (int64_t k = 0; k < c->count; k++) {
     if (c->rules[k].can_be_empty) always |= (uint64_t)1 << k;
   }
-  int64_t len = n, stride = 0;
+  int64_t len = n;
   int ok = 1;
-  uint64_t live = rescan(c, s, len, 0, always, &stride, &ok);
+  uint64_t live = rescan(c, s, len, 0, always, &ok);
   if (!ok) return -1;
   *out = s->a;
   for (int64_t k = 0; k < c->count; k++) {
     if (!(live >> k & 1)) continue;
     int64_t blen = 0, first = 0;
-    int64_t r = replace_all(&c->rules[k], s, len, s->bits + k * stride, &blen, &first);
+    int64_t r = replace_all(&c->rules[k], s, len, s->bits + k, c->count, &blen, &first);
     if (r < 0) {
       *out = s->a;
       *out_len = len;
@@ -423,7 +419,7 @@ int64_t zlre_chain_apply(const zlre_chain *c, const uint8_t *text, int64_t n, zl
       s->cap_b = tc;
       len = blen;
       // Positions before the first match are unchanged, and so are their candidate bits.
-      live |= rescan(c, s, len, first, always, &stride, &ok);
+      live |= rescan(c, s, len, first, always, &ok);
       if (!ok) {
         *out = s->a;
         *out_len = len;

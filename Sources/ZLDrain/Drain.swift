@@ -290,6 +290,27 @@ public struct Drain: Sendable {
 
   public mutating func intern(_ b: [UInt8]) -> UInt32 { b.withUnsafeBufferPointer { tokens.intern($0) } }
 
+  /// Interns the whitespace-separated tokens of `b` into `ids` (room for b.count / 2 + 1); returns
+  /// their number.
+  public mutating func internTokens(of b: UnsafeBufferPointer<UInt8>, into ids: UnsafeMutablePointer<UInt32>) -> Int {
+    var k = 0
+    forEachToken(b) { token in
+      ids[k] = tokens.intern(token)
+      k += 1
+    }
+    return k
+  }
+
+  /// Looks up the whitespace-separated tokens of `b` into `ids` (unknown: `TokenTable.unknown`).
+  public func lookupTokens(of b: UnsafeBufferPointer<UInt8>, into ids: UnsafeMutablePointer<UInt32>) -> Int {
+    var k = 0
+    forEachToken(b) { token in
+      ids[k] = tokens.lookup(token) ?? TokenTable.unknown
+      k += 1
+    }
+    return k
+  }
+
   /// Looks up line tokens (match mode: unknown tokens get `TokenTable.unknown`).
   public func lookup(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 { tokens.lookup(b) ?? TokenTable.unknown }
 

@@ -35,6 +35,9 @@ public final class LogParser {
   private var masked: [UInt8] = []
   private var delimited: [UInt8] = []
   private var tokenIDs: [UInt32] = []
+  /// Token ids of the line being tokenized (raw memory: written without per-token checks).
+  private var idBuffer = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+  private var idCapacity = 64
   private var repaired: [UInt8] = []
   private let extraDelimiters: [[UInt8]]
 
@@ -44,6 +47,14 @@ public final class LogParser {
     self.drain = drain
     extraDelimiters = drain.config.extraDelimiters.map { Array($0.utf8) }
   }
+
+  deinit { idBuffer.deallocate() }
+
+  /// Runs `body` with the Drain passed by reference. A struct held by a class and read for a
+  /// method call may be copied whole (a retain and release of all its storage, per call) when
+  /// the optimizer cannot prove the call leaves the class alone; an inout access never copies.
+  @inline(__always)
+  private func withDrain<R>(_ body: (inout Drain) -> R) -> R { body(&drain) }
 
   /// A parser with a fresh Drain.
   public convenience init(settings: ParserSettings) throws {
@@ -105,23 +116,23 @@ public final class LogParser {
       for d in extraDelimiters { delimited = replaceAll(delimited, d, with: 0x20) }
       source = delimited
     }
-    tokenIDs.removeAll(keepingCapacity: true)
-    source.withUnsafeBufferPointer { b in
-      var i = 0
-      let n = b.count
-      while i < n {
-        var w = whitespaceLength(b, i)
-        while w > 0 {
-          i += w
-          if i >= n { return }
-          w = whitespaceLength(b, i)
-        }
-        let start = i
-        while i < n && whitespaceLength(b, i) == 0 { i += 1 }
-        let token = UnsafeBufferPointer(rebasing: b[start..<i])
-        tokenIDs.append(learn ? drain.intern(token) : drain.lookup(token))
-      }
+    // At most one token per two bytes (+1): ids go straight into the buffer, no per-token append.
+    let capacity = source.count / 2 + 1
+    if idCapacity < capacity {
+      idBuffer.deallocate()
+      idCapacity = 2 * capacity
+      idBuffer = .allocate(capacity: idCapacity)
     }
+    let ids = idBuffer
+    // One call per line into Drain (reading `drain` per token from here would copy it).
+    let count: Int
+    if learn {
+      count = source.withUnsafeBufferPointer { drain.internTokens(of: $0, into: ids) }
+    } else {
+      count = source.withUnsafeBufferPointer { b in withDrain { $0.lookupTokens(of: b, into: ids) } }
+    }
+    tokenIDs.removeAll(keepingCapacity: true)
+    tokenIDs.append(contentsOf: UnsafeBufferPointer(start: ids, count: count))
     return tokenIDs
   }
 
@@ -170,18 +181,17 @@ public final class LogParser {
     withValidLine(line) { l in
       let f = fields(l)
       let t = tokens(content: UnsafeBufferPointer(rebasing: l[f.content]), learn: false)
-      return drain.match(t)
+      return withDrain { $0.match(t) }
     }
   }
 
   /// Matches already-split content.
   @inline(never)
   public func match(content: UnsafeBufferPointer<UInt8>) -> UInt32? {
-    // Tokens first: `drain.match(tokens(…))` would copy the Drain (and retain all its storage)
-    // before `tokens` runs, because `tokens` may change it. Not inlined into other modules, where
-    // `drain` is read through its getter, which copies it too.
+    // Tokens first, then the Drain by reference (see `withDrain`). Not inlined into other modules,
+    // where `drain` is read through its getter, which copies it.
     let t = tokens(content: content, learn: false)
-    return drain.match(t)
+    return withDrain { $0.match(t) }
   }
 
   /// Learns already-split content.
@@ -189,6 +199,24 @@ public final class LogParser {
   public func learn(content: UnsafeBufferPointer<UInt8>) -> (id: UInt32, update: DrainUpdate) {
     let t = tokens(content: content, learn: true)
     return drain.learn(t)
+  }
+}
+
+/// Calls `body` with each token of `b` split on Python whitespace (str.split()).
+@inline(__always)
+func forEachToken(_ b: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+  var i = 0
+  let n = b.count
+  while i < n {
+    var w = whitespaceLength(b, i)
+    while w > 0 {
+      i += w
+      if i >= n { return }
+      w = whitespaceLength(b, i)
+    }
+    let start = i
+    while i < n && whitespaceLength(b, i) == 0 { i += 1 }
+    body(UnsafeBufferPointer(rebasing: b[start..<i]))
   }
 }
 

@@ -69,7 +69,10 @@ public final class Sessionizer {
   private var head = -1
   private var tail = -1
   private var free: [Int] = []
-  private var open: [String: Int] = [:]
+  /// Open sessions by key bytes.
+  private var open = KeyTable()
+  private var keyBytes: [UInt8] = []
+  private var keyRanges: [Range<Int>] = []
 
   /// - Parameters:
   ///   - rule: how lines are grouped.
@@ -100,47 +103,86 @@ public final class Sessionizer {
   /// The keys a line belongs to (several for HDFS lines naming several blocks; none for a line
   /// without a key).
   public func keys(line: UnsafeBufferPointer<UInt8>, fields: LineFields) -> [String] {
+    collectKeys(line: line, fields: fields)
+    return keyRanges.map { String(decoding: keyBytes[$0], as: UTF8.self) }
+  }
+
+  /// The line's keys as UTF-8 into `keyBytes` / `keyRanges` (no strings made per line).
+  private func collectKeys(line: UnsafeBufferPointer<UInt8>, fields: LineFields) {
+    keyBytes.removeAll(keepingCapacity: true)
+    keyRanges.removeAll(keepingCapacity: true)
+    func add(_ bytes: some Collection<UInt8>) {
+      let start = keyBytes.count
+      keyBytes.append(contentsOf: bytes)
+      let r = start..<keyBytes.count
+      // Each key once, in order of appearance.
+      for q in keyRanges where keyBytes[q].elementsEqual(keyBytes[r]) {
+        keyBytes.removeSubrange(r)
+        return
+      }
+      keyRanges.append(r)
+    }
     switch rule {
-    case .block: return blockIDs(line)
-    case .instance: return instanceIDs(line)
+    case .block: blockIDs(line, add)
+    case .instance: instanceIDs(line, add)
     case .window(let n):
-      defer { windowCount += 1 }
-      return ["window \(windowCount / n)"]
+      add("window \(windowCount / n)".utf8)
+      windowCount += 1
     case .nodeWindow(let n):
-      guard fields.matchedFormat, let k = nodeField else { return [] }
+      guard fields.matchedFormat, let k = nodeField else { return }
       let node = String(decoding: line[fields.fields[k]], as: UTF8.self)
       let c = nodeCounts[node, default: 0]
       nodeCounts[node] = c + 1
-      return ["\(node) #\(c / n)"]
+      add("\(node) #\(c / n)".utf8)
     case .time(let seconds):
-      guard fields.matchedFormat, let t = timestamp(line, fields) else { return [] }
-      return ["t \(Int64((t / seconds).rounded(.down)))"]
+      guard fields.matchedFormat, let t = timestamp(line, fields) else { return }
+      add("t \(Int64((t / seconds).rounded(.down)))".utf8)
     case .regex:
-      guard let caps = keyRegex!.captures(inBytes: line, scratch: &scratch) else { return [] }
+      guard let caps = keyRegex!.captures(inBytes: line, scratch: &scratch) else { return }
       let r = (caps.count > 1 ? caps[1] : nil) ?? caps[0]!
-      return [String(decoding: line[r], as: UTF8.self)]
+      add(line[r])
     }
+  }
+
+  /// Adds one line with its event, its keys found here; returns the sessions this line closed.
+  /// The same as `add(keys: keys(line:fields:), …)` without making a string per line.
+  public func add(line: UnsafeBufferPointer<UInt8>, fields: LineFields, event: UInt32, inlineAnomaly: Bool) -> [Session] {
+    collectKeys(line: line, fields: fields)
+    return addCollected(event: event, inlineAnomaly: inlineAnomaly)
   }
 
   /// Adds one line (its keys from `keys(line:fields:)`) with its event; returns the sessions
   /// this line closed (window rules, idle and overflow closes).
   public func add(keys: [String], event: UInt32, inlineAnomaly: Bool) -> [Session] {
+    keyBytes.removeAll(keepingCapacity: true)
+    keyRanges.removeAll(keepingCapacity: true)
+    for k in keys {
+      let start = keyBytes.count
+      keyBytes.append(contentsOf: k.utf8)
+      keyRanges.append(start..<keyBytes.count)
+    }
+    return addCollected(event: event, inlineAnomaly: inlineAnomaly)
+  }
+
+  private func addCollected(event: UInt32, inlineAnomaly: Bool) -> [Session] {
     lineCount += 1
     var closed: [Session] = []
-    if keys.isEmpty { stats.linesWithoutKey += 1 }
+    if keyRanges.isEmpty { stats.linesWithoutKey += 1 }
     let limit = eventLimit
-    for key in keys {
-      if let s = open[key] {
+    for r in keyRanges {
+      let found = keyBytes.withUnsafeBufferPointer { open.find(UnsafeBufferPointer(rebasing: $0[r])) }
+      if let s = found {
         touch(s)
         let o = slots[s]!
         append(event, anomaly: inlineAnomaly, to: o)
         if o.session.events.count >= limit { closed.append(close(s)) }
       } else {
+        let key = String(decoding: keyBytes[r], as: UTF8.self)
         let part = parts[key]
         let name = part.map { "\(key) #\($0)" } ?? key
         var session = Session(key: name, labelKey: key, firstLine: lineCount, lastLine: lineCount)
         session.events.reserveCapacity(16)
-        let s = insert(Open(session), key: key)
+        let s = insert(Open(session), key: Array(keyBytes[r]))
         let o = slots[s]!
         append(event, anomaly: inlineAnomaly, to: o)
         if o.session.events.count >= limit { closed.append(close(s)) }
@@ -192,7 +234,7 @@ public final class Sessionizer {
     if keepLineNumbers { o.session.lineNumbers.append(lineCount) }
   }
 
-  private func insert(_ session: Open, key: String) -> Int {
+  private func insert(_ session: Open, key: [UInt8]) -> Int {
     let s: Int
     if let f = free.popLast() {
       s = f
@@ -205,7 +247,7 @@ public final class Sessionizer {
       prev.append(-1)
       next.append(-1)
     }
-    open[key] = s
+    open.insert(key, slot: s)
     link(s)
     return s
   }
@@ -235,7 +277,7 @@ public final class Sessionizer {
     let session = slots[s]!.session
     slots[s] = nil
     free.append(s)
-    open[session.labelKey] = nil
+    open.remove(slot: s)
     if session.events.count >= maxEvents {
       // The key goes on in a new session ("#2", "#3", ...).
       stats.sessionsSplitAtMaxEvents += 1
@@ -246,9 +288,8 @@ public final class Sessionizer {
 
   // MARK: - Keys
 
-  /// `blk_-?[0-9]+` occurrences, each once, in order of appearance.
-  func blockIDs(_ b: UnsafeBufferPointer<UInt8>) -> [String] {
-    var out: [String] = []
+  /// `blk_-?[0-9]+` occurrences, in order of appearance.
+  func blockIDs(_ b: UnsafeBufferPointer<UInt8>, _ add: (Slice<UnsafeBufferPointer<UInt8>>) -> Void) {
     var i = 0
     let n = b.count
     while i + 4 < n {
@@ -261,35 +302,30 @@ public final class Sessionizer {
         let digits = j
         while j < n && b[j] >= 0x30 && b[j] <= 0x39 { j += 1 }
         if j > digits {
-          let id = String(decoding: b[i..<j], as: UTF8.self)
-          if !out.contains(id) { out.append(id) }
+          add(b[i..<j])
           i = j
           continue
         }
       }
       i += 1
     }
-    return out
   }
 
-  /// OpenStack `instance: <uuid>` occurrences (lower-cased uuid), each once.
-  func instanceIDs(_ b: UnsafeBufferPointer<UInt8>) -> [String] {
+  /// OpenStack `instance: <uuid>` occurrences (lower-cased uuid).
+  func instanceIDs(_ b: UnsafeBufferPointer<UInt8>, _ add: ([UInt8]) -> Void) {
     let marker = Array("instance: ".utf8)
-    var out: [String] = []
     var i = 0
     while i + marker.count + 36 <= b.count {
       if b[i] == 0x69 && b[i..<(i + marker.count)].elementsEqual(marker) {
         let u = i + marker.count
         if isUUID(b, u) {
-          let id = String(decoding: b[u..<(u + 36)].map { $0 >= 0x41 && $0 <= 0x46 ? $0 | 0x20 : $0 }, as: UTF8.self)
-          if !out.contains(id) { out.append(id) }
+          add(b[u..<(u + 36)].map { $0 >= 0x41 && $0 <= 0x46 ? $0 | 0x20 : $0 })
           i = u + 36
           continue
         }
       }
       i += 1
     }
-    return out
   }
 
   func isUUID(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> Bool {
@@ -366,5 +402,87 @@ public final class Sessionizer {
       if i > s { out.append(String(decoding: b[s..<i], as: UTF8.self)) }
     }
     return out
+  }
+}
+
+/// Open sessions by key: open addressing over the keys' bytes (linear probing, deletion by
+/// backward shift), so a line's keys are found without making strings.
+struct KeyTable {
+  private var buckets = [Int32](repeating: -1, count: 64)
+  private var hashes = [UInt64](repeating: 0, count: 64)
+  /// Key bytes and bucket of each slot (slot numbers are the sessionizer's).
+  private var keys: [[UInt8]] = []
+  private var bucketOf: [Int] = []
+  private(set) var count = 0
+
+  private static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
+    return h ^ (h >> 31)
+  }
+
+  func find(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
+    let h = KeyTable.hash(key)
+    let mask = buckets.count - 1
+    var i = Int(truncatingIfNeeded: h) & mask
+    while true {
+      let s = buckets[i]
+      if s < 0 { return nil }
+      if hashes[i] == h && keys[Int(s)].elementsEqual(key) { return Int(s) }
+      i = (i + 1) & mask
+    }
+  }
+
+  mutating func insert(_ key: [UInt8], slot: Int) {
+    if (count + 1) * 2 > buckets.count { grow() }
+    while keys.count <= slot {
+      keys.append([])
+      bucketOf.append(-1)
+    }
+    keys[slot] = key
+    let h = key.withUnsafeBufferPointer { KeyTable.hash($0) }
+    place(slot, hash: h)
+    count += 1
+  }
+
+  private mutating func place(_ slot: Int, hash h: UInt64) {
+    let mask = buckets.count - 1
+    var i = Int(truncatingIfNeeded: h) & mask
+    while buckets[i] >= 0 { i = (i + 1) & mask }
+    buckets[i] = Int32(slot)
+    hashes[i] = h
+    bucketOf[slot] = i
+  }
+
+  mutating func remove(slot: Int) {
+    let mask = buckets.count - 1
+    var hole = bucketOf[slot]
+    guard hole >= 0 else { return }
+    buckets[hole] = -1
+    bucketOf[slot] = -1
+    keys[slot] = []
+    count -= 1
+    // Backward shift: move later entries of the probe run into the hole when their home allows.
+    var i = (hole + 1) & mask
+    while buckets[i] >= 0 {
+      let home = Int(truncatingIfNeeded: hashes[i]) & mask
+      // The entry at i may move to the hole if its home is not in (hole, i] cyclically.
+      let between = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i)
+      if !between {
+        buckets[hole] = buckets[i]
+        hashes[hole] = hashes[i]
+        bucketOf[Int(buckets[hole])] = hole
+        buckets[i] = -1
+        hole = i
+      }
+      i = (i + 1) & mask
+    }
+  }
+
+  private mutating func grow() {
+    let old = zip(buckets, hashes).filter { $0.0 >= 0 }
+    buckets = [Int32](repeating: -1, count: buckets.count * 2)
+    hashes = [UInt64](repeating: 0, count: buckets.count)
+    for (s, h) in old { place(Int(s), hash: h) }
   }
 }

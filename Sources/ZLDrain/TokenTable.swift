@@ -1,6 +1,12 @@
 // TokenTable: interns token byte strings to dense ids (open addressing, FNV-1a), so the Drain tree
 // and templates compare integers. Records per token whether it holds a digit (Drain3's has_numbers).
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Interned tokens.
 public struct TokenTable: Sendable {
   private var arena: [UInt8] = []
@@ -23,13 +29,32 @@ public struct TokenTable: Sendable {
 
   public var count: Int { starts.count }
 
+  /// A multiply-xor hash over 8-byte words (the table lives only in memory: the hash is never
+  /// stored, so it may change between versions).
   @inline(__always)
   static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for c in b {
-      h ^= UInt64(c)
-      h = h &* 0x100_0000_01b3
+    let n = b.count
+    var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
+    guard let base = b.baseAddress else { return h }
+    let raw = UnsafeRawPointer(base)
+    var i = 0
+    while i + 8 <= n {
+      h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+      h ^= h >> 29
+      i += 8
     }
+    if i < n {
+      var w: UInt64 = 0
+      var shift: UInt64 = 0
+      while i < n {
+        w |= UInt64(base[i]) << shift
+        shift += 8
+        i += 1
+      }
+      h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+    }
+    h ^= h >> 32
+    h = h &* 0x94D0_49BB_1331_11EB
     return h ^ (h >> 29)
   }
 
@@ -37,9 +62,8 @@ public struct TokenTable: Sendable {
   private func equal(_ id: Int32, _ b: UnsafeBufferPointer<UInt8>, _ a: UnsafeBufferPointer<UInt8>) -> Bool {
     let len = Int(lengths[Int(id)])
     if len != b.count { return false }
-    let start = Int(starts[Int(id)])
-    for k in 0..<len where a[start + k] != b[k] { return false }
-    return true
+    if len == 0 { return true }
+    return memcmp(a.baseAddress! + Int(starts[Int(id)]), b.baseAddress!, len) == 0
   }
 
   /// The id of `b` if interned.

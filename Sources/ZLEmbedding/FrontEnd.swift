@@ -109,16 +109,15 @@ public final class FrontEnd {
 
   /// Processes one raw line into the sessions; returns sessions that closed.
   public func process(line raw: UnsafeBufferPointer<UInt8>) -> (LineOutcome, [Session]) {
-    let (outcome, keys, anomaly): (LineOutcome, [String], Bool) = parser.withValidLine(raw) { line in
+    let (outcome, closed): (LineOutcome, [Session]) = parser.withValidLine(raw) { line in
       let (outcome, fields) = event(validLine: line)
       var anomaly = false
       if let k = inlineLabelField, fields.matchedFormat {
         let r = fields.fields[k]
         anomaly = !(r.count == 1 && line[r.lowerBound] == 0x2D)
       }
-      return (outcome, sessionizer.keys(line: line, fields: fields), anomaly)
+      return (outcome, sessionizer.add(line: line, fields: fields, event: outcome.event, inlineAnomaly: anomaly))
     }
-    let closed = sessionizer.add(keys: keys, event: outcome.event, inlineAnomaly: anomaly)
     if !closed.isEmpty { sweepOverlayVectors() }
     return (outcome, closed)
   }

@@ -3,7 +3,7 @@
 
 import Testing
 import ZLBase
-import ZLDrain
+@testable import ZLDrain
 import ZLFormat
 import ZLRegex
 import _ZLTestSupport
@@ -129,4 +129,35 @@ extension String {
     }
     return self
   }
+}
+
+/// The open-session table (open addressing, deletion by backward shift) against a Dictionary under
+/// random inserts and removals with many colliding probe runs (small table, growth, wrap-around).
+@Test func keyTableAgreesWithDictionary() {
+  var table = KeyTable()
+  var model: [[UInt8]: Int] = [:]
+  var slotKey: [Int: [UInt8]] = [:]
+  var freeSlots: [Int] = []
+  var nextSlot = 0
+  var rng = SplitMix64(seed: testSeed)
+  for step in 0..<20_000 {
+    let key = Array("blk_\(rng.next() % 300)".utf8)
+    let present = key.withUnsafeBufferPointer { table.find($0) }
+    #expect(present == model[key], "step \(step)")
+    if let s = present {
+      if rng.next() % 2 == 0 {
+        table.remove(slot: s)
+        model[key] = nil
+        slotKey[s] = nil
+        freeSlots.append(s)
+      }
+    } else {
+      let s = freeSlots.popLast() ?? { nextSlot += 1; return nextSlot - 1 }()
+      table.insert(key, slot: s)
+      model[key] = s
+      slotKey[s] = key
+    }
+    #expect(table.count == model.count)
+  }
+  for (k, s) in model { #expect(k.withUnsafeBufferPointer { table.find($0) } == s) }
 }
