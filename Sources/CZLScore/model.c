@@ -41,7 +41,7 @@ void zls_gru_forward_t(int B, int T, int E, int H, const float *x, const int32_t
   float *h = gh + (size_t)B * G;             // [B, H], rows in sorted order
   float *gates = h + (size_t)B * H;          // [B, G]
   int *order = (int *)(gates + (size_t)B * G);
-  if (w_ih_t && B * T <= 96)
+  if (w_ih_t)
     zls_sgemm(0, 0, B * T, G, E, 1.0f, x, E, w_ih_t, G, 0.0f, gi, G);
   else
     zls_sgemm(0, 1, B * T, G, E, 1.0f, x, E, w_ih, E, 0.0f, gi, G);

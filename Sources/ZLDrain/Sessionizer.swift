@@ -116,7 +116,7 @@ public final class Sessionizer {
       keyBytes.append(contentsOf: bytes)
       let r = start..<keyBytes.count
       // Each key once, in order of appearance.
-      for q in keyRanges where keyBytes[q].elementsEqual(keyBytes[r]) {
+      for q in keyRanges where q.count == r.count && keyBytes[q].elementsEqual(keyBytes[r]) {
         keyBytes.removeSubrange(r)
         return
       }
@@ -182,7 +182,7 @@ public final class Sessionizer {
         let name = part.map { "\(key) #\($0)" } ?? key
         var session = Session(key: name, labelKey: key, firstLine: lineCount, lastLine: lineCount)
         session.events.reserveCapacity(16)
-        let s = insert(Open(session), key: Array(keyBytes[r]))
+        let s = insert(Open(session), key: key)
         let o = slots[s]!
         append(event, anomaly: inlineAnomaly, to: o)
         if o.session.events.count >= limit { closed.append(close(s)) }
@@ -234,7 +234,7 @@ public final class Sessionizer {
     if keepLineNumbers { o.session.lineNumbers.append(lineCount) }
   }
 
-  private func insert(_ session: Open, key: [UInt8]) -> Int {
+  private func insert(_ session: Open, key: String) -> Int {
     let s: Int
     if let f = free.popLast() {
       s = f
@@ -406,72 +406,83 @@ public final class Sessionizer {
 }
 
 /// Open sessions by key: open addressing over the keys' bytes (linear probing, deletion by
-/// backward shift), so a line's keys are found without making strings.
+/// backward shift), so a line's keys are found without making strings. Keys are held as the
+/// sessions' own strings (shared storage, no second copy).
 struct KeyTable {
   private var buckets = [Int32](repeating: -1, count: 64)
-  private var hashes = [UInt64](repeating: 0, count: 64)
-  /// Key bytes and bucket of each slot (slot numbers are the sessionizer's).
-  private var keys: [[UInt8]] = []
-  private var bucketOf: [Int] = []
+  private var hashes = [UInt32](repeating: 0, count: 64)
+  /// Key and bucket of each slot (slot numbers are the sessionizer's).
+  private var keys: [String] = []
+  private var bucketOf: [Int32] = []
   private(set) var count = 0
 
-  private static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+  private static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
-    return h ^ (h >> 31)
+    return UInt32(truncatingIfNeeded: h ^ (h >> 32))
+  }
+
+  private static func equal(_ s: String, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    if let r = s.utf8.withContiguousStorageIfAvailable({ u in
+      u.count == b.count && (u.count == 0 || memcmp(u.baseAddress!, b.baseAddress!, u.count) == 0)
+    }) {
+      return r
+    }
+    return s.utf8.elementsEqual(b)
   }
 
   func find(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
     let h = KeyTable.hash(key)
     let mask = buckets.count - 1
-    var i = Int(truncatingIfNeeded: h) & mask
+    var i = Int(h) & mask
     while true {
       let s = buckets[i]
       if s < 0 { return nil }
-      if hashes[i] == h && keys[Int(s)].elementsEqual(key) { return Int(s) }
+      if hashes[i] == h && KeyTable.equal(keys[Int(s)], key) { return Int(s) }
       i = (i + 1) & mask
     }
   }
 
-  mutating func insert(_ key: [UInt8], slot: Int) {
-    if (count + 1) * 2 > buckets.count { grow() }
+  mutating func insert(_ key: String, slot: Int) {
+    if (count + 1) * 4 > buckets.count * 3 { grow() }  // load ≤ 3/4
     while keys.count <= slot {
-      keys.append([])
+      keys.append("")
       bucketOf.append(-1)
     }
-    keys[slot] = key
-    let h = key.withUnsafeBufferPointer { KeyTable.hash($0) }
+    var k = key
+    let h = k.withUTF8 { KeyTable.hash($0) }
+    keys[slot] = k
     place(slot, hash: h)
     count += 1
   }
 
-  private mutating func place(_ slot: Int, hash h: UInt64) {
+  private mutating func place(_ slot: Int, hash h: UInt32) {
     let mask = buckets.count - 1
-    var i = Int(truncatingIfNeeded: h) & mask
+    var i = Int(h) & mask
     while buckets[i] >= 0 { i = (i + 1) & mask }
     buckets[i] = Int32(slot)
     hashes[i] = h
-    bucketOf[slot] = i
+    bucketOf[slot] = Int32(i)
   }
 
   mutating func remove(slot: Int) {
     let mask = buckets.count - 1
-    var hole = bucketOf[slot]
+    var hole = Int(bucketOf[slot])
     guard hole >= 0 else { return }
     buckets[hole] = -1
     bucketOf[slot] = -1
-    keys[slot] = []
+    keys[slot] = ""
     count -= 1
     // Backward shift: move later entries of the probe run into the hole when their home allows.
     var i = (hole + 1) & mask
     while buckets[i] >= 0 {
-      let home = Int(truncatingIfNeeded: hashes[i]) & mask
-      // The entry at i may move to the hole if its home is not in (hole, i] cyclically.
+      let home = Int(hashes[i]) & mask
+      // The entry at i may move to the hole unless its home lies in (hole, i] cyclically.
       let between = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i)
       if !between {
         buckets[hole] = buckets[i]
         hashes[hole] = hashes[i]
-        bucketOf[Int(buckets[hole])] = hole
+        bucketOf[Int(buckets[hole])] = Int32(hole)
         buckets[i] = -1
         hole = i
       }
@@ -482,7 +493,7 @@ struct KeyTable {
   private mutating func grow() {
     let old = zip(buckets, hashes).filter { $0.0 >= 0 }
     buckets = [Int32](repeating: -1, count: buckets.count * 2)
-    hashes = [UInt64](repeating: 0, count: buckets.count)
+    hashes = [UInt32](repeating: 0, count: buckets.count)
     for (s, h) in old { place(Int(s), hash: h) }
   }
 }

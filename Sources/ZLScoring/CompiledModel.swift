@@ -20,28 +20,27 @@ public final class CompiledModel: @unchecked Sendable {
   public init(_ hp: ModelHyperParameters, tensors: [String: [Float]]) {
     hyperParameters = hp
     let expected = ModelProfile.expectedShapes(hp)
+    // GRU weight matrices are kept only transposed (W_ih^T [in, 3H], W_hh^T [H, 3H]), the layout
+    // the kernels read for every batch size; holding both layouts would double the largest
+    // tensors' memory.
+    func isGRUMatrix(_ name: String) -> Bool { name.hasPrefix("gru.weight_") }
     var off = 0
     for (name, shape) in expected {
       offsets[name] = off
       off += shape.reduce(1, *)
     }
-    // W_hh transposed per layer and direction, after the tensors (small batches read it row-wise).
-    let g3h = 3 * hp.hiddenSize * hp.hiddenSize
-    let transposedAt = off
-    off += hp.layers * hp.directions * g3h
-    var ihOffsets: [Int] = []
-    for l in 0..<hp.layers {
-      for _ in 0..<hp.directions {
-        ihOffsets.append(off)
-        off += 3 * hp.hiddenSize * (l == 0 ? hp.inputSize : hp.featureSize)
-      }
-    }
     total = off
     storage = .allocate(capacity: max(off, 1))
     for (name, shape) in expected {
       let v = tensors[name]!
-      precondition(v.count == shape.reduce(1, *), "tensor \(name): \(v.count) values for shape \(shape)")
-      v.withUnsafeBufferPointer { (storage + offsets[name]!).update(from: $0.baseAddress!, count: v.count) }
+      let rows = shape[0], cols = shape.count > 1 ? shape.dropFirst().reduce(1, *) : 1
+      precondition(v.count == rows * cols, "tensor \(name): \(v.count) values for shape \(shape)")
+      let dst = storage + offsets[name]!
+      if isGRUMatrix(name) {
+        for r in 0..<rows { for c in 0..<cols { dst[c * rows + r] = v[r * cols + c] } }
+      } else {
+        v.withUnsafeBufferPointer { dst.update(from: $0.baseAddress!, count: v.count) }
+      }
     }
     model.input_size = Int32(hp.inputSize)
     model.hidden_size = Int32(hp.hiddenSize)
@@ -54,22 +53,14 @@ public final class CompiledModel: @unchecked Sendable {
       func slots(_ field: PartialKeyPath<zls_model>) -> UnsafeMutablePointer<UnsafePointer<Float>?> {
         UnsafeMutableRawPointer(m).advanced(by: MemoryLayout<zls_model>.offset(of: field)!).assumingMemoryBound(to: UnsafePointer<Float>?.self)
       }
-      let wih = slots(\zls_model.w_ih), whh = slots(\zls_model.w_hh), bih = slots(\zls_model.b_ih), bhh = slots(\zls_model.b_hh)
+      let bih = slots(\zls_model.b_ih), bhh = slots(\zls_model.b_hh)
       let wiht = slots(\zls_model.w_ih_t), whht = slots(\zls_model.w_hh_t)
-      let hsz = hp.hiddenSize
       for l in 0..<hp.layers {
         for d in 0..<hp.directions {
           let suffix = "l\(l)" + (d == 1 ? "_reverse" : "")
           let k = l * hp.directions + d
-          let src = storage + offsets["gru.weight_hh_\(suffix)"]!, dst = storage + transposedAt + k * g3h
-          for r in 0..<(3 * hsz) { for c in 0..<hsz { dst[c * 3 * hsz + r] = src[r * hsz + c] } }
-          whht[k] = UnsafePointer(dst)
-          let inSize = l == 0 ? hp.inputSize : hp.featureSize
-          let srcIH = storage + offsets["gru.weight_ih_\(suffix)"]!, dstIH = storage + ihOffsets[k]
-          for r in 0..<(3 * hsz) { for c in 0..<inSize { dstIH[c * 3 * hsz + r] = srcIH[r * inSize + c] } }
-          wiht[k] = UnsafePointer(dstIH)
-          wih[k] = ptr("gru.weight_ih_\(suffix)")
-          whh[k] = ptr("gru.weight_hh_\(suffix)")
+          wiht[k] = ptr("gru.weight_ih_\(suffix)")
+          whht[k] = ptr("gru.weight_hh_\(suffix)")
           bih[k] = ptr("gru.bias_ih_\(suffix)")
           bhh[k] = ptr("gru.bias_hh_\(suffix)")
         }

@@ -153,7 +153,7 @@ extension String {
       }
     } else {
       let s = freeSlots.popLast() ?? { nextSlot += 1; return nextSlot - 1 }()
-      table.insert(key, slot: s)
+      table.insert(String(decoding: key, as: UTF8.self), slot: s)
       model[key] = s
       slotKey[s] = key
     }

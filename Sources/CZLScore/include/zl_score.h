@@ -57,8 +57,9 @@ float zls_expf(float x);
 /// x: [B, T, E] (row stride x_stride per time step group), out: [B, T, out_stride] written at out_offset.
 /// reverse != 0 runs each sequence from its last valid step to its first.
 /// work: scratch of zls_gru_work_size(B, T, H) floats.
-/// w_ih_t, w_hh_t (optional, may be NULL): W_ih transposed [E, 3H] and W_hh transposed [H, 3H];
-/// with them the products read B row-wise (fast for small batches) and give bit-identical results.
+/// w_ih_t, w_hh_t (optional, may be NULL): W_ih transposed [E, 3H] and W_hh transposed [H, 3H],
+/// used instead of w_ih / w_hh when given (which may then be NULL); the products read them row-wise
+/// and give bit-identical results.
 size_t zls_gru_work_size(int B, int T, int H);
 void zls_gru_forward(int B, int T, int E, int H, const float *x, const int32_t *lengths,
                      const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
@@ -82,7 +83,8 @@ void zls_qkv_attention(int B, int T, int F, const float *h, const int32_t *lengt
 typedef struct zls_model {
   int input_size, hidden_size, layers, directions, attention;  // attention: 0 additive, 1 qkv
   const float *w_ih[16], *w_hh[16], *b_ih[16], *b_hh[16];      // index: layer * directions + dir
-  const float *w_ih_t[16], *w_hh_t[16];                        // optional transposes [in, 3H], [H, 3H] (or NULL)
+  const float *w_ih_t[16], *w_hh_t[16];                        // transposes [in, 3H], [H, 3H] (or NULL);
+                                                               // when set, w_ih / w_hh are not read
   const float *att_guide, *att_weight;                         // additive
   float att_bias;
   const float *att_q, *att_k, *att_v;                          // qkv
