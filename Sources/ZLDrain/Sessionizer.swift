@@ -170,7 +170,8 @@ public final class Sessionizer {
     if keyRanges.isEmpty { stats.linesWithoutKey += 1 }
     let limit = eventLimit
     for r in keyRanges {
-      let found = keyBytes.withUnsafeBufferPointer { open.find(UnsafeBufferPointer(rebasing: $0[r])) }
+      // The table by reference (inout): reading a class-held struct for a call may copy it.
+      let found = keyBytes.withUnsafeBufferPointer { b in KeyTable.find(UnsafeBufferPointer(rebasing: b[r]), in: &open) }
       if let s = found {
         touch(s)
         let o = slots[s]!
@@ -431,15 +432,19 @@ struct KeyTable {
     return s.utf8.elementsEqual(b)
   }
 
+  static func find(_ key: UnsafeBufferPointer<UInt8>, in table: inout KeyTable) -> Int? { table.find(key) }
+
   func find(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
     let h = KeyTable.hash(key)
     let mask = buckets.count - 1
     var i = Int(h) & mask
-    while true {
-      let s = buckets[i]
-      if s < 0 { return nil }
-      if hashes[i] == h && KeyTable.equal(keys[Int(s)], key) { return Int(s) }
-      i = (i + 1) & mask
+    return keys.withUnsafeBufferPointer { k in
+      while true {
+        let s = buckets[i]
+        if s < 0 { return nil }
+        if hashes[i] == h && KeyTable.equal(k[Int(s)], key) { return Int(s) }
+        i = (i + 1) & mask
+      }
     }
   }
 
