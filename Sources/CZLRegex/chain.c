@@ -1,9 +1,9 @@
 // The substitution chain over ASCII text: a pre-scan that marks, per rule, the positions where a
 // match can start (first-character and previous-character tables), then per rule Python re.sub
-// over those positions with a backtracking matcher. This is a transcription of ZLRegex's
-// `Engine.searchBits`/`run`/`look`, `Regex.replaceAll(candidates:)` and `Masker.mask` (the ASCII
-// path) for bytes without capture tracking; the Swift code is the reference and the tests compare
-// the two. Nothing here allocates per line once the scratch buffers have grown.
+// over those positions with a backtracking matcher. The matcher is a transcription of ZLRegex's
+// `Engine.run`/`look` for bytes without capture tracking, and re.sub follows `Regex.replaceAll`
+// (empty-match rules included); the Swift code is the reference and the tests compare the two on
+// random text. Nothing here allocates per line once the scratch buffers have grown.
 #include "zl_regex.h"
 
 #include <stdlib.h>
@@ -418,6 +418,7 @@ int64_t zlre_chain_apply(const zlre_chain *c, const uint8_t *text, int64_t n, zl
       s->cap_a = s->cap_b;
       s->cap_b = tc;
       len = blen;
+      if (k + 1 == c->count) break;  // no later rule reads the bits
       // Positions before the first match are unchanged, and so are their candidate bits.
       live |= rescan(c, s, len, first, always, &ok);
       if (!ok) {
