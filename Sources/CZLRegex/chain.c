@@ -184,9 +184,10 @@ static int64_t run(engine *e, const zlre_code *code, int64_t start, int64_t requ
           int64_t end = pos;
           while (end < limit && in_set(sets, inst.a, t[end])) end++;
           e->steps += end - pos;
-          const int64_t lower = pos + (inst.b & 0xFFFF);
+          const int64_t lower = pos + (inst.b & 0x7FFF);
           if (end < lower) goto fail;
-          if (end > lower && !push(e, pc + 1, end - 1, lower << 2 | 2)) goto oom;
+          // Bit 15: giving characters back cannot help (ZLRegex's markPossessiveSpans).
+          if (end > lower && !(inst.b & 0x8000) && !push(e, pc + 1, end - 1, lower << 2 | 2)) goto oom;
           pos = end;
           pc++;
           continue;

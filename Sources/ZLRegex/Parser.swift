@@ -62,6 +62,16 @@ public struct CharSet: Equatable, Sendable {
     return hit != negated
   }
 
+  /// True when no scalar is in both sets (conservative: two sets that may both hold non-ASCII
+  /// scalars count as overlapping).
+  static func disjoint(_ a: CharSet, _ b: CharSet) -> Bool {
+    let al = a.negated ? ~a.low : a.low, ah = a.negated ? ~a.high : a.high
+    let bl = b.negated ? ~b.low : b.low, bh = b.negated ? ~b.high : b.high
+    if al & bl != 0 || ah & bh != 0 { return false }
+    let aWide = a.negated || !a.ranges.isEmpty, bWide = b.negated || !b.ranges.isEmpty
+    return !(aWide && bWide)
+  }
+
   static func of(_ chars: String) -> CharSet {
     var s = CharSet()
     for u in chars.unicodeScalars { s.add(u.value) }

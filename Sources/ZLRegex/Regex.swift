@@ -577,9 +577,9 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
           var e = pos
           while e < limit && inSet(inst.a, UInt32(truncatingIfNeeded: text[e])) { e += 1 }
           steps += e - pos  // scanned characters count against the budget
-          let lower = pos + Int(inst.b & 0xFFFF)
+          let lower = pos + Int(inst.b & 0x7FFF)
           guard e >= lower else { break }
-          if e > lower { push(pc + 1, e - 1, lower << 2 | 2) }
+          if e > lower && inst.b & 0x8000 == 0 { push(pc + 1, e - 1, lower << 2 | 2) }
           pos = e
           pc += 1
           continue

@@ -54,8 +54,8 @@ for _ in range(2):
     r = subprocess.run(["python3", "Tools/bench/score_baseline.py", f"{out}/hdfs-x", log], capture_output=True, text=True)
     if r.returncode != 0 or not r.stdout.strip():
         err = (r.stderr.strip().splitlines() or ["no output"])[-1]
-        sys.exit(f"score.sh: the Drain3 + ONNX Runtime baseline failed ({err}); it needs drain3, onnxruntime, onnx "
-                 f"and, to export the model once, torch (pip install drain3 onnxruntime onnx torch). zl-score alone: "
+        sys.exit(f"score.sh: the Drain3 + ONNX Runtime baseline failed ({err}); it needs drain3, onnxruntime, onnx, safetensors "
+                 f"and, to export the model once, torch (pip install drain3 onnxruntime onnx safetensors torch). zl-score alone: "
                  + json.dumps({"cold_start_ms": zl_cold * 1000, "lines_per_s": best["lines_per_s"], "peak_rss_mib": best["rss_mib"]}))
     s = json.loads(r.stdout.strip().splitlines()[-1])
     if b is None or s["lines_per_s"] > b["lines_per_s"]:

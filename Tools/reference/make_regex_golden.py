@@ -33,6 +33,10 @@ PATTERNS = [
     r"a{,2}", r"(?!error)\w+", r"(?<!\d)\d{2}(?!\d)", r"(?<=[=:])[^ ,]+", r".*", r".+?",
     r"[A-Z][a-z]+(?=[A-Z])", r"(\d+)(\.\d+)?", r"(?P<n>id)=\d+", r"core\.\d+", r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}",
     r"/[\w./-]+", r"(a*)*b", r"(a|b|ab)*c", r"\x41\u0062", r"{a}", r"a{1", r"\$\d+\.\d\d",
+    # greedy runs whose continuation cannot start with their characters (the matcher gives nothing
+    # back there), next to ones where it can
+    r"[0-9]+\.[0-9]+", r"a*b", r"[a-z]+(?<=x)y", r"\d+x|\d+", r"(\d+ )+z", r"\d+(?=\.)", r"[a-z]+\b[a-z]",
+    r"\d{2,}\d", r"x+$",
 ]
 SYNTHETIC = [
     "", "a", "aaa", "ab", "abc", "abcd", "the other theme", "x1 22 333 4444", "foo=bar, baz:qux", "aab aaab ac",
@@ -41,6 +45,7 @@ SYNTHETIC = [
     "10.0.0.1:8080 256.1.1.1 1.2.3.4", "fe80::1 aa:bb:cc:dd", "c0a80101 deadbeef 12345678 abcdef01", "ABCD EF01 2345 6789 AAAA",
     "2017-05-16T00:00:00.008 req-38101a0b-2096-447d-b96d-254fadb41 {\"a\": 1}", "x" * 60 + "1",
     "/var/log/a.log:12 /mnt/hadoop/mapred/system/job_200811092030_0001/job.jar",
+    "12345 1.5 22.333. 4x 55 66 z 7 8 z", "aaab aaa xy abxy abcxy", "12345 9",
 ]
 
 def log_lines():
