@@ -104,18 +104,21 @@ public final class LogParser {
     return LineFields(fields: [], content: s, matchedFormat: false)
   }
 
+  /// Content after masking and Drain3's extra delimiters (content.strip() first, then each delimiter
+  /// replaced by a space): the text get_content_as_tokens splits.
+  private func maskedSource(content: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+    masker.mask(content, knownASCII: lineIsASCII, into: &masked, scratch: &maskScratch)
+    if extraDelimiters.isEmpty { return masked }
+    let s = masked.withUnsafeBufferPointer { stripped($0) }
+    delimited = Array(masked[s])
+    for d in extraDelimiters { delimited = replaceAll(delimited, d, with: 0x20) }
+    return delimited
+  }
+
   /// Masks and tokenizes content (Drain3's masker then get_content_as_tokens). `learn` interns new
   /// tokens; otherwise unknown tokens get `TokenTable.unknown`, which matches nothing.
   public func tokens(content: UnsafeBufferPointer<UInt8>, learn: Bool) -> [UInt32] {
-    masker.mask(content, knownASCII: lineIsASCII, into: &masked, scratch: &maskScratch)
-    var source = masked
-    if !extraDelimiters.isEmpty {
-      // content.strip() comes first in Drain3, then each delimiter is replaced by a space.
-      let s = masked.withUnsafeBufferPointer { stripped($0) }
-      delimited = Array(masked[s])
-      for d in extraDelimiters { delimited = replaceAll(delimited, d, with: 0x20) }
-      source = delimited
-    }
+    let source = maskedSource(content: content)
     // At most one token per two bytes (+1): ids go straight into the buffer, no per-token append.
     let capacity = source.count / 2 + 1
     if idCapacity < capacity {
@@ -138,29 +141,9 @@ public final class LogParser {
 
   /// The masked tokens of content as text (Drain3's get_content_as_tokens after masking).
   public func maskedTokens(content: UnsafeBufferPointer<UInt8>) -> [String] {
-    masker.mask(content, into: &masked, scratch: &maskScratch)
-    var source = masked
-    if !extraDelimiters.isEmpty {
-      let s = masked.withUnsafeBufferPointer { stripped($0) }
-      var d = Array(masked[s])
-      for x in extraDelimiters { d = replaceAll(d, x, with: 0x20) }
-      source = d
-    }
     var out: [String] = []
-    source.withUnsafeBufferPointer { b in
-      var i = 0
-      let n = b.count
-      while i < n {
-        var w = whitespaceLength(b, i)
-        while w > 0 {
-          i += w
-          if i >= n { return }
-          w = whitespaceLength(b, i)
-        }
-        let start = i
-        while i < n && whitespaceLength(b, i) == 0 { i += 1 }
-        out.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self))
-      }
+    maskedSource(content: content).withUnsafeBufferPointer { b in
+      forEachToken(b) { out.append(String(decoding: $0, as: UTF8.self)) }
     }
     return out
   }
@@ -168,21 +151,13 @@ public final class LogParser {
   /// Learns one raw line; returns its template id and fields.
   @discardableResult @inline(never)
   public func learn(line: UnsafeBufferPointer<UInt8>) -> (id: UInt32, update: DrainUpdate) {
-    withValidLine(line) { l in
-      let f = fields(l)
-      let t = tokens(content: UnsafeBufferPointer(rebasing: l[f.content]), learn: true)
-      return drain.learn(t)
-    }
+    withValidLine(line) { l in learn(content: UnsafeBufferPointer(rebasing: l[fields(l).content])) }
   }
 
   /// Matches one raw line against the learned templates (never changes the state).
   @inline(never)
   public func match(line: UnsafeBufferPointer<UInt8>) -> UInt32? {
-    withValidLine(line) { l in
-      let f = fields(l)
-      let t = tokens(content: UnsafeBufferPointer(rebasing: l[f.content]), learn: false)
-      return withDrain { $0.match(t) }
-    }
+    withValidLine(line) { l in match(content: UnsafeBufferPointer(rebasing: l[fields(l).content])) }
   }
 
   /// Matches already-split content.
