@@ -59,6 +59,16 @@ public final class Sessionizer {
   final class Open {
     var session: Session
     init(_ s: Session) { session = s }
+
+    /// Appends one line's event in place; returns the session's event count.
+    @inline(__always)
+    func add(_ event: UInt32, line: Int, anomaly: Bool, keepLine: Bool) -> Int {
+      session.events.append(event)
+      session.lastLine = line
+      if anomaly { session.inlineAnomaly = true }
+      if keepLine { session.lineNumbers.append(line) }
+      return session.events.count
+    }
   }
 
   // Open sessions in slots, linked by recency (head = least recently active).
@@ -174,9 +184,7 @@ public final class Sessionizer {
       let found = keyBytes.withUnsafeBufferPointer { b in KeyTable.find(UnsafeBufferPointer(rebasing: b[r]), in: &open) }
       if let s = found {
         touch(s)
-        let o = slots[s]!
-        append(event, anomaly: inlineAnomaly, to: o)
-        if o.session.events.count >= limit { closed.append(close(s)) }
+        if slots[s]!.add(event, line: lineCount, anomaly: inlineAnomaly, keepLine: keepLineNumbers) >= limit { closed.append(close(s)) }
       } else {
         let key = String(decoding: keyBytes[r], as: UTF8.self)
         let part = parts[key]
@@ -184,9 +192,7 @@ public final class Sessionizer {
         var session = Session(key: name, labelKey: key, firstLine: lineCount, lastLine: lineCount)
         session.events.reserveCapacity(16)
         let s = insert(Open(session), key: key)
-        let o = slots[s]!
-        append(event, anomaly: inlineAnomaly, to: o)
-        if o.session.events.count >= limit { closed.append(close(s)) }
+        if slots[s]!.add(event, line: lineCount, anomaly: inlineAnomaly, keepLine: keepLineNumbers) >= limit { closed.append(close(s)) }
       }
     }
     // Idle and overflow closes, oldest first.
@@ -225,14 +231,6 @@ public final class Sessionizer {
     case .window(let n), .nodeWindow(let n): return min(n, maxEvents)
     default: return maxEvents
     }
-  }
-
-  @inline(__always)
-  private func append(_ event: UInt32, anomaly: Bool, to o: Open) {
-    o.session.events.append(event)
-    o.session.lastLine = lineCount
-    if anomaly { o.session.inlineAnomaly = true }
-    if keepLineNumbers { o.session.lineNumbers.append(lineCount) }
   }
 
   private func insert(_ session: Open, key: String) -> Int {
