@@ -285,9 +285,7 @@ public struct Drain: Sendable {
 
   // MARK: - Access
 
-  /// Interns line tokens (learn mode).
-  public mutating func intern(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 { tokens.intern(b) }
-
+  /// Interns one token (the front end's overlay learns lines token by token).
   public mutating func intern(_ b: [UInt8]) -> UInt32 { b.withUnsafeBufferPointer { tokens.intern($0) } }
 
   /// Interns the whitespace-separated tokens of `b` into `ids` (room for b.count / 2 + 1); returns
@@ -310,9 +308,6 @@ public struct Drain: Sendable {
     }
     return k
   }
-
-  /// Looks up line tokens (match mode: unknown tokens get `TokenTable.unknown`).
-  public func lookup(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 { tokens.lookup(b) ?? TokenTable.unknown }
 
   /// The template text of a live template (tokens joined by spaces), or nil.
   public func template(id: UInt32) -> String? {

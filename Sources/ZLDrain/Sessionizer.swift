@@ -111,13 +111,7 @@ public final class Sessionizer {
   }
 
   /// The keys a line belongs to (several for HDFS lines naming several blocks; none for a line
-  /// without a key).
-  public func keys(line: UnsafeBufferPointer<UInt8>, fields: LineFields) -> [String] {
-    collectKeys(line: line, fields: fields)
-    return keyRanges.map { String(decoding: keyBytes[$0], as: UTF8.self) }
-  }
-
-  /// The line's keys as UTF-8 into `keyBytes` / `keyRanges` (no strings made per line).
+  /// without a key), as UTF-8 into `keyBytes` / `keyRanges`: no strings are made per line.
   private func collectKeys(line: UnsafeBufferPointer<UInt8>, fields: LineFields) {
     keyBytes.removeAll(keepingCapacity: true)
     keyRanges.removeAll(keepingCapacity: true)
@@ -154,27 +148,10 @@ public final class Sessionizer {
     }
   }
 
-  /// Adds one line with its event, its keys found here; returns the sessions this line closed.
-  /// The same as `add(keys: keys(line:fields:), …)` without making a string per line.
+  /// Adds one line (its keys found here by the rule) with its event; returns the sessions this
+  /// line closed (window rules, idle and overflow closes).
   public func add(line: UnsafeBufferPointer<UInt8>, fields: LineFields, event: UInt32, inlineAnomaly: Bool) -> [Session] {
     collectKeys(line: line, fields: fields)
-    return addCollected(event: event, inlineAnomaly: inlineAnomaly)
-  }
-
-  /// Adds one line (its keys from `keys(line:fields:)`) with its event; returns the sessions
-  /// this line closed (window rules, idle and overflow closes).
-  public func add(keys: [String], event: UInt32, inlineAnomaly: Bool) -> [Session] {
-    keyBytes.removeAll(keepingCapacity: true)
-    keyRanges.removeAll(keepingCapacity: true)
-    for k in keys {
-      let start = keyBytes.count
-      keyBytes.append(contentsOf: k.utf8)
-      keyRanges.append(start..<keyBytes.count)
-    }
-    return addCollected(event: event, inlineAnomaly: inlineAnomaly)
-  }
-
-  private func addCollected(event: UInt32, inlineAnomaly: Bool) -> [Session] {
     lineCount += 1
     var closed: [Session] = []
     if keyRanges.isEmpty { stats.linesWithoutKey += 1 }

@@ -11,7 +11,7 @@ public final class SubstitutionChain: @unchecked Sendable {
   /// Replacement bytes per rule.
   public let replacements: [[UInt8]]
   private let chain: UnsafeMutablePointer<zlre_chain>
-  private var rules: UnsafeMutablePointer<zlre_rule>
+  private let rules: UnsafeMutablePointer<zlre_rule>
   /// Memory the C tables point into (freed with the chain); the regexes own the rest.
   private let owned: [UnsafeMutableRawPointer]
 

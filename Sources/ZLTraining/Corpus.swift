@@ -75,7 +75,7 @@ public final class Corpus {
     var out: [(Session, [Int])] = []
     func take(_ closed: [Session]) { for c in closed { out.append((c, c.events.map { Int($0) })) } }
     for (i, l) in lines.enumerated() {
-      let (keys, alert): ([String], Bool) = l.withUnsafeBufferPointer { raw in
+      take(l.withUnsafeBufferPointer { raw in
         parser.withValidLine(raw) { v in
           let f = parser.fields(v)
           var alert = false
@@ -83,10 +83,9 @@ public final class Corpus {
             let r = f.fields[k]
             alert = !(r.count == 1 && v[r.lowerBound] == 0x2D)
           }
-          return (s.keys(line: v, fields: f), alert)
+          return s.add(line: v, fields: f, event: UInt32(i), inlineAnomaly: alert)
         }
-      }
-      take(s.add(keys: keys, event: UInt32(i), inlineAnomaly: alert))
+      })
     }
     take(s.finish())
     return out

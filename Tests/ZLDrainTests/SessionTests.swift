@@ -16,11 +16,11 @@ func sessions(_ rule: SessionRule, _ lines: [String], format: String = "<Content
   var out: [Session] = []
   for (k, l) in lines.enumerated() {
     let b = Array(l.utf8)
-    let keys = b.withUnsafeBufferPointer { buf -> [String] in
-      let fields = LineFields(fields: f.split(buf, scratch: &scratch) ?? [], content: 0..<buf.count, matchedFormat: f.split(buf, scratch: &scratch) != nil)
-      return s.keys(line: buf, fields: fields)
+    out += b.withUnsafeBufferPointer { buf in
+      let split = f.split(buf, scratch: &scratch)
+      let fields = LineFields(fields: split ?? [], content: 0..<buf.count, matchedFormat: split != nil)
+      return s.add(line: buf, fields: fields, event: UInt32(k), inlineAnomaly: l.hasPrefix("ALERT"))
     }
-    out += s.add(keys: keys, event: UInt32(k), inlineAnomaly: l.hasPrefix("ALERT"))
   }
   return out + s.finish()
 }
@@ -72,8 +72,10 @@ func sessions(_ rule: SessionRule, _ lines: [String], format: String = "<Content
   let f = try LogFormat("<Content>")
   let s = try Sessionizer(rule: .block, maxEvents: 100, idleLines: 0, maxOpen: 500, format: f)
   for k in 0..<200_000 {
-    let closed = s.add(keys: ["blk_\(k)"], event: 0, inlineAnomaly: false)
-    _ = closed
+    let line = Array("blk_\(k)".utf8)
+    _ = line.withUnsafeBufferPointer {
+      s.add(line: $0, fields: LineFields(fields: [], content: 0..<$0.count, matchedFormat: false), event: 0, inlineAnomaly: false)
+    }
   }
   #expect(s.openCount == 500)
 }
