@@ -9,8 +9,9 @@
 #include <string.h>
 
 size_t zls_gru_work_size(int B, int T, int H) {
-  // gi [B*T, 3H], gh [B, 3H], h [B, H], gate scratch [B, 3H], order [B]
-  return (size_t)B * T * 3 * H + (size_t)B * 3 * H * 2 + (size_t)B * H + (size_t)B + 64;
+  // gi [B*T, 3H], gh [B, 3H], h [B, H], gate scratch [B, 3H], order [B]; then, at the end, the
+  // padded wrapper's row starts [B + 1] and clamped lengths [B]
+  return (size_t)B * T * 3 * H + (size_t)B * 3 * H * 2 + (size_t)B * H + (size_t)B + 64 + (size_t)(2 * B + 2);
 }
 
 // Sorts batch indices by length, longest first (stable: ties keep their order).
@@ -32,28 +33,35 @@ void zls_gru_forward(int B, int T, int E, int H, const float *x, const int32_t *
   zls_gru_forward_t(B, T, E, H, x, lengths, w_ih, w_hh, NULL, NULL, b_ih, b_hh, reverse, out, out_stride, out_offset, work);
 }
 
-void zls_gru_forward_t(int B, int T, int E, int H, const float *x, const int32_t *lengths,
-                       const float *w_ih, const float *w_hh, const float *w_ih_t, const float *w_hh_t, const float *b_ih,
-                       const float *b_hh, int reverse, float *out, int out_stride, int out_offset, float *work) {
+// One GRU direction over sequences stored as rows: sequence b's step t is row rows[b] + t of x
+// (E floats apart) and of out (out_stride apart, H floats at out_offset); rows[b + 1] - rows[b]
+// rows belong to b, its first max(len, 0) are steps and the rest (padding) are written as zeros.
+// Every row's input projection is one SGEMM over rows[B] rows; a step is one SGEMM over the
+// sequences still running. A row's numbers depend only on its own sequence.
+static void gru_rows(int B, const int *rows, int E, int H, const float *x, const int32_t *lengths, const float *w_ih,
+                     const float *w_hh, const float *w_ih_t, const float *w_hh_t, const float *b_ih, const float *b_hh, int reverse,
+                     float *out, int out_stride, int out_offset, float *work) {
   const int G = 3 * H;
-  float *gi = work;                          // [B*T, G]: x W_ih^T + b_ih, row b*T + t
-  float *gh = gi + (size_t)B * T * G;        // [B, G]
+  const int R = rows[B];
+  float *gi = work;                          // [R, G]: x W_ih^T + b_ih
+  float *gh = gi + (size_t)R * G;            // [B, G]
   float *h = gh + (size_t)B * G;             // [B, H], rows in sorted order
   float *gates = h + (size_t)B * H;          // [B, G]
   int *order = (int *)(gates + (size_t)B * G);
   if (w_ih_t)
-    zls_sgemm(0, 0, B * T, G, E, 1.0f, x, E, w_ih_t, G, 0.0f, gi, G);
+    zls_sgemm(0, 0, R, G, E, 1.0f, x, E, w_ih_t, G, 0.0f, gi, G);
   else
-    zls_sgemm(0, 1, B * T, G, E, 1.0f, x, E, w_ih, E, 0.0f, gi, G);
-  for (size_t r = 0; r < (size_t)B * T; r++) {
+    zls_sgemm(0, 1, R, G, E, 1.0f, x, E, w_ih, E, 0.0f, gi, G);
+  for (size_t r = 0; r < (size_t)R; r++) {
     float *row = gi + r * G;
     for (int j = 0; j < G; j++) row[j] += b_ih[j];
   }
   order_by_length(B, lengths, order);
   memset(h, 0, sizeof(float) * (size_t)B * H);
   for (int b = 0; b < B; b++)
-    for (int t = lengths[b] < 0 ? 0 : lengths[b]; t < T; t++) memset(out + ((size_t)b * T + t) * out_stride + out_offset, 0, sizeof(float) * H);
-  for (int s = 0; s < T; s++) {
+    for (int t = lengths[b] < 0 ? 0 : lengths[b]; t < rows[b + 1] - rows[b]; t++)
+      memset(out + ((size_t)rows[b] + t) * out_stride + out_offset, 0, sizeof(float) * H);
+  for (int s = 0;; s++) {
     int active = 0;
     while (active < B && lengths[order[active]] > s) active++;
     if (active == 0) break;
@@ -65,7 +73,7 @@ void zls_gru_forward_t(int B, int T, int E, int H, const float *x, const int32_t
     for (int i = 0; i < active; i++) {
       int b = order[i];
       int t = reverse ? lengths[b] - 1 - s : s;
-      const float *gx = gi + ((size_t)b * T + t) * G;
+      const float *gx = gi + ((size_t)rows[b] + t) * G;
       float *ghr = gh + (size_t)i * G;
       float *g = gates + (size_t)i * G;
       for (int j = 0; j < H; j++) {
@@ -79,7 +87,7 @@ void zls_gru_forward_t(int B, int T, int E, int H, const float *x, const int32_t
       for (int j = 0; j < H; j++) g[2 * H + j] = gx[2 * H + j] + g[j] * ghr[2 * H + j];
       zls_tanh(g + 2 * H, g + 2 * H, (size_t)H);
       float *hi = h + (size_t)i * H;
-      float *o = out + ((size_t)b * T + t) * out_stride + out_offset;
+      float *o = out + ((size_t)rows[b] + t) * out_stride + out_offset;
       for (int j = 0; j < H; j++) {
         float z = g[H + j], n = g[2 * H + j];
         float v = (1.0f - z) * n + z * hi[j];
@@ -88,6 +96,22 @@ void zls_gru_forward_t(int B, int T, int E, int H, const float *x, const int32_t
       }
     }
   }
+}
+
+// Row starts b·T for a padded [B, T, ·] batch, in the caller's scratch (B + 1 ints).
+static void padded_rows(int B, int T, int *rows) {
+  for (int b = 0; b <= B; b++) rows[b] = b * T;
+}
+
+void zls_gru_forward_t(int B, int T, int E, int H, const float *x, const int32_t *lengths,
+                       const float *w_ih, const float *w_hh, const float *w_ih_t, const float *w_hh_t, const float *b_ih,
+                       const float *b_hh, int reverse, float *out, int out_stride, int out_offset, float *work) {
+  // Steps past T never run: lengths are clamped to T (the padded layout has T rows per sequence).
+  int *rows = (int *)(work + zls_gru_work_size(B, T, H) - (size_t)(2 * B + 2));
+  int32_t *len = (int32_t *)(rows + B + 1);
+  padded_rows(B, T, rows);
+  for (int b = 0; b < B; b++) len[b] = lengths[b] > T ? T : lengths[b];
+  gru_rows(B, rows, E, H, x, len, w_ih, w_hh, w_ih_t, w_hh_t, b_ih, b_hh, reverse, out, out_stride, out_offset, work);
 }
 
 // Softmax over the scores s[0..len) (overwritten with exp), then o = Σ_t α_t · values_t (rows of F
@@ -112,8 +136,9 @@ static void softmax_pool(int len, int T, int F, float *s, const float *values, s
     for (int t = len; t < T; t++) alpha_row[t] = 0.0f;
 }
 
-void zls_additive_attention(int B, int T, int F, const float *h, const int32_t *lengths, const float *w,
-                            const float *g, float bias, float *out, float *alpha, float *work) {
+// Sequence b's step t is row (rows ? rows[b] : b·T) + t of h (F floats each); alpha rows stay [B, T].
+static void additive_attention_rows(int B, int T, int F, const float *h, const int *rows, const int32_t *lengths, const float *w,
+                                    const float *g, float bias, float *out, float *alpha, float *work) {
   float guide = 0.0f;
   for (int k = 0; k < F; k++) guide += w[k] * g[k];
   const float *w2 = w + F;
@@ -121,17 +146,17 @@ void zls_additive_attention(int B, int T, int F, const float *h, const int32_t *
   for (int b = 0; b < B; b++) {
     int len = lengths[b] < 1 ? 1 : lengths[b] > T ? T : lengths[b];
     for (int t = 0; t < len; t++) {
-      const float *ht = h + ((size_t)b * T + t) * F;
+      const float *ht = h + ((size_t)(rows ? rows[b] : b * T) + t) * F;
       float d = 0.0f;
       for (int k = 0; k < F; k++) d += w2[k] * ht[k];
       s[t] = zls_tanhf(guide + d + bias);
     }
-    softmax_pool(len, T, F, s, h + (size_t)b * T * F, (size_t)F, out + (size_t)b * F, alpha ? alpha + (size_t)b * T : NULL);
+    softmax_pool(len, T, F, s, h + (size_t)(rows ? rows[b] : b * T) * F, (size_t)F, out + (size_t)b * F, alpha ? alpha + (size_t)b * T : NULL);
   }
 }
 
-void zls_qkv_attention(int B, int T, int F, const float *h, const int32_t *lengths, const float *wq,
-                       const float *wk, const float *wv, float *out, float *alpha, float *work) {
+static void qkv_attention_rows(int B, int T, int F, const float *h, const int *rows, const int32_t *lengths, const float *wq,
+                               const float *wk, const float *wv, float *out, float *alpha, float *work) {
   float *mean = work;            // [F]
   float *q = mean + F;           // [F]
   float *k = q + F;              // [T, F]
@@ -140,7 +165,7 @@ void zls_qkv_attention(int B, int T, int F, const float *h, const int32_t *lengt
   float scale = 1.0f / sqrtf((float)F);
   for (int b = 0; b < B; b++) {
     int len = lengths[b] < 1 ? 1 : lengths[b] > T ? T : lengths[b];
-    const float *hb = h + (size_t)b * T * F;
+    const float *hb = h + (size_t)(rows ? rows[b] : b * T) * F;
     memset(mean, 0, sizeof(float) * F);
     for (int t = 0; t < len; t++)
       for (int j = 0; j < F; j++) mean[j] += hb[(size_t)t * F + j];
@@ -155,6 +180,16 @@ void zls_qkv_attention(int B, int T, int F, const float *h, const int32_t *lengt
     }
     softmax_pool(len, T, F, s, v, (size_t)F, out + (size_t)b * F, alpha ? alpha + (size_t)b * T : NULL);
   }
+}
+
+void zls_additive_attention(int B, int T, int F, const float *h, const int32_t *lengths, const float *w,
+                            const float *g, float bias, float *out, float *alpha, float *work) {
+  additive_attention_rows(B, T, F, h, NULL, lengths, w, g, bias, out, alpha, work);
+}
+
+void zls_qkv_attention(int B, int T, int F, const float *h, const int32_t *lengths, const float *wq,
+                       const float *wk, const float *wv, float *out, float *alpha, float *work) {
+  qkv_attention_rows(B, T, F, h, NULL, lengths, wq, wk, wv, out, alpha, work);
 }
 
 // ---------------------------------------------------------------- whole model
@@ -174,7 +209,7 @@ size_t zls_model_work_size(const zls_model *m, int B, int T) {
   int F = m->directions * m->hidden_size;
   int threads = zls_get_threads();
   size_t chunks = (size_t)(threads > 1 && B >= 2 ? (B < threads ? B : threads) : 1);
-  return per_sequence_floats(m, T) * ((size_t)B + chunks - 1) + chunks * ((size_t)(2 * F + 2 * T * F + T) + 64 + (size_t)B);
+  return per_sequence_floats(m, T) * ((size_t)B + chunks - 1) + chunks * ((size_t)(2 * F + 2 * T * F + T) + 96 + (size_t)(2 * B));
 }
 
 typedef struct {
@@ -197,27 +232,34 @@ static void forward_chunk(void *ctx, int chunk) {
   float *w = j->work + j->chunk_floats * (size_t)chunk;
   int32_t *len = (int32_t *)w;
   w += (n + 15) / 16 * 16;
+  int *rows = (int *)w;  // [n + 1]: sequence i's steps are rows rows[i] ..< rows[i + 1] (no padding)
+  w += (n + 16) / 16 * 16;
+  int i = 0;
+  rows[0] = 0;
+  for (int b = chunk; b < j->B; b += j->chunks, i++) {
+    len[i] = j->lengths[b] > T ? T : j->lengths[b];
+    rows[i + 1] = rows[i] + (len[i] < 1 ? 1 : len[i]);  // one (zero) row for an empty sequence
+  }
+  int R = rows[n];
   int widest = E > F ? E : F;
-  float *in = w;                               // [n, T, E]
-  float *bufA = in + (size_t)n * T * widest;   // [n, T, F]
-  float *bufB = bufA + (size_t)n * T * F;
-  float *gw = bufB + (size_t)n * T * F;
+  float *in = w;                               // [R, E]
+  float *bufA = in + (size_t)R * widest;       // [R, F]
+  float *bufB = bufA + (size_t)R * F;
+  float *gw = bufB + (size_t)R * F;            // GRU scratch for R rows
   float *pooled = gw + zls_gru_work_size(n, T, H);  // [n, F]
   float *al = pooled + (size_t)n * F;          // [n, T]
   float *qkvw = al + (size_t)n * T;
-  int i = 0;
-  for (int b = chunk; b < j->B; b += j->chunks, i++) {
-    len[i] = j->lengths[b];
-    memcpy(in + (size_t)i * T * E, j->x + (size_t)b * T * E, sizeof(float) * (size_t)T * E);
-  }
+  i = 0;
+  for (int b = chunk; b < j->B; b += j->chunks, i++)
+    memcpy(in + (size_t)rows[i] * E, j->x + (size_t)b * T * E, sizeof(float) * (size_t)(rows[i + 1] - rows[i]) * E);
   const float *layerIn = in;
   int inSize = E;
   float *cur = bufA, *other = bufB;
   for (int l = 0; l < m->layers; l++) {
     for (int d = 0; d < D; d++) {
       int k = l * D + d;
-      zls_gru_forward_t(n, T, inSize, H, layerIn, len, m->w_ih[k], m->w_hh[k], m->w_ih_t[k], m->w_hh_t[k], m->b_ih[k], m->b_hh[k], d == 1, cur, F,
-                        d * H, gw);
+      gru_rows(n, rows, inSize, H, layerIn, len, m->w_ih[k], m->w_hh[k], m->w_ih_t[k], m->w_hh_t[k], m->b_ih[k], m->b_hh[k], d == 1, cur, F,
+               d * H, gw);
     }
     layerIn = cur;
     inSize = F;
@@ -226,9 +268,9 @@ static void forward_chunk(void *ctx, int chunk) {
     other = t;
   }
   if (m->attention == 0)
-    zls_additive_attention(n, T, F, layerIn, len, m->att_weight, m->att_guide, m->att_bias, pooled, al, qkvw);
+    additive_attention_rows(n, T, F, layerIn, rows, len, m->att_weight, m->att_guide, m->att_bias, pooled, al, qkvw);
   else
-    zls_qkv_attention(n, T, F, layerIn, len, m->att_q, m->att_k, m->att_v, pooled, al, qkvw);
+    qkv_attention_rows(n, T, F, layerIn, rows, len, m->att_q, m->att_k, m->att_v, pooled, al, qkvw);
   i = 0;
   for (int b = chunk; b < j->B; b += j->chunks, i++) {
     const float *r = pooled + (size_t)i * F;
@@ -248,7 +290,7 @@ void zls_model_forward(const zls_model *m, int B, int T, const float *x, const i
   int chunks = threads > 1 && B >= 2 ? (B < threads ? B : threads) : 1;
   int per = (B + chunks - 1) / chunks;
   int F = m->directions * m->hidden_size;
-  size_t chunkFloats = per_sequence_floats(m, T) * (size_t)per + (size_t)(2 * F + 2 * T * F + T) + 64 + (size_t)per;
+  size_t chunkFloats = per_sequence_floats(m, T) * (size_t)per + (size_t)(2 * F + 2 * T * F + T) + 96 + (size_t)(2 * per);
   forward_job job = {m, B, T, chunks, x, lengths, p_anomaly, alpha, work, chunkFloats};
   zls_parallel_for(chunks, forward_chunk, &job);
 }

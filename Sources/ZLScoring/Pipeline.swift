@@ -22,9 +22,17 @@ public final class ScoringPipeline {
   public let frontEnd: FrontEnd
   public let model: CompiledModel
   public let threshold: Double
-  /// Sessions wait here until `batchSize` are ready (scoring in batches is faster than one by one).
-  private var pending: [Session] = []
+  /// Closed sessions waiting for their score, in closing order. A session whose event sequence is
+  /// in the cache (or already waiting) costs no network work, so sessions wait until `batchSize` of
+  /// them need the network (scoring in batches is faster than one by one), then all go out in order.
+  private var pending: [Waiting] = []
+  /// How many of `pending` need the network (distinct sequences not in the cache).
+  private var misses = 0
+  /// Pending sequences by key: a repeat of a waiting sequence takes that one's score.
+  private var waitingKeys: [[UInt32]: Int] = [:]
   public var batchSize = 64
+  /// At most this many sessions wait (cache hits waiting behind a slow batch), whatever `misses` is.
+  public var maxPending: Int { max(batchSize * 16, 1) }
   /// Batches start at one session and double up to `batchSize`: the first result comes out at once,
   /// throughput follows.
   private var currentBatch = 1
@@ -75,13 +83,21 @@ public final class ScoringPipeline {
     self.threshold = threshold ?? cp.threshold!.threshold
   }
 
+  private struct Waiting {
+    var session: Session
+    /// The cache key (nil when an event matched no trained template: not cacheable).
+    var key: [UInt32]?
+    enum Result { case scored(Float, [Float]), sameAs(Int), network }
+    var result: Result
+  }
+
   /// Feeds one raw line; returns sessions scored because they closed (batched: some may wait).
   public func process(line: UnsafeBufferPointer<UInt8>) -> [ScoredSession] {
     let (_, closed) = frontEnd.process(line: line)
     if closed.isEmpty { return [] }
-    pending += closed
-    if pending.count >= min(currentBatch, batchSize) {
-      currentBatch = min(currentBatch * 2, batchSize)
+    enqueue(closed)
+    if misses == 0 || misses >= min(currentBatch, batchSize) || pending.count >= maxPending {
+      if misses > 0 { currentBatch = min(currentBatch * 2, batchSize) }
       return flush()
     }
     return []
@@ -90,9 +106,38 @@ public final class ScoringPipeline {
   /// Scores every session waiting (call at the end of input, or to bound latency).
   public func flush() -> [ScoredSession] {
     if pending.isEmpty { return [] }
-    let batch = pending
+    var todo: [Int] = []
+    todo.reserveCapacity(misses)
+    for (i, w) in pending.enumerated() { if case .network = w.result { todo.append(i) } }
+    if !todo.isEmpty {
+      var seqs: [[Float]] = []
+      seqs.reserveCapacity(todo.count)
+      for i in todo {
+        frontEnd.gather(pending[i].session.events, into: &scratch)
+        seqs.append(scratch)
+      }
+      let (scores, alpha) = model.score(seqs, attention: explain, batchSize: batchSize)
+      for (k, i) in todo.enumerated() {
+        let r = (scores[k], explain ? alpha[k] : [])
+        pending[i].result = .scored(r.0, r.1)
+        if let key = pending[i].key { remember(key, r) }
+      }
+    }
+    let first = frontEnd.firstOverlayID
+    var out: [ScoredSession] = []
+    out.reserveCapacity(pending.count)
+    for w in pending {
+      var r = w.result
+      if case .sameAs(let j) = r { r = pending[j].result }
+      guard case .scored(let score, let attention) = r else { preconditionFailure("a waiting session was left unscored") }
+      out.append(ScoredSession(session: w.session, score: score, newTemplates: w.session.events.reduce(0) { $0 + ($1 >= first ? 1 : 0) },
+                               attention: attention))
+    }
+    sessionsScored += out.count
     pending.removeAll(keepingCapacity: true)
-    return score(batch)
+    waitingKeys.removeAll(keepingCapacity: true)
+    misses = 0
+    return out
   }
 
   /// Closes all open sessions and scores them with anything pending.
@@ -104,58 +149,34 @@ public final class ScoringPipeline {
 
   /// The same, handing results over a batch at a time (memory stays at one batch of vectors).
   public func finish(_ body: ([ScoredSession]) throws -> Void) rethrows {
-    if !pending.isEmpty { try body(flush()) }
     while true {
       let closed = frontEnd.finish(max: batchSize)
       if closed.isEmpty { break }
-      try body(score(closed))
+      enqueue(closed)
+      if misses >= batchSize || pending.count >= maxPending { try body(flush()) }
     }
+    if !pending.isEmpty { try body(flush()) }
   }
 
-  /// Scores sessions (their events must come from this pipeline's front end).
-  public func score(_ sessions: [Session]) -> [ScoredSession] {
+  /// Looks closed sessions up in the cache and among those waiting; the rest need the network.
+  private func enqueue(_ sessions: [Session]) {
     let first = frontEnd.firstOverlayID
     let maxLen = hyperParameters.maxLength
-    var results = [(Float, [Float])?](repeating: nil, count: sessions.count)
-    var keys: [[UInt32]?] = []
-    keys.reserveCapacity(sessions.count)
-    var todo: [Int] = []
-    var firstOfKey: [[UInt32]: Int] = [:]
-    var sameAs: [Int: Int] = [:]
-    for (i, s) in sessions.enumerated() {
+    for s in sessions {
       let kept = s.events.count > maxLen ? Array(s.events.suffix(maxLen)) : s.events
       let cacheable = cacheCapacity > 0 && !kept.contains { $0 >= first }
-      keys.append(cacheable ? kept : nil)
+      var w = Waiting(session: s, key: cacheable ? kept : nil, result: .network)
       if cacheable, let hit = cache[kept] {
-        results[i] = hit
+        w.result = .scored(hit.0, hit.1)
         cacheHits += 1
-      } else if cacheable, let j = firstOfKey[kept] {
-        sameAs[i] = j
+      } else if cacheable, let j = waitingKeys[kept] {
+        w.result = .sameAs(j)
         cacheHits += 1
       } else {
-        if cacheable { firstOfKey[kept] = i }
-        todo.append(i)
+        if cacheable { waitingKeys[kept] = pending.count }
+        misses += 1
       }
-    }
-    if !todo.isEmpty {
-      var seqs: [[Float]] = []
-      seqs.reserveCapacity(todo.count)
-      for i in todo {
-        frontEnd.gather(sessions[i].events, into: &scratch)
-        seqs.append(scratch)
-      }
-      let (scores, alpha) = model.score(seqs, attention: explain, batchSize: batchSize)
-      for (k, i) in todo.enumerated() {
-        let r = (scores[k], explain ? alpha[k] : [])
-        results[i] = r
-        if let key = keys[i] { remember(key, r) }
-      }
-    }
-    for (i, j) in sameAs { results[i] = results[j] }
-    sessionsScored += sessions.count
-    return sessions.enumerated().map { i, s in
-      ScoredSession(session: s, score: results[i]!.0, newTemplates: s.events.reduce(0) { $0 + ($1 >= first ? 1 : 0) },
-                    attention: results[i]!.1)
+      pending.append(w)
     }
   }
 

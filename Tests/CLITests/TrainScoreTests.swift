@@ -98,6 +98,12 @@ func fitArgs(_ out: String, extra: [String] = [], epochs: Int = 2, seed: Int = 3
     // The score cache changes nothing.
     let uncached = try runTool("zl-score", [m, demo + "/BGL_2k.log.gz", "--cache", "0", "--batch", "7"])
     #expect(uncached.stdout == sc.stdout)
+    // Nor does how sessions wait for the network: small batches of cache misses, with repeats of
+    // waiting sequences in between, come out in closing order with the same scores.
+    for batch in ["1", "3"] {
+      let small = try runTool("zl-score", [m, demo + "/BGL_2k.log.gz", "--batch", batch])
+      #expect(small.stdout == sc.stdout, "--batch \(batch)")
+    }
     // Standard input, CSV, text with --explain, and --fail-on-anomaly at threshold 0.
     let plain = try readWholeFile(fixture("Tools/demo/data/BGL_2k.log.gz"))
     let csv = try runTool("zl-score", [m, "--format", "csv"], stdin: plain)
