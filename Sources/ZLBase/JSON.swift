@@ -375,6 +375,14 @@ extension JSON {
   /// Writes a JSON string literal, escaping quotes, backslashes and control characters
   /// (non-ASCII is written as UTF-8, like Python's `ensure_ascii=False`).
   public static func writeString(_ s: String, into out: inout String) {
+    // Most strings need no escape: copy them whole (the scalar loop below is the slow path).
+    var text = s
+    if text.withUTF8({ !$0.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }) {
+      out += "\""
+      out += text
+      out += "\""
+      return
+    }
     out += "\""
     for u in s.unicodeScalars {
       switch u {
