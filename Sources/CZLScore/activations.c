@@ -122,6 +122,83 @@ static void map256(int kind, const float *x, float *y, size_t n) {
 }
 #endif
 
+// One GRU step's gates for one sequence, fused (PyTorch's gate order r, z, n):
+//   r = σ(gx_r + (gh_r + b_r)), z = σ(gx_z + (gh_z + b_z)), n = tanh(gx_n + r·(gh_n + b_n)),
+//   h' = (1 − z)·n + z·h, written to h and out.
+// The vector versions do per lane the same float operations as the scalar one (and as
+// zls_sigmoid/zls_tanh), so every path gives the same bits.
+static void gates_portable(int H, const float *gx, const float *gh, const float *b, float *h, float *out) {
+  for (int j = 0; j < H; j++) {
+    float r = zls_sigmoidf(gx[j] + (gh[j] + b[j]));
+    float z = zls_sigmoidf(gx[H + j] + (gh[H + j] + b[H + j]));
+    float n = zls_tanhf(gx[2 * H + j] + r * (gh[2 * H + j] + b[2 * H + j]));
+    float v = (1.0f - z) * n + z * h[j];
+    h[j] = v;
+    out[j] = v;
+  }
+}
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+__attribute__((target("avx512f")))
+static void gates512(int H, const float *gx, const float *gh, const float *b, float *h, float *out) {
+  const __m512 one = _mm512_set1_ps(1.0f), two = _mm512_set1_ps(2.0f), zero = _mm512_setzero_ps();
+  for (int j = 0; j < H; j += 16) {
+    __mmask16 m = H - j >= 16 ? 0xFFFF : (__mmask16)((1u << (H - j)) - 1u);
+#define LD(p) _mm512_maskz_loadu_ps(m, (p))
+    __m512 rp = _mm512_add_ps(LD(gx + j), _mm512_add_ps(LD(gh + j), LD(b + j)));
+    __m512 zp = _mm512_add_ps(LD(gx + H + j), _mm512_add_ps(LD(gh + H + j), LD(b + H + j)));
+    __m512 r = _mm512_div_ps(one, _mm512_add_ps(one, exp512(_mm512_sub_ps(zero, rp))));
+    __m512 z = _mm512_div_ps(one, _mm512_add_ps(one, exp512(_mm512_sub_ps(zero, zp))));
+    __m512 np = _mm512_add_ps(LD(gx + 2 * H + j), _mm512_mul_ps(r, _mm512_add_ps(LD(gh + 2 * H + j), LD(b + 2 * H + j))));
+    __m512 n = _mm512_sub_ps(one, _mm512_div_ps(two, _mm512_add_ps(one, exp512(_mm512_add_ps(np, np)))));
+    __m512 v = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(one, z), n), _mm512_mul_ps(z, LD(h + j)));
+#undef LD
+    _mm512_mask_storeu_ps(h + j, m, v);
+    _mm512_mask_storeu_ps(out + j, m, v);
+  }
+}
+
+__attribute__((target("avx2,fma")))
+static void gates256(int H, const float *gx, const float *gh, const float *b, float *h, float *out) {
+  const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f), zero = _mm256_setzero_ps();
+  int j = 0;
+  for (; j + 8 <= H; j += 8) {
+#define LD(p) _mm256_loadu_ps(p)
+    __m256 rp = _mm256_add_ps(LD(gx + j), _mm256_add_ps(LD(gh + j), LD(b + j)));
+    __m256 zp = _mm256_add_ps(LD(gx + H + j), _mm256_add_ps(LD(gh + H + j), LD(b + H + j)));
+    __m256 r = _mm256_div_ps(one, _mm256_add_ps(one, exp256(_mm256_sub_ps(zero, rp))));
+    __m256 z = _mm256_div_ps(one, _mm256_add_ps(one, exp256(_mm256_sub_ps(zero, zp))));
+    __m256 np = _mm256_add_ps(LD(gx + 2 * H + j), _mm256_mul_ps(r, _mm256_add_ps(LD(gh + 2 * H + j), LD(b + 2 * H + j))));
+    __m256 n = _mm256_sub_ps(one, _mm256_div_ps(two, _mm256_add_ps(one, exp256(_mm256_add_ps(np, np)))));
+    __m256 v = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(one, z), n), _mm256_mul_ps(z, LD(h + j)));
+#undef LD
+    _mm256_storeu_ps(h + j, v);
+    _mm256_storeu_ps(out + j, v);
+  }
+  if (j < H) {
+    // The tail: the scalar code on shifted pointers (each gate block is H apart).
+    int t = H - j;
+    float gx3[3 * 8], gh3[3 * 8], b3[3 * 8];
+    for (int g = 0; g < 3; g++)
+      for (int k = 0; k < t; k++) {
+        gx3[g * t + k] = gx[g * H + j + k];
+        gh3[g * t + k] = gh[g * H + j + k];
+        b3[g * t + k] = b[g * H + j + k];
+      }
+    gates_portable(t, gx3, gh3, b3, h + j, out + j);
+  }
+}
+#endif
+
+void zls_gru_gates(int H, const float *gx, const float *gh, const float *b_hh, float *h, float *out) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  int isa = zls_isa();
+  if (isa == 2) { gates512(H, gx, gh, b_hh, h, out); return; }
+  if (isa == 1) { gates256(H, gx, gh, b_hh, h, out); return; }
+#endif
+  gates_portable(H, gx, gh, b_hh, h, out);
+}
+
 static void map(int kind, const float *x, float *y, size_t n) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
   int isa = zls_isa();

@@ -12,4 +12,8 @@ void zls_parallel_for(int count, zls_task_fn fn, void *ctx);
 /// True on a thread that is running a parallel task (nested parallel calls run serially).
 int zls_in_parallel(void);
 
+/// One GRU step for one sequence: gates from gx (x W_ih^T + b_ih, [3H]), gh (h W_hh^T, [3H]) and
+/// b_hh; the new state goes to h (in place) and out.
+void zls_gru_gates(int H, const float *gx, const float *gh, const float *b_hh, float *h, float *out);
+
 #endif

@@ -9,9 +9,9 @@
 #include <string.h>
 
 size_t zls_gru_work_size(int B, int T, int H) {
-  // gi [B*T, 3H], gh [B, 3H], h [B, H], gate scratch [B, 3H], order [B]; then, at the end, the
-  // padded wrapper's row starts [B + 1] and clamped lengths [B]
-  return (size_t)B * T * 3 * H + (size_t)B * 3 * H * 2 + (size_t)B * H + (size_t)B + 64 + (size_t)(2 * B + 2);
+  // gi [B*T, 3H], gh [B, 3H], h [B, H], order [B]; then, at the end, the padded wrapper's row
+  // starts [B + 1] and clamped lengths [B]
+  return (size_t)B * T * 3 * H + (size_t)B * 3 * H + (size_t)B * H + (size_t)B + 64 + (size_t)(2 * B + 2);
 }
 
 // Sorts batch indices by length, longest first (stable: ties keep their order).
@@ -46,8 +46,7 @@ static void gru_rows(int B, const int *rows, int E, int H, const float *x, const
   float *gi = work;                          // [R, G]: x W_ih^T + b_ih
   float *gh = gi + (size_t)R * G;            // [B, G]
   float *h = gh + (size_t)B * G;             // [B, H], rows in sorted order
-  float *gates = h + (size_t)B * H;          // [B, G]
-  int *order = (int *)(gates + (size_t)B * G);
+  int *order = (int *)(h + (size_t)B * H);
   if (w_ih_t)
     zls_sgemm(0, 0, R, G, E, 1.0f, x, E, w_ih_t, G, 0.0f, gi, G);
   else
@@ -74,26 +73,7 @@ static void gru_rows(int B, const int *rows, int E, int H, const float *x, const
       int b = order[i];
       int t = reverse ? lengths[b] - 1 - s : s;
       const float *gx = gi + ((size_t)rows[b] + t) * G;
-      float *ghr = gh + (size_t)i * G;
-      float *g = gates + (size_t)i * G;
-      for (int j = 0; j < H; j++) {
-        ghr[j] += b_hh[j];
-        ghr[H + j] += b_hh[H + j];
-        ghr[2 * H + j] += b_hh[2 * H + j];
-        g[j] = gx[j] + ghr[j];              // r pre-activation
-        g[H + j] = gx[H + j] + ghr[H + j];  // z pre-activation
-      }
-      zls_sigmoid(g, g, (size_t)2 * H);
-      for (int j = 0; j < H; j++) g[2 * H + j] = gx[2 * H + j] + g[j] * ghr[2 * H + j];
-      zls_tanh(g + 2 * H, g + 2 * H, (size_t)H);
-      float *hi = h + (size_t)i * H;
-      float *o = out + ((size_t)rows[b] + t) * out_stride + out_offset;
-      for (int j = 0; j < H; j++) {
-        float z = g[H + j], n = g[2 * H + j];
-        float v = (1.0f - z) * n + z * hi[j];
-        hi[j] = v;
-        o[j] = v;
-      }
+      zls_gru_gates(H, gx, gh + (size_t)i * G, b_hh, h + (size_t)i * H, out + ((size_t)rows[b] + t) * out_stride + out_offset);
     }
   }
 }

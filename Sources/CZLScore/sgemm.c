@@ -14,7 +14,7 @@
 
 enum { ISA_PORTABLE = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 };
 static int detected_isa = -1;
-static int forced_portable = 0;
+static int isa_cap = ISA_AVX512;
 
 static int detect_isa(void) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -26,12 +26,17 @@ static int detect_isa(void) {
 }
 
 int zls_isa(void) {
-  if (forced_portable) return ISA_PORTABLE;
   if (detected_isa < 0) detected_isa = detect_isa();
-  return detected_isa;
+  int cap = __atomic_load_n(&isa_cap, __ATOMIC_RELAXED);  // tests change it while others run
+  return detected_isa < cap ? detected_isa : cap;
 }
 
-void zls_force_portable(int on) { forced_portable = on; }
+void zls_force_portable(int on) { __atomic_store_n(&isa_cap, on ? ISA_PORTABLE : ISA_AVX512, __ATOMIC_RELAXED); }
+
+int zls_limit_isa(int cap) {
+  __atomic_store_n(&isa_cap, cap < ISA_PORTABLE ? ISA_PORTABLE : cap > ISA_AVX512 ? ISA_AVX512 : cap, __ATOMIC_RELAXED);
+  return zls_isa();
+}
 
 const char *zls_kernel_isa(void) {
   switch (zls_isa()) {

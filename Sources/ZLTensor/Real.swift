@@ -194,6 +194,10 @@ public enum Kernels {
   public static func setThreads(_ n: Int) -> Int { Int(zls_set_threads(Int32(n))) }
   public static var threads: Int { Int(zls_get_threads()) }
   public static var isa: String { String(cString: zls_kernel_isa()) }
+  /// Caps the kernels' instruction set (0 portable, 1 AVX2+FMA, 2 AVX-512, the default); returns
+  /// the level in use, which is lower on a CPU without the capped one.
+  @discardableResult
+  public static func limitISA(_ cap: Int) -> Int { Int(zls_limit_isa(Int32(cap))) }
 }
 
 extension Kernels {

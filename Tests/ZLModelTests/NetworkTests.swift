@@ -200,4 +200,22 @@ func networkLoss(_ c: NetworkConfig, _ names: [String], _ batch: SequenceBatch<D
     let batched = model.score(seqs, batchSize: 64).scores
     for (i, s) in seqs.enumerated() { #expect(model.score([s]).scores[0] == batched[i]) }
   }
+
+  /// The portable, AVX2 and AVX-512 kernels (those this CPU has) give a session the same bits:
+  /// products, activations and the fused GRU gates, with a hidden size that leaves vector tails.
+  @Test func everyInstructionSetScoresTheSameBits() {
+    let c = NetworkConfig(model: ModelHyperParameters(inputSize: 13, hiddenSize: 21, layers: 2, bidirectional: true))
+    let p: ParameterMap<Float> = Network.initialParameters(c, seed: testSeed &+ 2)
+    let model = CompiledModel(c.model, tensors: p.filter { !$0.key.hasPrefix("domain.") }.mapValues { $0.data })
+    var rng = SeededRNG(seed: 6)
+    let seqs: [[Float]] = [12, 3, 30, 1, 17, 17, 5].map { n in (0..<(n * 13)).map { _ in Float(rng.uniform(-2, 2)) } }
+    defer { Kernels.limitISA(2) }
+    var levels: [Int: [Float]] = [:]
+    for cap in 0...2 {
+      let level = Kernels.limitISA(cap)
+      levels[level] = model.score(seqs, batchSize: 4).scores
+    }
+    #expect(levels[0] != nil)
+    for (level, scores) in levels { #expect(scores == levels[0]!, "level \(level) vs portable") }
+  }
 }
