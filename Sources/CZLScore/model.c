@@ -36,22 +36,24 @@ void zls_gru_forward(int B, int T, int E, int H, const float *x, const int32_t *
 // One GRU direction over sequences stored as rows: sequence b's step t is row rows[b] + t of x
 // (E floats apart) and of out (out_stride apart, H floats at out_offset); rows[b + 1] - rows[b]
 // rows belong to b, its first max(len, 0) are steps and the rest (padding) are written as zeros.
-// Every row's input projection is one SGEMM over rows[B] rows; a step is one SGEMM over the
-// sequences still running. A row's numbers depend only on its own sequence.
-static void gru_rows(int B, const int *rows, int E, int H, const float *x, const int32_t *lengths, const float *w_ih,
+// Step rows read their input through xmap (row r uses row xmap[r] of the X rows of x; NULL: x has
+// a row per step row), so equal inputs are projected once. Every input projection is one SGEMM over
+// X rows; a step is one SGEMM over the sequences still running. A row's numbers depend only on its
+// own sequence.
+static void gru_rows(int B, const int *rows, int X, const int *xmap, int E, int H, const float *x, const int32_t *lengths, const float *w_ih,
                      const float *w_hh, const float *w_ih_t, const float *w_hh_t, const float *b_ih, const float *b_hh, int reverse,
                      float *out, int out_stride, int out_offset, float *work) {
   const int G = 3 * H;
   const int R = rows[B];
-  float *gi = work;                          // [R, G]: x W_ih^T + b_ih
-  float *gh = gi + (size_t)R * G;            // [B, G]
+  float *gi = work;                          // [X, G]: x W_ih^T + b_ih
+  float *gh = gi + (size_t)R * G;            // [B, G] (X <= R)
   float *h = gh + (size_t)B * G;             // [B, H], rows in sorted order
   int *order = (int *)(h + (size_t)B * H);
   if (w_ih_t)
-    zls_sgemm(0, 0, R, G, E, 1.0f, x, E, w_ih_t, G, 0.0f, gi, G);
+    zls_sgemm(0, 0, X, G, E, 1.0f, x, E, w_ih_t, G, 0.0f, gi, G);
   else
-    zls_sgemm(0, 1, R, G, E, 1.0f, x, E, w_ih, E, 0.0f, gi, G);
-  for (size_t r = 0; r < (size_t)R; r++) {
+    zls_sgemm(0, 1, X, G, E, 1.0f, x, E, w_ih, E, 0.0f, gi, G);
+  for (size_t r = 0; r < (size_t)X; r++) {
     float *row = gi + r * G;
     for (int j = 0; j < G; j++) row[j] += b_ih[j];
   }
@@ -72,8 +74,9 @@ static void gru_rows(int B, const int *rows, int E, int H, const float *x, const
     for (int i = 0; i < active; i++) {
       int b = order[i];
       int t = reverse ? lengths[b] - 1 - s : s;
-      const float *gx = gi + ((size_t)rows[b] + t) * G;
-      zls_gru_gates(H, gx, gh + (size_t)i * G, b_hh, h + (size_t)i * H, out + ((size_t)rows[b] + t) * out_stride + out_offset);
+      const int r = rows[b] + t;
+      const float *gx = gi + (size_t)(xmap ? xmap[r] : r) * G;
+      zls_gru_gates(H, gx, gh + (size_t)i * G, b_hh, h + (size_t)i * H, out + (size_t)r * out_stride + out_offset);
     }
   }
 }
@@ -91,7 +94,7 @@ void zls_gru_forward_t(int B, int T, int E, int H, const float *x, const int32_t
   int32_t *len = (int32_t *)(rows + B + 1);
   padded_rows(B, T, rows);
   for (int b = 0; b < B; b++) len[b] = lengths[b] > T ? T : lengths[b];
-  gru_rows(B, rows, E, H, x, len, w_ih, w_hh, w_ih_t, w_hh_t, b_ih, b_hh, reverse, out, out_stride, out_offset, work);
+  gru_rows(B, rows, rows[B], NULL, E, H, x, len, w_ih, w_hh, w_ih_t, w_hh_t, b_ih, b_hh, reverse, out, out_stride, out_offset, work);
 }
 
 // Softmax over the scores s[0..len) (overwritten with exp), then o = Σ_t α_t · values_t (rows of F
@@ -174,6 +177,38 @@ void zls_qkv_attention(int B, int T, int F, const float *h, const int32_t *lengt
 
 // ---------------------------------------------------------------- whole model
 
+// Moves the distinct rows of x [R, E] (bitwise: equal bits give equal products) to its front, in
+// order of first appearance; map[r] is row r's index among them. The table has `slots` (a power of
+// two > R) ints. Returns the number of distinct rows. Log sessions repeat a few templates, so the
+// first layer's input projection shrinks from one row per event to one per template.
+static int distinct_rows(float *x, int R, int E, int *map, int *table, int slots) {
+  for (int k = 0; k < slots; k++) table[k] = -1;
+  int u = 0;
+  for (int r = 0; r < R; r++) {
+    const uint32_t *w = (const uint32_t *)(x + (size_t)r * E);
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int k = 0; k < E; k++) h = (h ^ w[k]) * 0x100000001B3ull;
+    h ^= h >> 29;
+    int slot = (int)(h & (uint64_t)(slots - 1));
+    for (;;) {
+      int v = table[slot];
+      if (v < 0) {
+        table[slot] = u;
+        if (u != r) memcpy(x + (size_t)u * E, x + (size_t)r * E, sizeof(float) * (size_t)E);
+        map[r] = u++;
+        break;
+      }
+      if (memcmp(x + (size_t)v * E, x + (size_t)r * E, sizeof(float) * (size_t)E) == 0) {
+        map[r] = v;
+        break;
+      }
+      slot = (slot + 1) & (slots - 1);
+    }
+  }
+  return u;
+}
+
+
 static size_t per_sequence_floats(const zls_model *m, int T) {
   int H = m->hidden_size, D = m->directions, F = D * H;
   int widest = m->input_size > F ? m->input_size : F;
@@ -181,7 +216,8 @@ static size_t per_sequence_floats(const zls_model *m, int T) {
          + (size_t)T * F * 2      // layer outputs (ping-pong)
          + zls_gru_work_size(1, T, H)
          + (size_t)F              // pooled
-         + (size_t)T;             // alpha
+         + (size_t)T              // alpha
+         + (size_t)T * 5;         // distinct-row map [T] and hash table (< 4T slots)
 }
 
 size_t zls_model_work_size(const zls_model *m, int B, int T) {
@@ -232,13 +268,18 @@ static void forward_chunk(void *ctx, int chunk) {
   i = 0;
   for (int b = chunk; b < j->B; b += j->chunks, i++)
     memcpy(in + (size_t)rows[i] * E, j->x + (size_t)b * T * E, sizeof(float) * (size_t)(rows[i + 1] - rows[i]) * E);
+  int *xmap = (int *)(qkvw + (size_t)(2 * F + 2 * T * F + T) + 16);  // [R]
+  int slots = 16;
+  while (slots <= 2 * R) slots *= 2;
+  int *table = xmap + R;  // [slots] < 4R + 16
+  int X = distinct_rows(in, R, E, xmap, table, slots);
   const float *layerIn = in;
   int inSize = E;
   float *cur = bufA, *other = bufB;
   for (int l = 0; l < m->layers; l++) {
     for (int d = 0; d < D; d++) {
       int k = l * D + d;
-      gru_rows(n, rows, inSize, H, layerIn, len, m->w_ih[k], m->w_hh[k], m->w_ih_t[k], m->w_hh_t[k], m->b_ih[k], m->b_hh[k], d == 1, cur, F,
+      gru_rows(n, rows, l == 0 ? X : R, l == 0 ? xmap : NULL, inSize, H, layerIn, len, m->w_ih[k], m->w_hh[k], m->w_ih_t[k], m->w_hh_t[k], m->b_ih[k], m->b_hh[k], d == 1, cur, F,
                d * H, gw);
     }
     layerIn = cur;

@@ -201,6 +201,23 @@ func networkLoss(_ c: NetworkConfig, _ names: [String], _ batch: SequenceBatch<D
     for (i, s) in seqs.enumerated() { #expect(model.score([s]).scores[0] == batched[i]) }
   }
 
+  /// Sessions are a few templates repeated: the first layer projects each distinct input row once.
+  /// Scores must be those of the Swift forward and of each session alone, whatever repeats where.
+  @Test func repeatedEventVectorsScoreAsInSwift() {
+    let c = NetworkConfig(model: ModelHyperParameters(inputSize: 6, hiddenSize: 7, layers: 2, bidirectional: true))
+    let p: ParameterMap<Float> = Network.initialParameters(c, seed: testSeed &+ 9)
+    let model = CompiledModel(c.model, tensors: p.filter { !$0.key.hasPrefix("domain.") }.mapValues { $0.data })
+    var rng = SeededRNG(seed: 8)
+    let pool: [[Float]] = (0..<5).map { _ in (0..<6).map { _ in Float(rng.uniform(-1, 1)) } }
+    let seqs: [[Float]] = [9, 4, 15, 1, 9, 6, 12].map { n in (0..<n).flatMap { _ in pool[Int(rng.next() % UInt64(pool.count))] } }
+    let swift = Network.scores(p, c, SequenceBatch(sequences: seqs, width: 6, maxLength: 100))
+    let batched = model.score(seqs, batchSize: 64).scores
+    for i in seqs.indices {
+      #expect(abs(batched[i] - swift[i]) <= 2e-6, "seq \(i): C \(batched[i]) Swift \(swift[i])")
+      #expect(model.score([seqs[i]]).scores[0] == batched[i])
+    }
+  }
+
   /// The portable, AVX2 and AVX-512 kernels (those this CPU has) give a session the same bits:
   /// products, activations and the fused GRU gates, with a hidden size that leaves vector tails.
   @Test func everyInstructionSetScoresTheSameBits() {
