@@ -347,9 +347,10 @@ static int64_t replace_all(const zlre_rule *r, zlre_scratch *s, int64_t n, const
 
 /// Marks the candidate starts of every rule over s->a[0..<n] from position `from` on (bits of
 /// earlier positions are kept: they depend only on the unchanged text before `from`). Word w of
-/// rule k is bits[w * count + k], so clearing from a position on is one contiguous run. Returns
+/// rule k is bits[w * count + k], so clearing from a position on is one contiguous run. Only the
+/// rules in `wanted` (those still to run) get bits; the others' words are left cleared. Returns
 /// the rules with a candidate at or after `from`; 0 with *ok = 0 when memory ran out.
-static uint64_t rescan(const zlre_chain *c, zlre_scratch *s, int64_t n, int64_t from, uint64_t always, int *ok) {
+static uint64_t rescan(const zlre_chain *c, zlre_scratch *s, int64_t n, int64_t from, uint64_t wanted, uint64_t always, int *ok) {
   const int64_t count = c->count;
   const int64_t words = (n + 64) / 64;
   if (!reserve((void **)&s->bits, &s->bits_cap, count * words, sizeof(uint64_t))) {
@@ -362,10 +363,11 @@ static uint64_t rescan(const zlre_chain *c, zlre_scratch *s, int64_t n, int64_t 
   for (int64_t k = 0; k < count; k++) bits[w0 * count + k] &= keep;
   memset(bits + (w0 + 1) * count, 0, (size_t)((words - w0 - 1) * count) * sizeof(uint64_t));
   const uint8_t *t = s->a;
+  const uint64_t scan = wanted & ~always;
   uint64_t any = 0, prev = from == 0 ? c->zero_mask : c->previous_mask[t[from - 1]];
   for (int64_t p = from; p < n; p++) {
     const uint8_t ch = t[p];
-    uint64_t m = c->first_mask[ch] & prev & ~always;
+    uint64_t m = c->first_mask[ch] & prev & scan;
     prev = c->previous_mask[ch];
     if (m) {
       any |= m;
@@ -378,12 +380,12 @@ static uint64_t rescan(const zlre_chain *c, zlre_scratch *s, int64_t n, int64_t 
     }
   }
   // Rules that can match empty text: every position from...n.
-  for (uint64_t m = always; m; m &= m - 1) {
+  for (uint64_t m = always & wanted; m; m &= m - 1) {
     const int64_t k = __builtin_ctzll(m);
     for (int64_t p = from; p <= n; p++) bits[(p >> 6) * count + k] |= (uint64_t)1 << (p & 63);
   }
   *ok = 1;
-  return any | always;
+  return any | (always & wanted);
 }
 
 int64_t zlre_chain_apply(const zlre_chain *c, const uint8_t *text, int64_t n, zlre_scratch *s,
@@ -399,7 +401,8 @@ int64_t zlre_chain_apply(const zlre_chain *c, const uint8_t *text, int64_t n, zl
   }
   int64_t len = n;
   int ok = 1;
-  uint64_t live = rescan(c, s, len, 0, always, &ok);
+  const uint64_t all = c->count == 64 ? ~(uint64_t)0 : ((uint64_t)1 << c->count) - 1;
+  uint64_t live = rescan(c, s, len, 0, all, always, &ok);
   if (!ok) return -1;
   *out = s->a;
   for (int64_t k = 0; k < c->count; k++) {
@@ -421,7 +424,9 @@ int64_t zlre_chain_apply(const zlre_chain *c, const uint8_t *text, int64_t n, zl
       len = blen;
       if (k + 1 == c->count) break;  // no later rule reads the bits
       // Positions before the first match are unchanged, and so are their candidate bits.
-      live |= rescan(c, s, len, first, always, &ok);
+      // Only the rules after k read the bits from here on.
+      const uint64_t later = all & ~(((uint64_t)2 << k) - 1);
+      live |= rescan(c, s, len, first, later, always, &ok);
       if (!ok) {
         *out = s->a;
         *out_len = len;

@@ -125,13 +125,18 @@ static void kernel_portable(int kc, const float *a, const float *b, float *c, in
 #define AVX2_MR 6
 #define AVX2_NR 16
 
-__attribute__((target("avx2,fma")))
-static void kernel_avx2(int kc, const float *a, const float *b, float *c, int ldc, float alpha, float beta, int mr, int nr) {
+// The body of both AVX2 micro-kernels: B advances by `bstride` per k (NR when packed, ldb when
+// read in place); with `masked`, its two 8-wide halves load under m0, m1 (B read in place with
+// fewer than NR valid columns must not be read past them).
+__attribute__((target("avx2,fma"), always_inline))
+static inline void kernel_avx2_body(int kc, const float *a, const float *b, int bstride, int masked, __m256i m0, __m256i m1, float *c,
+                                    int ldc, float alpha, float beta, int mr, int nr) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
   for (int k = 0; k < kc; k++) {
-    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+    __m256 b0 = masked ? _mm256_maskload_ps(b, m0) : _mm256_loadu_ps(b);
+    __m256 b1 = masked ? _mm256_maskload_ps(b + 8, m1) : _mm256_loadu_ps(b + 8);
     __m256 x;
     x = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
     x = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
@@ -140,7 +145,7 @@ static void kernel_avx2(int kc, const float *a, const float *b, float *c, int ld
     x = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
     x = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
     a += AVX2_MR;
-    b += AVX2_NR;
+    b += bstride;
   }
   float acc[AVX2_MR * AVX2_NR] __attribute__((aligned(32)));
   _mm256_store_ps(acc + 0, c00); _mm256_store_ps(acc + 8, c01);
@@ -150,6 +155,26 @@ static void kernel_avx2(int kc, const float *a, const float *b, float *c, int ld
   _mm256_store_ps(acc + 64, c40); _mm256_store_ps(acc + 72, c41);
   _mm256_store_ps(acc + 80, c50); _mm256_store_ps(acc + 88, c51);
   store_tile(acc, AVX2_NR, c, ldc, alpha, beta, mr, nr);
+}
+
+__attribute__((target("avx2,fma")))
+static void kernel_avx2(int kc, const float *a, const float *b, float *c, int ldc, float alpha, float beta, int mr, int nr) {
+  kernel_avx2_body(kc, a, b, AVX2_NR, 0, _mm256_setzero_si256(), _mm256_setzero_si256(), c, ldc, alpha, beta, mr, nr);
+}
+
+// The same reading B unpacked (row-major, leading dimension ldb; nr columns valid): the few-row
+// products of the recurrence, where packing B would cost as much as using it. Same FMA order.
+__attribute__((target("avx2,fma")))
+static void kernel_avx2_direct_b(int kc, const float *a, const float *b, int ldb, float *c, int ldc, float alpha, float beta, int mr,
+                                 int nr) {
+  if (nr >= AVX2_NR) {
+    kernel_avx2_body(kc, a, b, ldb, 0, _mm256_setzero_si256(), _mm256_setzero_si256(), c, ldc, alpha, beta, mr, nr);
+    return;
+  }
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), lane);
+  __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr - 8), lane);
+  kernel_avx2_body(kc, a, b, ldb, 1, m0, m1, c, ldc, alpha, beta, mr, nr);
 }
 
 #define AVX512_MR 12
@@ -311,7 +336,7 @@ void zls_sgemm_serial(int transA, int transB, int M, int N, int K, float alpha, 
   default: break;
   }
 #endif
-  if (!transB && M < MR && M <= 4) {
+  if (!transB && M < MR && M <= 4 && zls_isa() != ISA_AVX2) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
     if (zls_isa() == ISA_AVX512) { small_m_avx512(M, N, K, alpha, A, lda, transA, B, ldb, beta, C, ldc); return; }
 #endif
@@ -333,8 +358,9 @@ void zls_sgemm_serial(int transA, int transB, int M, int N, int K, float alpha, 
     return;
   }
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-  if (!transB && M <= 96 && zls_isa() == ISA_AVX512) {
+  if (!transB && M <= 96 && zls_isa() != ISA_PORTABLE) {
     // Few rows: read B in place (no packing), same order and bits as the packed path.
+    const int wide = zls_isa() == ISA_AVX512;
     for (int p0 = 0; p0 < K; p0 += KC) {
       int kc = K - p0 < KC ? K - p0 : KC;
       float b_eff = p0 == 0 ? beta : 1.0f;
@@ -345,7 +371,11 @@ void zls_sgemm_serial(int transA, int transB, int M, int N, int K, float alpha, 
           int nr = N - jr < NR ? N - jr : NR;
           for (int ir = 0; ir < mc; ir += MR) {
             int mr = mc - ir < MR ? mc - ir : MR;
-            kernel_avx512_direct_b(kc, pa + (size_t)(ir / MR) * kc * MR, B + (size_t)p0 * ldb + jr, ldb,
+            if (wide)
+              kernel_avx512_direct_b(kc, pa + (size_t)(ir / MR) * kc * MR, B + (size_t)p0 * ldb + jr, ldb,
+                                     C + (size_t)(i0 + ir) * ldc + jr, ldc, alpha, b_eff, mr, nr);
+            else
+              kernel_avx2_direct_b(kc, pa + (size_t)(ir / MR) * kc * MR, B + (size_t)p0 * ldb + jr, ldb,
                                    C + (size_t)(i0 + ir) * ldc + jr, ldc, alpha, b_eff, mr, nr);
           }
         }
