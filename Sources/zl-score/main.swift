@@ -108,6 +108,14 @@ let scoreCommand = Command(
         }
       }
       switch format {
+      case .jsonl where !explain:
+        // The common case written directly (the same bytes as the JSON object below; tested).
+        var line = "{\"session\":"
+        JSON.writeString(s.session.key, into: &line)
+        line += ",\"score\":" + JSON.formatNumber(Double(s.score)) + ",\"anomaly\":" + (anomalous ? "true" : "false")
+        line += ",\"events\":" + String(s.session.events.count) + ",\"new_templates\":" + String(s.newTemplates)
+        line += ",\"first_line\":" + String(s.session.firstLine) + ",\"last_line\":" + String(s.session.lastLine) + "}"
+        try out.line(line)
       case .jsonl:
         var fields: [(String, JSON)] = [
           ("session", .string(s.session.key)), ("score", .number(Double(s.score))), ("anomaly", .bool(anomalous)),

@@ -104,6 +104,14 @@ func fitArgs(_ out: String, extra: [String] = [], epochs: Int = 2, seed: Int = 3
       let small = try runTool("zl-score", [m, demo + "/BGL_2k.log.gz", "--batch", batch])
       #expect(small.stdout == sc.stdout, "--batch \(batch)")
     }
+    // --explain only appends its field: the plain lines (written directly) are the explained ones'
+    // prefix, byte for byte (those go through the JSON object writer).
+    let explained = try runTool("zl-score", [m, demo + "/BGL_2k.log.gz", "--explain"])
+    let explainedLines = explained.stdout.split(separator: "\n")
+    #expect(explainedLines.count == scoreLines.count)
+    for (plain, withExplain) in zip(scoreLines, explainedLines) {
+      #expect(withExplain.hasPrefix(plain.dropLast() + ",\"explain\":["), "\(plain)")
+    }
     // Standard input, CSV, text with --explain, and --fail-on-anomaly at threshold 0.
     let plain = try readWholeFile(fixture("Tools/demo/data/BGL_2k.log.gz"))
     let csv = try runTool("zl-score", [m, "--format", "csv"], stdin: plain)
