@@ -48,6 +48,28 @@ struct Compiler {
     return Program(code: code, sets: sets, subs: subs)
   }
 
+  /// `(?<=S)|^` and `(?=S)|$` — Drain3 masks' "bounded by a non-word character or the text's
+  /// edge" — as one look-around without a choice point: `(?<![^S])` and `(?![^S])`. Both
+  /// alternatives are zero-width and capture nothing, so only whether one succeeds matters, and:
+  /// at p > 0 `(?<=S)` ⇔ `(?<![^S])`, at p = 0 `^` holds and so does the negated look (nothing is
+  /// before); at p < n `$` only holds before a final newline, at p = n both hold — so the ahead form
+  /// is used only when S contains the newline. Either order of the two alternatives.
+  static func boundaryLook(_ alts: [RegexNode]) -> RegexNode? {
+    guard alts.count == 2 else { return nil }
+    for (look, anchor) in [(alts[0], alts[1]), (alts[1], alts[0])] {
+      guard case .look(let body, let ahead, false) = look, let set = Compiler.unwrapped(body).singleClass else { continue }
+      if !ahead, case .startAnchor = anchor { return .look(.set(set.negatedCopy()), ahead: false, negated: true) }
+      if ahead, case .endAnchor = anchor, set.contains(10) { return .look(.set(set.negatedCopy()), ahead: true, negated: true) }
+    }
+    return nil
+  }
+
+  /// A node without the (non-capturing inside look-arounds) groups around it.
+  static func unwrapped(_ n: RegexNode) -> RegexNode {
+    if case .group(let b, _, _) = n { return unwrapped(b) }
+    return n
+  }
+
   func tooLarge() -> RegexError {
     RegexError(pattern: pattern, offset: 0, reason: "pattern compiles to more than \(Program.maxInstructions) instructions")
   }
@@ -66,6 +88,8 @@ struct Compiler {
       code.append(Inst(op: .set, a: Int32(idx)))
     case .concat(let parts):
       for p in parts { try emit(p, into: &code) }
+    case .alternation(let alts) where Compiler.boundaryLook(alts) != nil:
+      try emit(Compiler.boundaryLook(alts)!, into: &code)
     case .alternation(let alts):
       // split L1, next; L1: alt0; jmp END; next: split L2, next2; ... last alt; END
       var jumps: [Int] = []
@@ -233,8 +257,16 @@ extension Program {
         stack.append((pc + 1, true))
       case .look:
         let sub = subs[Int(inst.a)]
-        if !sub.ahead && !sub.negated && sub.width == 1 && sub.code.count == 2 && (sub.code[0].op == .set || sub.code[0].op == .char) {
-          if sub.code[0].op == .set { allowed.add(sets[Int(sub.code[0].a)]) } else { allowed.add(UInt32(bitPattern: sub.code[0].a)) }
+        if !sub.ahead && sub.width == 1 && sub.code.count == 2 && (sub.code[0].op == .set || sub.code[0].op == .char) {
+          var one = CharSet()
+          if sub.code[0].op == .set { one = sets[Int(sub.code[0].a)] } else { one.add(UInt32(bitPattern: sub.code[0].a)) }
+          if sub.negated {
+            // (?<![^S]): the previous character is in S, or there is none.
+            allowed.add(one.negatedCopy())
+            atStart = true
+          } else {
+            allowed.add(one)
+          }
           stack.append((pc + 1, true))
         } else {
           stack.append((pc + 1, conditioned))

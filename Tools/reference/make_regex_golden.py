@@ -37,6 +37,10 @@ PATTERNS = [
     # back there), next to ones where it can
     r"[0-9]+\.[0-9]+", r"a*b", r"[a-z]+(?<=x)y", r"\d+x|\d+", r"(\d+ )+z", r"\d+(?=\.)", r"[a-z]+\b[a-z]",
     r"\d{2,}\d", r"x+$",
+    # a bound "look-behind or ^" / "look-ahead or $" (compiled as one negated look-around; the $ form
+    # only when the class holds the newline, since $ also matches before a final newline)
+    r"(^|(?<=[ ]))\d+", r"\d+((?=[ ])|$)", r"\d+((?=[^a-z])|$)", r"((?<=x)|^)y", r"((?<=[xy])|^)\w",
+    r"($|(?=\s))\n?",
 ]
 SYNTHETIC = [
     "", "a", "aaa", "ab", "abc", "abcd", "the other theme", "x1 22 333 4444", "foo=bar, baz:qux", "aab aaab ac",
@@ -46,6 +50,7 @@ SYNTHETIC = [
     "2017-05-16T00:00:00.008 req-38101a0b-2096-447d-b96d-254fadb41 {\"a\": 1}", "x" * 60 + "1",
     "/var/log/a.log:12 /mnt/hadoop/mapred/system/job_200811092030_0001/job.jar",
     "12345 1.5 22.333. 4x 55 66 z 7 8 z", "aaab aaa xy abxy abcxy", "12345 9",
+    "12\n", "7 a12\n", "x\ny 12 \n34", "xy yy\n", "12 \n",
 ]
 
 def log_lines():
