@@ -211,8 +211,7 @@ static int distinct_rows(float *x, int R, int E, int *map, int *table, int slots
 
 static size_t per_sequence_floats(const zls_model *m, int T) {
   int H = m->hidden_size, D = m->directions, F = D * H;
-  int widest = m->input_size > F ? m->input_size : F;
-  return (size_t)T * widest       // input copy
+  return (size_t)T * m->input_size  // input copy
          + (size_t)T * F * 2      // layer outputs (ping-pong)
          + zls_gru_work_size(1, T, H)
          + (size_t)F              // pooled
@@ -257,9 +256,8 @@ static void forward_chunk(void *ctx, int chunk) {
     rows[i + 1] = rows[i] + (len[i] < 1 ? 1 : len[i]);  // one (zero) row for an empty sequence
   }
   int R = rows[n];
-  int widest = E > F ? E : F;
   float *in = w;                               // [R, E]
-  float *bufA = in + (size_t)R * widest;       // [R, F]
+  float *bufA = in + (size_t)R * E;            // [R, F]
   float *bufB = bufA + (size_t)R * F;
   float *gw = bufB + (size_t)R * F;            // GRU scratch for R rows
   float *pooled = gw + zls_gru_work_size(n, T, H);  // [n, F]

@@ -361,6 +361,16 @@ void zls_sgemm_serial(int transA, int transB, int M, int N, int K, float alpha, 
   if (!transB && M <= 96 && zls_isa() != ISA_PORTABLE) {
     // Few rows: read B in place (no packing), same order and bits as the packed path.
     const int wide = zls_isa() == ISA_AVX512;
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    // A last tile of a few rows would cost a whole MR-row tile: those rows go row by row (the
+    // same bits), which costs in proportion to them.
+    if (wide && M > MR && M % MR != 0 && M % MR <= 4) {
+      int tail = M % MR;
+      small_m_avx512(tail, N, K, alpha, transA ? A + (M - tail) : A + (size_t)(M - tail) * lda, lda, transA, B, ldb, beta,
+                     C + (size_t)(M - tail) * ldc, ldc);
+      M -= tail;
+    }
+#endif
     for (int p0 = 0; p0 < K; p0 += KC) {
       int kc = K - p0 < KC ? K - p0 : KC;
       float b_eff = p0 == 0 ? beta : 1.0f;

@@ -13,7 +13,10 @@ public final class CompiledModel: @unchecked Sendable {
   private var offsets: [String: Int] = [:]
   /// Scratch kept between calls (scoring one session at a time must not allocate per call).
   private var x: [Float] = []
-  private var work: [Float] = []
+  /// The forward pass's scratch: allocated, never zero-filled (the C code writes before it reads),
+  /// so only the pages a batch really uses become resident.
+  private var work: UnsafeMutablePointer<Float>?
+  private var workCapacity = 0
 
   /// - Parameter tensors: every tensor of `ModelProfile.expectedShapes(hp)` as row-major f32 values
   ///   with exactly the expected element count (callers validate shapes first).
@@ -80,13 +83,16 @@ public final class CompiledModel: @unchecked Sendable {
     model.cls_bias = ptr("classifier.bias")
   }
 
-  deinit { storage.deallocate() }
+  deinit {
+    storage.deallocate()
+    work?.deallocate()
+  }
 
   /// Scores sessions given as row-major [len · E] event vectors (len ≥ 1; longer than max_length
   /// keeps the last max_length events). Returns P(anomalous) and, when asked, the attention weights
   /// over each session's kept events. Sessions are batched by similar length internally. Not for
   /// concurrent use (the scratch buffers are the model's).
-  public func score(_ sessions: [[Float]], attention: Bool = false, batchSize: Int = 64, eventsPerBatch: Int = 512) -> (scores: [Float], alpha: [[Float]]) {
+  public func score(_ sessions: [[Float]], attention: Bool = false, batchSize: Int = 64, eventsPerBatch: Int = 1536) -> (scores: [Float], alpha: [[Float]]) {
     let e = hyperParameters.inputSize, maxLen = hyperParameters.maxLength
     var scores = [Float](repeating: 0, count: sessions.count)
     var alphas = [[Float]](repeating: [], count: attention ? sessions.count : 0)
@@ -117,12 +123,18 @@ public final class CompiledModel: @unchecked Sendable {
       var p = [Float](repeating: 0, count: b)
       var al = [Float](repeating: 0, count: attention ? b * t : 0)
       let need = zls_model_work_size(&model, Int32(b), Int32(t))
-      if work.count < need { work = [Float](repeating: 0, count: need) }
+      if workCapacity < need {
+        work?.deallocate()
+        work = .allocate(capacity: need)
+        workCapacity = need
+        #if DEBUG
+        // Tests run debug builds: scratch starts as NaN there, so a read before a write would show.
+        work!.initialize(repeating: .nan, count: need)
+        #endif
+      }
       x.withUnsafeBufferPointer { xp in
-        work.withUnsafeMutableBufferPointer { wp in
-          al.withUnsafeMutableBufferPointer { ap in
-            zls_model_forward(&model, Int32(b), Int32(t), xp.baseAddress!, l32, &p, attention ? ap.baseAddress : nil, wp.baseAddress!)
-          }
+        al.withUnsafeMutableBufferPointer { ap in
+          zls_model_forward(&model, Int32(b), Int32(t), xp.baseAddress!, l32, &p, attention ? ap.baseAddress : nil, work!)
         }
       }
       for (i, s) in idx.enumerated() {
