@@ -118,7 +118,10 @@ public final class LogParser {
   /// Masks and tokenizes content (Drain3's masker then get_content_as_tokens). `learn` interns new
   /// tokens; otherwise unknown tokens get `TokenTable.unknown`, which matches nothing.
   public func tokens(content: UnsafeBufferPointer<UInt8>, learn: Bool) -> [UInt32] {
-    let source = maskedSource(content: content)
+    tokens(source: maskedSource(content: content), learn: learn)
+  }
+
+  private func tokens(source: [UInt8], learn: Bool) -> [UInt32] {
     // At most one token per two bytes (+1): ids go straight into the buffer, no per-token append.
     let capacity = source.count / 2 + 1
     if idCapacity < capacity {
@@ -163,18 +166,38 @@ public final class LogParser {
   /// Matches already-split content.
   @inline(never)
   public func match(content: UnsafeBufferPointer<UInt8>) -> UInt32? {
+    let source = maskedSource(content: content)
+    let h = useMatchCache ? source.withUnsafeBufferPointer { TokenTable.hash($0) } : 0
+    if useMatchCache {
+      let (found, id) = source.withUnsafeBufferPointer { matchCache.lookup($0, hash: h) }
+      if found {
+        matchCache.countHit()
+        return id
+      }
+    }
     // Tokens first, then the Drain by reference (see `withDrain`). Not inlined into other modules,
     // where `drain` is read through its getter, which copies it.
-    let t = tokens(content: content, learn: false)
-    return withDrain { $0.match(t) }
+    let t = tokens(source: source, learn: false)
+    let id = withDrain { $0.match(t) }
+    if useMatchCache { source.withUnsafeBufferPointer { matchCache.insert($0, hash: h, id: id) } }
+    return id
   }
 
   /// Learns already-split content.
   @discardableResult @inline(never)
   public func learn(content: UnsafeBufferPointer<UInt8>) -> (id: UInt32, update: DrainUpdate) {
+    matchCache.clear()  // the Drain (and its token table) change
     let t = tokens(content: content, learn: true)
     return drain.learn(t)
   }
+
+  /// Match results by masked content (see MatchCache); off only to test that it changes nothing.
+  public var useMatchCache = true {
+    didSet { matchCache.clear() }
+  }
+  private var matchCache = MatchCache()
+  /// Matches answered from the cache.
+  public var matchCacheHits: Int { matchCache.hits }
 }
 
 /// Calls `body` with each token of `b` split on Python whitespace (str.split()).

@@ -1,4 +1,4 @@
-// TokenTable: interns token byte strings to dense ids (open addressing, FNV-1a), so the Drain tree
+// TokenTable: interns token byte strings to dense ids (open addressing, a word-at-a-time hash), so the Drain tree
 // and templates compare integers. Records per token whether it holds a digit (Drain3's has_numbers).
 
 #if canImport(Glibc)

@@ -161,3 +161,31 @@ func stateSurvivesTheCheckpointSection(_ c: DrainCase) throws {
   #expect(parser.drain.templateCount == 200)
   #expect(parser.drain.tokens.count < 150_000)  // 240,000 distinct tokens were seen
 }
+
+/// Matching answers repeats of a masked text from a cache; it must give what matching without it
+/// gives, also after learning in between (which changes the tree and the token table).
+@Test func matchCacheChangesNothing() throws {
+  for (file, preset) in [("hdfs-sample.log.gz", "hdfs"), ("BGL_2k.log.gz", "bgl")] {
+    let settings = LogPresets.named(preset)!.detection!
+    let cached = try LogParser(settings: settings), plain = try LogParser(settings: settings)
+    plain.useMatchCache = false
+    var lines: [[UInt8]] = []
+    let r = try LineReader(path: fixture("Tools/demo/data/" + file))
+    while let l = try r.next({ Array($0) }) { lines.append(l) }
+    for (k, l) in lines.enumerated() {
+      if k % 3 == 0 {
+        let a = l.withUnsafeBufferPointer { cached.learn(line: $0).id }, b = l.withUnsafeBufferPointer { plain.learn(line: $0).id }
+        #expect(a == b)
+      }
+      let a = l.withUnsafeBufferPointer { cached.match(line: $0) }, b = l.withUnsafeBufferPointer { plain.match(line: $0) }
+      #expect(a == b, "\(file) line \(k + 1)")
+    }
+    // Matching everything again after learning stopped: now mostly answered by the cache.
+    let before = cached.matchCacheHits
+    for l in lines {
+      #expect(l.withUnsafeBufferPointer { cached.match(line: $0) } == l.withUnsafeBufferPointer { plain.match(line: $0) })
+    }
+    #expect(cached.matchCacheHits - before > lines.count / 2, "\(file): \(cached.matchCacheHits - before) hits")
+    #expect(plain.matchCacheHits == 0)
+  }
+}
