@@ -4,6 +4,7 @@
 // `Engine.run`/`look` for bytes without capture tracking, and re.sub follows `Regex.replaceAll`
 // (empty-match rules included); the Swift code is the reference and the tests compare the two on
 // random text. Nothing here allocates per line once the scratch buffers have grown.
+#define _GNU_SOURCE  // memrchr (glibc)
 #include "zl_regex.h"
 
 #include <stdlib.h>
@@ -243,9 +244,31 @@ oom:
   return NO_MEMORY;
 }
 
+enum { UNKNOWN_START = -2 };
+
+/// The last position a match of `r` can start at: no match starts after the last occurrence of a
+/// character every match holds from its start on (r->after); -1 when one is missing.
+static int64_t last_possible_start(const zlre_rule *r, const uint8_t *t, int64_t n) {
+  int64_t last = n;
+  for (int64_t k = 0; k < r->after_count; k++) {
+#if defined(__GLIBC__)
+    const uint8_t *q = n > 0 ? memrchr(t, r->after[k], (size_t)n) : NULL;
+    int64_t p = q ? q - t : -1;
+#else
+    int64_t p = n - 1;
+    while (p >= 0 && t[p] != r->after[k]) p--;
+#endif
+    if (p < last) last = p;
+    if (last < 0) break;
+  }
+  return last;
+}
+
 /// The first match starting at a candidate position ≥ `position` (bit p of word bits[(p / 64) *
-/// step]): its end, with its start in `*match_start`; NO_MATCH; or a negative status.
-static int64_t search_bits(engine *e, const uint64_t *bits, int64_t step, int64_t position, int must_advance,
+/// step]): its end, with its start in `*match_start`; NO_MATCH; or a negative status. Candidates
+/// after `*last_start` are not tried; it is UNKNOWN_START until a failed attempt makes computing
+/// it worthwhile.
+static int64_t search_bits(engine *e, const uint64_t *bits, int64_t step, int64_t position, int must_advance, int64_t *last_start,
                            int64_t *match_start) {
   const zlre_rule *r = e->r;
   const uint8_t *t = e->t;
@@ -260,7 +283,7 @@ static int64_t search_bits(engine *e, const uint64_t *bits, int64_t step, int64_
     }
     const int64_t start = w << 6 | __builtin_ctzll(word);
     word &= word - 1;
-    if (start > n) return NO_MATCH;
+    if (start > n || (*last_start != UNKNOWN_START && start > *last_start)) return NO_MATCH;
     if (!r->can_be_empty) {
       if (r->prefix_count > 1) {
         if (start + r->prefix_count > n) continue;
@@ -293,6 +316,7 @@ static int64_t search_bits(engine *e, const uint64_t *bits, int64_t step, int64_
       return end;
     }
     if (end < NO_MATCH) return end;
+    if (*last_start == UNKNOWN_START) *last_start = last_possible_start(r, t, n);
   }
 }
 
@@ -326,11 +350,12 @@ static int64_t replace_all(const zlre_rule *r, zlre_scratch *s, int64_t n, const
   engine e = {.t = t, .n = n, .r = r, .s = s, .top = 0, .steps = 0, .budget = 2000 + 64 * n};
   int64_t pos = 0, last = 0;
   int must_advance = 0, any = 0;
+  int64_t last_start = r->after_count > 0 ? UNKNOWN_START : n;
   *blen = 0;
   while (pos <= n) {
     e.steps = 0;
     int64_t start = 0;
-    int64_t end = search_bits(&e, bits, step, pos, must_advance, &start);
+    int64_t end = search_bits(&e, bits, step, pos, must_advance, &last_start, &start);
     if (end == NO_MATCH) break;
     if (end < 0) return end;
     if (!any) *first = start;

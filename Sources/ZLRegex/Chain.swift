@@ -62,11 +62,13 @@ public final class SubstitutionChain: @unchecked Sendable {
                              single_is_char: l.single?.op == .char ? 1 : 0)
       }
       let required = bytes(rx.required)
+      let after = bytes(rx.requiredAfterStart)
       let replacement = bytes(r.replacement)
       table[k] = zlre_rule(
         code: code(rx.plainCode), set_bits: rx.plainBits, looks: looks, prefix: rx.prefixBase, prefix_count: Int64(rx.prefixCount),
         class_prefix_bits: rx.classPrefixBits, class_prefix_count: Int64(rx.classPrefixCount),
-        required: required, required_count: Int64(rx.required.count), replacement: replacement,
+        required: required, required_count: Int64(rx.required.count), after: after, after_count: Int64(rx.requiredAfterStart.count),
+        replacement: replacement,
         replacement_count: Int64(r.replacement.count), can_be_empty: rx.hasFirst ? 0 : 1)
     }
     self.rules = table

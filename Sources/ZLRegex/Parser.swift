@@ -140,6 +140,31 @@ indirect enum RegexNode: Equatable {
     return literals(self).max { $0.count < $1.count } ?? []
   }
 
+  /// ASCII characters every match holds at or after its start (in its own text or in a
+  /// look-ahead's; never a look-behind's, which lies before the start), in ascending order. A
+  /// start after the last occurrence of one of them cannot match.
+  var requiredAfterStart: [UInt8] {
+    func bytes(_ n: RegexNode) -> Set<UInt8> {
+      switch n {
+      case .literal(let c): return c < 128 ? [UInt8(c)] : []
+      case .set(let s):
+        // A class of exactly one ASCII character.
+        guard !s.negated, s.ranges.isEmpty, s.low.nonzeroBitCount + s.high.nonzeroBitCount == 1 else { return [] }
+        return [UInt8(s.low != 0 ? s.low.trailingZeroBitCount : 64 + s.high.trailingZeroBitCount)]
+      case .group(let b, _, _): return bytes(b)
+      case .look(let b, let ahead, let negated): return ahead && !negated ? bytes(b) : []
+      case .repetition(let b, let lo, _, _): return lo >= 1 ? bytes(b) : []
+      case .concat(let parts): return parts.reduce(into: Set<UInt8>()) { $0.formUnion(bytes($1)) }
+      case .alternation(let alts):
+        guard var common = alts.first.map(bytes) else { return [] }
+        for a in alts.dropFirst() { common.formIntersection(bytes(a)) }
+        return common
+      default: return []
+      }
+    }
+    return bytes(self).sorted()
+  }
+
   /// Classes the first characters of every match must belong to, in order (at most 16): zero-width
   /// assertions are skipped, mandatory single characters and classes (also inside repeats with a
   /// minimum) are collected until the first optional or variable part.

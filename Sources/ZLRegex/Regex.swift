@@ -68,6 +68,8 @@ public final class Regex: @unchecked Sendable {
   let firstByte: UnsafeMutablePointer<Bool>
   /// A literal that every match contains: a text without it cannot match.
   let required: [UInt8]
+  /// Characters every match holds at or after its start (RegexNode.requiredAfterStart).
+  let requiredAfterStart: [UInt8]
   let hasFirst: Bool
   let prefixCount: Int
   /// ASCII bitmaps (two words each) of the classes the first characters of any match belong to.
@@ -94,6 +96,7 @@ public final class Regex: @unchecked Sendable {
     let tree = try parser.parse()
     groupNames = parser.groupNames
     required = tree.requiredLiteral
+    requiredAfterStart = tree.requiredAfterStart
     var compiler = Compiler(pattern: pattern)
     let program = try compiler.compileMain(tree)
     var memoCompiler = Compiler(pattern: pattern)

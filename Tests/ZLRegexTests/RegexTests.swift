@@ -3,7 +3,7 @@
 
 import Testing
 import ZLBase
-import ZLRegex
+@testable import ZLRegex
 import _ZLTestSupport
 
 struct RegexGolden {
@@ -102,5 +102,19 @@ struct RegexGolden {
       }
       #expect(got.map { $0 } == expected, "\(sys["system"]!.stringValue!): '\(line)'")
     }
+  }
+}
+
+/// The characters every match holds from its start on (the C chain stops trying starts after the
+/// last occurrence of any of them): look-ahead contents count, look-behind contents do not,
+/// alternatives keep only what all of them hold.
+@Test func charactersRequiredAfterTheStart() throws {
+  let b = "((?<=[^A-Za-z0-9])|^)", e = "((?=[^A-Za-z0-9])|$)"
+  let cases: [(String, String)] = [
+    (b + "((\\d{1,3}\\.){3}\\d{1,3}:\\d{1,5})" + e, ".:"), ("(?<=executed cmd )(\".+?\")", "\""), ("a|ab", "a"), ("x*", ""),
+    ("(?=[^,]*:)\\d", ":"), ("(?<=:)\\d+", ""), ("d.+?e|de", "de"), ("k_[0-9]*(?=\\.|:)", "_k"), ("(?!z)y[z]", "yz"),
+  ]
+  for (pattern, expected) in cases {
+    #expect(try Regex(pattern).requiredAfterStart == Array(expected.utf8).sorted(), "\(pattern)")
   }
 }

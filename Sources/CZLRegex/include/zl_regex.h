@@ -52,6 +52,10 @@ typedef struct {
   /// A literal every match contains.
   const uint8_t *required;
   int64_t required_count;
+  /// Characters every match holds at or after its start: no match starts after the last
+  /// occurrence of any of them.
+  const uint8_t *after;
+  int64_t after_count;
   const uint8_t *replacement;
   int64_t replacement_count;
   /// Matches can be empty: every position is a candidate.
