@@ -252,33 +252,53 @@ typedef void (*kernel_fn)(int, const float *, const float *, float *, int, float
 // FMA chain over k from zero, then C = alpha * acc (+ beta * C). The numbers are bit-identical to
 // the blocked path's.
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+// R rows (R <= 4, a constant once inlined) at a time, so each load of B feeds R FMAs.
+__attribute__((target("avx512f"), always_inline))
+static inline void small_rows_avx512(const int R, int i, int N, int K, float alpha, const float *A, int lda, int transA, const float *B,
+                                     int ldb, float beta, float *C, int ldc) {
+  float acc[4 * 64] __attribute__((aligned(64)));
+  for (int j0 = 0; j0 < N; j0 += 64) {
+    int nj = N - j0 < 64 ? N - j0 : 64;
+    int nv = (nj + 15) / 16;
+    __mmask16 tail = (__mmask16)((1u << (nj - (nv - 1) * 16)) - 1u);
+    if (nj % 16 == 0) tail = 0xFFFF;
+    for (int p0 = 0; p0 < K; p0 += KC) {
+      int kc = K - p0 < KC ? K - p0 : KC;
+      float b_eff = p0 == 0 ? beta : 1.0f;
+      __m512 c[4][4];
+      for (int r = 0; r < R; r++)
+        for (int v = 0; v < 4; v++) c[r][v] = _mm512_setzero_ps();
+      for (int k = p0; k < p0 + kc; k++) {
+        const float *b = B + (size_t)k * ldb + j0;
+        __m512 b0 = nv == 1 ? _mm512_maskz_loadu_ps(tail, b) : _mm512_loadu_ps(b);
+        __m512 b1 = nv > 1 ? (nv == 2 ? _mm512_maskz_loadu_ps(tail, b + 16) : _mm512_loadu_ps(b + 16)) : _mm512_setzero_ps();
+        __m512 b2 = nv > 2 ? (nv == 3 ? _mm512_maskz_loadu_ps(tail, b + 32) : _mm512_loadu_ps(b + 32)) : _mm512_setzero_ps();
+        __m512 b3 = nv > 3 ? _mm512_maskz_loadu_ps(tail, b + 48) : _mm512_setzero_ps();
+        for (int r = 0; r < R; r++) {
+          __m512 x = _mm512_set1_ps(transA ? A[(size_t)k * lda + i + r] : A[(size_t)(i + r) * lda + k]);
+          c[r][0] = _mm512_fmadd_ps(x, b0, c[r][0]);
+          if (nv > 1) c[r][1] = _mm512_fmadd_ps(x, b1, c[r][1]);
+          if (nv > 2) c[r][2] = _mm512_fmadd_ps(x, b2, c[r][2]);
+          if (nv > 3) c[r][3] = _mm512_fmadd_ps(x, b3, c[r][3]);
+        }
+      }
+      for (int r = 0; r < R; r++)
+        for (int v = 0; v < 4; v++) _mm512_store_ps(acc + r * 64 + v * 16, c[r][v]);
+      store_tile(acc, 64, C + (size_t)i * ldc + j0, ldc, alpha, b_eff, R, nj);
+    }
+  }
+}
+
 __attribute__((target("avx512f")))
 static void small_m_avx512(int M, int N, int K, float alpha, const float *A, int lda, int transA, const float *B, int ldb,
                            float beta, float *C, int ldc) {
-  float acc[64] __attribute__((aligned(64)));
-  for (int i = 0; i < M; i++) {
-    for (int j0 = 0; j0 < N; j0 += 64) {
-      int nj = N - j0 < 64 ? N - j0 : 64;
-      int nv = (nj + 15) / 16;
-      __mmask16 tail = (__mmask16)((1u << (nj - (nv - 1) * 16)) - 1u);
-      if (nj % 16 == 0) tail = 0xFFFF;
-      for (int p0 = 0; p0 < K; p0 += KC) {
-        int kc = K - p0 < KC ? K - p0 : KC;
-        float b_eff = p0 == 0 ? beta : 1.0f;
-        __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps(), c3 = _mm512_setzero_ps();
-        for (int k = p0; k < p0 + kc; k++) {
-          __m512 x = _mm512_set1_ps(transA ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k]);
-          const float *b = B + (size_t)k * ldb + j0;
-          __m512 b0 = nv == 1 ? _mm512_maskz_loadu_ps(tail, b) : _mm512_loadu_ps(b);
-          c0 = _mm512_fmadd_ps(x, b0, c0);
-          if (nv > 1) c1 = _mm512_fmadd_ps(x, nv == 2 ? _mm512_maskz_loadu_ps(tail, b + 16) : _mm512_loadu_ps(b + 16), c1);
-          if (nv > 2) c2 = _mm512_fmadd_ps(x, nv == 3 ? _mm512_maskz_loadu_ps(tail, b + 32) : _mm512_loadu_ps(b + 32), c2);
-          if (nv > 3) c3 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tail, b + 48), c3);
-        }
-        _mm512_store_ps(acc, c0); _mm512_store_ps(acc + 16, c1); _mm512_store_ps(acc + 32, c2); _mm512_store_ps(acc + 48, c3);
-        store_tile(acc, 64, C + (size_t)i * ldc + j0, ldc, alpha, b_eff, 1, nj);
-      }
-    }
+  int i = 0;
+  for (; i + 4 <= M; i += 4) small_rows_avx512(4, i, N, K, alpha, A, lda, transA, B, ldb, beta, C, ldc);
+  switch (M - i) {
+  case 3: small_rows_avx512(3, i, N, K, alpha, A, lda, transA, B, ldb, beta, C, ldc); break;
+  case 2: small_rows_avx512(2, i, N, K, alpha, A, lda, transA, B, ldb, beta, C, ldc); break;
+  case 1: small_rows_avx512(1, i, N, K, alpha, A, lda, transA, B, ldb, beta, C, ldc); break;
+  default: break;
   }
 }
 #endif
