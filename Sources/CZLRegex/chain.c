@@ -370,6 +370,72 @@ static int64_t replace_all(const zlre_rule *r, zlre_scratch *s, int64_t n, const
   return 1;
 }
 
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+static int vbmi_state = -1;
+static int has_vbmi(void) {
+  if (vbmi_state < 0) {
+    __builtin_cpu_init();
+    vbmi_state = __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512bw");
+  }
+  return vbmi_state;
+}
+
+/// The pre-scan's per-byte loop for chains of at most 8 rules, 64 positions at a time: the
+/// first- and previous-character tables (ASCII, one byte per character: bit k for rule k) looked
+/// up with byte permutes, their AND, then one test per rule gives that rule's 64 candidate bits —
+/// already the layout of `bits`. Blocks holding a non-ASCII byte (possible only after a
+/// non-ASCII replacement) take the scalar loop. Bits before `from` in its word are kept; positions
+/// at or after n get none. Returns the rules with a candidate.
+__attribute__((target("avx512f,avx512bw,avx512vbmi")))
+static uint64_t scan_vbmi(const zlre_chain *c, const uint8_t *t, int64_t n, int64_t from, uint64_t scan, uint64_t *bits) {
+  const int64_t count = c->count;
+  const __m512i scan8 = _mm512_set1_epi8((char)(uint8_t)scan);
+  const __m512i f_lo = _mm512_and_si512(_mm512_loadu_si512(c->first_byte_mask), scan8);
+  const __m512i f_hi = _mm512_and_si512(_mm512_loadu_si512(c->first_byte_mask + 64), scan8);
+  const __m512i p_lo = _mm512_loadu_si512(c->previous_byte_mask), p_hi = _mm512_loadu_si512(c->previous_byte_mask + 64);
+  uint64_t any = 0;
+  for (int64_t w = from >> 6; w * 64 < n; w++) {
+    const int64_t b0 = w * 64;
+    const int64_t avail = n - b0 < 64 ? n - b0 : 64;
+    const __mmask64 valid = avail == 64 ? ~(__mmask64)0 : (((__mmask64)1 << avail) - 1);
+    const __m512i cur = _mm512_maskz_loadu_epi8(valid, t + b0);
+    // The previous character of each position: bytes b0-1 .. b0+62 (none before position 0).
+    __m512i before;
+    if (b0 == 0)
+      before = _mm512_maskz_loadu_epi8(valid & ~(__mmask64)1, t - 1);
+    else
+      before = _mm512_maskz_loadu_epi8(valid, t + b0 - 1);
+    uint64_t word_cand[8];
+    if (_mm512_movepi8_mask(cur) | _mm512_movepi8_mask(before)) {
+      // Non-ASCII in this block: per byte with the full tables.
+      for (int k = 0; k < 8; k++) word_cand[k] = 0;
+      for (int64_t i = 0; i < avail; i++) {
+        const int64_t p = b0 + i;
+        uint64_t m = c->first_mask[t[p]] & scan & (p == 0 ? c->zero_mask : c->previous_mask[t[p - 1]]);
+        for (; m; m &= m - 1) word_cand[__builtin_ctzll(m)] |= (uint64_t)1 << i;
+      }
+    } else {
+      __m512i m = _mm512_and_si512(_mm512_permutex2var_epi8(f_lo, cur, f_hi), _mm512_permutex2var_epi8(p_lo, before, p_hi));
+      if (b0 == 0) {
+        // Position 0 has no previous character: the rules allowed at the start.
+        const uint8_t z = (uint8_t)(c->first_mask[t[0]] & scan & c->zero_mask);
+        m = _mm512_mask_set1_epi8(m, (__mmask64)1, (char)z);
+      }
+      for (int k = 0; k < 8; k++) word_cand[k] = _mm512_mask_test_epi8_mask(valid, m, _mm512_set1_epi8((char)(1 << k)));
+    }
+    const uint64_t keep = w == (from >> 6) && (from & 63) ? (((uint64_t)1 << (from & 63)) - 1) : 0;
+    for (int64_t k = 0; k < count; k++) {
+      const uint64_t v = word_cand[k] & ~keep;
+      bits[w * count + k] = (bits[w * count + k] & keep) | v;
+      if (v) any |= (uint64_t)1 << k;
+    }
+  }
+  return any;
+}
+#endif
+
 /// Marks the candidate starts of every rule over s->a[0..<n] from position `from` on (bits of
 /// earlier positions are kept: they depend only on the unchanged text before `from`). Word w of
 /// rule k is bits[w * count + k], so clearing from a position on is one contiguous run. Only the
@@ -389,8 +455,16 @@ static uint64_t rescan(const zlre_chain *c, zlre_scratch *s, int64_t n, int64_t 
   memset(bits + (w0 + 1) * count, 0, (size_t)((words - w0 - 1) * count) * sizeof(uint64_t));
   const uint8_t *t = s->a;
   const uint64_t scan = wanted & ~always;
-  uint64_t any = 0, prev = from == 0 ? c->zero_mask : c->previous_mask[t[from - 1]];
-  for (int64_t p = from; p < n; p++) {
+  uint64_t any = 0;
+  int64_t scalar_from = from;
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  if (c->first_byte_mask && c->previous_byte_mask && count <= 8 && n - from >= 16 && has_vbmi()) {
+    any = scan_vbmi(c, t, n, from, scan, bits);
+    scalar_from = n;  // done
+  }
+#endif
+  uint64_t prev = scalar_from == 0 ? c->zero_mask : scalar_from < n ? c->previous_mask[t[scalar_from - 1]] : 0;
+  for (int64_t p = scalar_from; p < n; p++) {
     const uint8_t ch = t[p];
     uint64_t m = c->first_mask[ch] & prev & scan;
     prev = c->previous_mask[ch];

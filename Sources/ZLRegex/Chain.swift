@@ -71,10 +71,23 @@ public final class SubstitutionChain: @unchecked Sendable {
         replacement: replacement,
         replacement_count: Int64(r.replacement.count), can_be_empty: rx.hasFirst ? 0 : 1)
     }
+    // Byte tables for the vectorized pre-scan (chains of at most 8 rules).
+    var first8: UnsafeMutablePointer<UInt8>? = nil, previous8: UnsafeMutablePointer<UInt8>? = nil
+    if rules.count <= 8 {
+      let f = UnsafeMutablePointer<UInt8>.allocate(capacity: 128), p = UnsafeMutablePointer<UInt8>.allocate(capacity: 128)
+      for b in 0..<128 {
+        f[b] = UInt8(truncatingIfNeeded: first[b])
+        p[b] = UInt8(truncatingIfNeeded: previous[b])
+      }
+      owned += [UnsafeMutableRawPointer(f), UnsafeMutableRawPointer(p)]
+      first8 = f
+      previous8 = p
+    }
     self.rules = table
     self.owned = owned
     chain = .allocate(capacity: 1)
-    chain.initialize(to: zlre_chain(rules: table, count: Int64(rules.count), first_mask: first, previous_mask: previous, zero_mask: zero))
+    chain.initialize(to: zlre_chain(rules: table, count: Int64(rules.count), first_mask: first, previous_mask: previous, zero_mask: zero,
+                                    first_byte_mask: first8, previous_byte_mask: previous8))
   }
 
   deinit {

@@ -69,6 +69,9 @@ typedef struct {
   const uint64_t *first_mask;     // [256]
   const uint64_t *previous_mask;  // [256]
   uint64_t zero_mask;
+  /// The same tables over ASCII as bytes, for chains of at most 8 rules (NULL otherwise).
+  const uint8_t *first_byte_mask;     // [128]
+  const uint8_t *previous_byte_mask;  // [128]
 } zlre_chain;
 
 /// Buffers reused across calls (one per thread).
