@@ -4,6 +4,12 @@
 
 import ZLBase
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 public final class LineReader {
   public let path: String
   public let maxLineLength: Int
@@ -130,13 +136,10 @@ public final class LineReader {
   }
 
   private func findNewline(from k0: Int) -> Int? {
-    buffer.withUnsafeBufferPointer { b in
-      var k = k0
-      while k < end {
-        if b[k] == 10 { return k }
-        k += 1
-      }
-      return nil
+    if k0 >= end { return nil }
+    return buffer.withUnsafeBufferPointer { b in
+      guard let base = b.baseAddress, let hit = memchr(base + k0, 10, end - k0) else { return nil }
+      return UnsafeRawPointer(hit) - UnsafeRawPointer(base)
     }
   }
 
