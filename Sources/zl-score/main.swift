@@ -34,8 +34,9 @@ let scoreCommand = Command(
       --max-events N      close sessions at N events (default: the checkpoint's)
       --idle-lines N      close sessions idle for N lines (default: the checkpoint's; 0 = never)
       --max-line-length N cut longer lines (counted; default 1048576 bytes)
-      --batch N           sessions scored together (default 64 for files; 1 for stdin and pipes, so each
-                          session is printed as soon as it closes)
+      --batch N           sessions the network scores together (default 64 for files; 1 for stdin and
+                          pipes, so each session is printed as soon as it closes). Sessions whose score
+                          is cached wait with them, so output keeps the order sessions close in
       --threads N         kernel threads (default 1)
       --cache N           remember the scores of N distinct event sequences (default 8192; 0 = off).
                           Exact: a session's score does not depend on what it is batched with
