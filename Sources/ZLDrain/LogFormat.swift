@@ -129,15 +129,17 @@ public struct LogFormat: Sendable, CustomStringConvertible {
 
   /// Splits a line (already stripped) into field ranges (byte offsets), or nil when it does not
   /// match the format.
-  public func split(_ line: UnsafeBufferPointer<UInt8>, knownASCII: Bool = false, scratch: inout RegexScratch) -> [Range<Int>]? {
-    if let seps = fastSeparators, knownASCII || isASCII(line), let r = commitSplit(line, seps) { return r }
-    return regexSplit(line, scratch: &scratch)
+  /// - Parameter offset: added to every range (the line's position in a larger buffer).
+  public func split(_ line: UnsafeBufferPointer<UInt8>, knownASCII: Bool = false, offset: Int = 0, scratch: inout RegexScratch) -> [Range<Int>]? {
+    if let seps = fastSeparators, knownASCII || isASCII(line), let r = commitSplit(line, seps, offset: offset) { return r }
+    guard let r = regexSplit(line, scratch: &scratch) else { return nil }
+    return offset == 0 ? r : r.map { ($0.lowerBound + offset)..<($0.upperBound + offset) }
   }
 
   /// Each field ends where its separator first matches (longest whitespace run), committed
   /// without backtracking. When every separator is found this way the split is the regex's
   /// (its first choice at every point succeeded); otherwise nil, and the regex decides.
-  private func commitSplit(_ b: UnsafeBufferPointer<UInt8>, _ seps: [[SeparatorItem]]) -> [Range<Int>]? {
+  private func commitSplit(_ b: UnsafeBufferPointer<UInt8>, _ seps: [[SeparatorItem]], offset: Int) -> [Range<Int>]? {
     var ranges = [Range<Int>](repeating: 0..<0, count: fields.count)
     var start = 0
     let n = b.count
@@ -177,10 +179,10 @@ public struct LogFormat: Sendable, CustomStringConvertible {
         end += 1
       }
       if found < 0 { return nil }
-      ranges[field] = start..<end
+      ranges[field] = (start + offset)..<(end + offset)
       start = found
     }
-    ranges[fields.count - 1] = start..<n
+    ranges[fields.count - 1] = (start + offset)..<(n + offset)
     return ranges
   }
 

@@ -96,9 +96,8 @@ public final class LogParser {
   public func fields(_ line: UnsafeBufferPointer<UInt8>) -> LineFields {
     let s = stripped(line)
     let body = UnsafeBufferPointer(rebasing: line[s])
-    if let f = format.split(body, knownASCII: lineIsASCII, scratch: &regexScratch) {
-      let shifted = f.map { ($0.lowerBound + s.lowerBound)..<($0.upperBound + s.lowerBound) }
-      return LineFields(fields: shifted, content: shifted[format.contentIndex], matchedFormat: true)
+    if let f = format.split(body, knownASCII: lineIsASCII, offset: s.lowerBound, scratch: &regexScratch) {
+      return LineFields(fields: f, content: f[format.contentIndex], matchedFormat: true)
     }
     unmatchedFormatLines += 1
     return LineFields(fields: [], content: s, matchedFormat: false)

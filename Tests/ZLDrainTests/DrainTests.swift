@@ -189,3 +189,17 @@ func stateSurvivesTheCheckpointSection(_ c: DrainCase) throws {
     #expect(plain.matchCacheHits == 0)
   }
 }
+
+/// Field ranges index the line as given: leading whitespace (stripped before the header split)
+/// shifts them, on the separator path and on the regex path (a non-ASCII line) alike.
+@Test func fieldRangesIndexTheUnstrippedLine() throws {
+  let parser = try LogParser(settings: LogPresets.named("hdfs")!.parsing)
+  for text in ["  081109 203518 143 INFO dfs.DataNode: Receiving block x ", "\t081109 203518 143 INFO dfs.DataNode: Réceiving block x"] {
+    let line = Array(text.utf8)
+    let f = line.withUnsafeBufferPointer { parser.fields($0) }
+    #expect(f.matchedFormat)
+    #expect(String(decoding: line[f.content], as: UTF8.self).hasSuffix("ceiving block x"))
+    #expect(String(decoding: line[f.fields[0]], as: UTF8.self) == "081109")
+    #expect(String(decoding: line[f.fields[3]], as: UTF8.self) == "INFO")
+  }
+}
