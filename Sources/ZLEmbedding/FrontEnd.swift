@@ -118,7 +118,7 @@ public final class FrontEnd {
       }
       return (outcome, sessionizer.add(line: line, fields: fields, event: outcome.event, inlineAnomaly: anomaly))
     }
-    if !closed.isEmpty { sweepOverlayVectors() }
+    if !closed.isEmpty { sweepOverlayVectors(keeping: closed) }
     return (outcome, closed)
   }
 
@@ -142,12 +142,14 @@ public final class FrontEnd {
   }
 
   /// Keeps overlay vectors bounded on endless streams: when there are many more than the overlay
-  /// holds, drop those neither in the overlay nor in an open session.
-  private func sweepOverlayVectors() {
+  /// holds, drop those neither in the overlay nor in an open session nor in the sessions just
+  /// closed (their caller has yet to gather them).
+  private func sweepOverlayVectors(keeping closed: [Session]) {
     let overlayRows = rowOf.count - trainedCount
     guard overlayRows > 4 * overlayLimit + 1024 else { return }
     var keep = Set(overlay.templateIDList)
     sessionizer.forEachOpenEvent { keep.insert($0) }
+    for s in closed { for e in s.events where e >= firstOverlayID { keep.insert(e) } }
     for (id, r) in rowOf where id >= firstOverlayID && !keep.contains(id) {
       rowOf[id] = nil
       freeRows.append(r)

@@ -87,7 +87,9 @@ public final class ScoringPipeline {
     var session: Session
     /// The cache key (nil when an event matched no trained template: not cacheable).
     var key: [UInt32]?
-    enum Result { case scored(Float, [Float]), sameAs(Int), network }
+    /// Sessions for the network carry their event vectors, gathered as they close: the vector of a
+    /// new (overlay) template may be dropped from the front end while the session waits.
+    enum Result { case scored(Float, [Float]), sameAs(Int), network([Float]) }
     var result: Result
   }
 
@@ -107,15 +109,16 @@ public final class ScoringPipeline {
   public func flush() -> [ScoredSession] {
     if pending.isEmpty { return [] }
     var todo: [Int] = []
+    var seqs: [[Float]] = []
     todo.reserveCapacity(misses)
-    for (i, w) in pending.enumerated() { if case .network = w.result { todo.append(i) } }
-    if !todo.isEmpty {
-      var seqs: [[Float]] = []
-      seqs.reserveCapacity(todo.count)
-      for i in todo {
-        frontEnd.gather(pending[i].session.events, into: &scratch)
-        seqs.append(scratch)
+    seqs.reserveCapacity(misses)
+    for (i, w) in pending.enumerated() {
+      if case .network(let vectors) = w.result {
+        todo.append(i)
+        seqs.append(vectors)
       }
+    }
+    if !todo.isEmpty {
       let (scores, alpha) = model.score(seqs, attention: explain, batchSize: batchSize)
       for (k, i) in todo.enumerated() {
         let r = (scores[k], explain ? alpha[k] : [])
@@ -165,18 +168,20 @@ public final class ScoringPipeline {
     for s in sessions {
       let kept = s.events.count > maxLen ? Array(s.events.suffix(maxLen)) : s.events
       let cacheable = cacheCapacity > 0 && !kept.contains { $0 >= first }
-      var w = Waiting(session: s, key: cacheable ? kept : nil, result: .network)
+      let result: Waiting.Result
       if cacheable, let hit = cache[kept] {
-        w.result = .scored(hit.0, hit.1)
+        result = .scored(hit.0, hit.1)
         cacheHits += 1
       } else if cacheable, let j = waitingKeys[kept] {
-        w.result = .sameAs(j)
+        result = .sameAs(j)
         cacheHits += 1
       } else {
         if cacheable { waitingKeys[kept] = pending.count }
         misses += 1
+        frontEnd.gather(s.events, into: &scratch)
+        result = .network(scratch)
       }
-      pending.append(w)
+      pending.append(Waiting(session: s, key: cacheable ? kept : nil, result: result))
     }
   }
 

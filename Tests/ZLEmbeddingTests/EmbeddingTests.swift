@@ -92,3 +92,30 @@ func tinyGlove() -> GloveTable {
   #expect(o.isNewTemplate && o.event >= fe.firstOverlayID)
   #expect(fe.vector(o.event) != nil)
 }
+
+/// On a stream of ever new templates the front end drops the vectors of overlay templates nothing
+/// refers to any more, but never those of a session it has just closed: its caller still has to
+/// gather them (zl-score keeps closed sessions waiting for a batch).
+@Test func closedSessionsKeepTheirOverlayVectors() throws {
+  let settings = LogPresets.named("hdfs")!.detection!
+  let learner = try LogParser(settings: settings)
+  _ = Array("081109 203518 143 INFO dfs.DataNode: Receiving block".utf8).withUnsafeBufferPointer { learner.learn(line: $0) }
+  let drain = learner.section
+  let splitter = WordSplitter(drain: drain)
+  let glove = GloveTable(dim: 2, rows: ["block": [1, 0], "receiving": [1, 1]])
+  let (vocab, glov) = EmbeddingBuilder.build(templates: drain.templates.map { $0.tokens }, splitter: splitter, glove: glove, includeTopWords: false)
+  let fe = try FrontEnd(drain: drain, embedding: EmbeddingModel(vocabulary: vocab, glove: glov, splitter: splitter),
+                        session: SessionSection(rule: .window(2)), overlayMaxClusters: 1)
+  func word(_ k: Int) -> String { String((0..<4).map { Character(UnicodeScalar(UInt8(97 + (k >> (5 * $0)) % 26))) }) }
+  var closedCount = 0
+  for k in 0..<1500 {
+    let line = "081109 203518 143 INFO dfs.X: q\(word(k)) z\(word(k + 7))"
+    let (o, closed) = Array(line.utf8).withUnsafeBufferPointer { fe.process(line: $0) }
+    #expect(o.isNewTemplate)
+    for s in closed {
+      closedCount += 1
+      for e in s.events { #expect(fe.vector(e) != nil, "line \(k + 1): event \(e) of a just-closed session lost its vector") }
+    }
+  }
+  #expect(closedCount == 750)
+}
