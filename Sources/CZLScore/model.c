@@ -9,9 +9,9 @@
 #include <string.h>
 
 size_t zls_gru_work_size(int B, int T, int H) {
-  // gi [B*T, 3H], gh [B, 3H], h [B, H], order [B]; then, at the end, the padded wrapper's row
-  // starts [B + 1] and clamped lengths [B]
-  return (size_t)B * T * 3 * H + (size_t)B * 3 * H + (size_t)B * H + (size_t)B + 64 + (size_t)(2 * B + 2);
+  // gi [B*T, 3H], gh [B, 3H], h [B, H], order [B], remaining steps [B]; then, at the end, the
+  // padded wrapper's row starts [B + 1] and clamped lengths [B]
+  return (size_t)B * T * 3 * H + (size_t)B * 3 * H + (size_t)B * H + (size_t)(2 * B) + 64 + (size_t)(2 * B + 2);
 }
 
 // Sorts batch indices by length, longest first (stable: ties keep their order).
@@ -40,15 +40,17 @@ void zls_gru_forward(int B, int T, int E, int H, const float *x, const int32_t *
 // a row per step row), so equal inputs are projected once. Every input projection is one SGEMM over
 // X rows; a step is one SGEMM over the sequences still running. A row's numbers depend only on its
 // own sequence.
-static void gru_rows(int B, const int *rows, int X, const int *xmap, int E, int H, const float *x, const int32_t *lengths, const float *w_ih,
-                     const float *w_hh, const float *w_ih_t, const float *w_hh_t, const float *b_ih, const float *b_hh, int reverse,
-                     float *out, int out_stride, int out_offset, float *work) {
+static void gru_rows(int B, const int *rows, int X, const int *xmap, int E, int H, const float *x, const int32_t *lengths,
+                     const int32_t *skip, const float *const *h0, const float *w_ih, const float *w_hh, const float *w_ih_t,
+                     const float *w_hh_t, const float *b_ih, const float *b_hh, int reverse, float *out, int out_stride, int out_offset,
+                     float *work) {
   const int G = 3 * H;
   const int R = rows[B];
   float *gi = work;                          // [X, G]: x W_ih^T + b_ih
   float *gh = gi + (size_t)R * G;            // [B, G] (X <= R)
   float *h = gh + (size_t)B * G;             // [B, H], rows in sorted order
   int *order = (int *)(h + (size_t)B * H);
+  int32_t *remaining = (int32_t *)(order + B);  // steps still to run per sequence
   if (w_ih_t)
     zls_sgemm(0, 0, X, G, E, 1.0f, x, E, w_ih_t, G, 0.0f, gi, G);
   else
@@ -57,14 +59,27 @@ static void gru_rows(int B, const int *rows, int X, const int *xmap, int E, int 
     float *row = gi + r * G;
     for (int j = 0; j < G; j++) row[j] += b_ih[j];
   }
-  order_by_length(B, lengths, order);
-  memset(h, 0, sizeof(float) * (size_t)B * H);
+  // A sequence may start with its first skip[b] steps done (their outputs are the caller's) from
+  // state h0[b]: a step's numbers depend only on the state and the input, so the rest comes out
+  // as if it had run from the start.
+  for (int b = 0; b < B; b++) {
+    int sk = skip ? skip[b] : 0;
+    remaining[b] = lengths[b] - sk > 0 ? lengths[b] - sk : 0;
+  }
+  order_by_length(B, remaining, order);
+  for (int i = 0; i < B; i++) {
+    const float *init = h0 ? h0[order[i]] : NULL;
+    if (init)
+      memcpy(h + (size_t)i * H, init, sizeof(float) * H);
+    else
+      memset(h + (size_t)i * H, 0, sizeof(float) * H);
+  }
   for (int b = 0; b < B; b++)
     for (int t = lengths[b] < 0 ? 0 : lengths[b]; t < rows[b + 1] - rows[b]; t++)
       memset(out + ((size_t)rows[b] + t) * out_stride + out_offset, 0, sizeof(float) * H);
   for (int s = 0;; s++) {
     int active = 0;
-    while (active < B && lengths[order[active]] > s) active++;
+    while (active < B && remaining[order[active]] > s) active++;
     if (active == 0) break;
     // gh = h W_hh^T + b_hh for the running sequences (a prefix of the sorted batch)
     if (w_hh_t)
@@ -73,7 +88,8 @@ static void gru_rows(int B, const int *rows, int X, const int *xmap, int E, int 
       zls_sgemm_serial(0, 1, active, G, H, 1.0f, h, H, w_hh, H, 0.0f, gh, G);
     for (int i = 0; i < active; i++) {
       int b = order[i];
-      int t = reverse ? lengths[b] - 1 - s : s;
+      const int sk = skip ? skip[b] : 0;
+      int t = reverse ? lengths[b] - 1 - sk - s : sk + s;
       const int r = rows[b] + t;
       const float *gx = gi + (size_t)(xmap ? xmap[r] : r) * G;
       zls_gru_gates(H, gx, gh + (size_t)i * G, b_hh, h + (size_t)i * H, out + (size_t)r * out_stride + out_offset);
@@ -94,7 +110,8 @@ void zls_gru_forward_t(int B, int T, int E, int H, const float *x, const int32_t
   int32_t *len = (int32_t *)(rows + B + 1);
   padded_rows(B, T, rows);
   for (int b = 0; b < B; b++) len[b] = lengths[b] > T ? T : lengths[b];
-  gru_rows(B, rows, rows[B], NULL, E, H, x, len, w_ih, w_hh, w_ih_t, w_hh_t, b_ih, b_hh, reverse, out, out_stride, out_offset, work);
+  gru_rows(B, rows, rows[B], NULL, E, H, x, len, NULL, NULL, w_ih, w_hh, w_ih_t, w_hh_t, b_ih, b_hh, reverse, out, out_stride, out_offset,
+           work);
 }
 
 // Softmax over the scores s[0..len) (overwritten with exp), then o = Σ_t α_t · values_t (rows of F
@@ -224,7 +241,7 @@ size_t zls_model_work_size(const zls_model *m, int B, int T) {
   int F = m->directions * m->hidden_size;
   int threads = zls_get_threads();
   size_t chunks = (size_t)(threads > 1 && B >= 2 ? (B < threads ? B : threads) : 1);
-  return per_sequence_floats(m, T) * ((size_t)B + chunks - 1) + chunks * ((size_t)(2 * F + 2 * T * F + T) + 96 + (size_t)(2 * B));
+  return per_sequence_floats(m, T) * ((size_t)B + chunks - 1) + chunks * ((size_t)(2 * F + 2 * T * F + T) + 160 + (size_t)(8 * B));
 }
 
 typedef struct {
@@ -234,6 +251,7 @@ typedef struct {
   const int32_t *lengths;
   float *p, *alpha, *work;
   size_t chunk_floats;
+  const zls_first_layer_states *st;
 } forward_job;
 
 // Runs sequences idx ≡ chunk (mod chunks) — round-robin, so chunks get similar length mixes.
@@ -249,6 +267,10 @@ static void forward_chunk(void *ctx, int chunk) {
   w += (n + 15) / 16 * 16;
   int *rows = (int *)w;  // [n + 1]: sequence i's steps are rows rows[i] ..< rows[i + 1] (no padding)
   w += (n + 16) / 16 * 16;
+  int32_t *skip = (int32_t *)w;  // [n]: first-layer steps the caller gave, this direction
+  w += (n + 15) / 16 * 16;
+  const float **h0 = (const float **)w;  // [n]: the state after them
+  w += (2 * n + 15) / 16 * 16;
   int i = 0;
   rows[0] = 0;
   for (int b = chunk; b < j->B; b += j->chunks, i++) {
@@ -277,8 +299,37 @@ static void forward_chunk(void *ctx, int chunk) {
   for (int l = 0; l < m->layers; l++) {
     for (int d = 0; d < D; d++) {
       int k = l * D + d;
-      gru_rows(n, rows, l == 0 ? X : R, l == 0 ? xmap : NULL, inSize, H, layerIn, len, m->w_ih[k], m->w_hh[k], m->w_ih_t[k], m->w_hh_t[k], m->b_ih[k], m->b_hh[k], d == 1, cur, F,
-               d * H, gw);
+      const zls_first_layer_states *st = l == 0 && d < 2 ? j->st : NULL;
+      if (st && st->known[d]) {
+        i = 0;
+        for (int b = chunk; b < j->B; b += j->chunks, i++) {
+          int sk = st->known[d][b];
+          skip[i] = sk < 0 ? 0 : sk > (len[i] > 0 ? len[i] : 0) ? (len[i] > 0 ? len[i] : 0) : sk;
+          // Forward: the state after step skip-1 (the last given row); backward: after step
+          // len-skip (the first given row, rows being in step order).
+          h0[i] = skip[i] > 0 ? st->given[d][b][d == 0 ? skip[i] - 1 : 0] : NULL;
+        }
+      }
+      const int given = st && st->known[d];
+      gru_rows(n, rows, l == 0 ? X : R, l == 0 ? xmap : NULL, inSize, H, layerIn, len, given ? skip : NULL, given ? h0 : NULL, m->w_ih[k],
+               m->w_hh[k], m->w_ih_t[k], m->w_hh_t[k], m->b_ih[k], m->b_hh[k], d == 1, cur, F, d * H, gw);
+      if (st) {
+        // The given steps' outputs, then the new ones the caller wants to keep.
+        i = 0;
+        for (int b = chunk; b < j->B; b += j->chunks, i++) {
+          const int L = len[i] > 0 ? len[i] : 0, sk = given ? skip[i] : 0;
+          for (int t = 0; t < sk; t++) {
+            int step = d == 0 ? t : L - sk + t;
+            memcpy(cur + ((size_t)rows[i] + step) * F + (size_t)d * H, st->given[d][b][t], sizeof(float) * H);
+          }
+          int want = st->want[d] ? st->want[d][b] : 0;
+          if (want > L - sk) want = L - sk;
+          for (int k2 = 0; k2 < want; k2++) {
+            int step = d == 0 ? sk + k2 : L - sk - 1 - k2;
+            memcpy(st->out[d][b][k2], cur + ((size_t)rows[i] + step) * F + (size_t)d * H, sizeof(float) * H);
+          }
+        }
+      }
     }
     layerIn = cur;
     inSize = F;
@@ -303,13 +354,18 @@ static void forward_chunk(void *ctx, int chunk) {
   }
 }
 
-void zls_model_forward(const zls_model *m, int B, int T, const float *x, const int32_t *lengths, float *p_anomaly,
-                       float *alpha, float *work) {
+void zls_model_forward_states(const zls_model *m, int B, int T, const float *x, const int32_t *lengths,
+                              const zls_first_layer_states *states, float *p_anomaly, float *alpha, float *work) {
   int threads = zls_get_threads();
   int chunks = threads > 1 && B >= 2 ? (B < threads ? B : threads) : 1;
   int per = (B + chunks - 1) / chunks;
   int F = m->directions * m->hidden_size;
-  size_t chunkFloats = per_sequence_floats(m, T) * (size_t)per + (size_t)(2 * F + 2 * T * F + T) + 96 + (size_t)(2 * per);
-  forward_job job = {m, B, T, chunks, x, lengths, p_anomaly, alpha, work, chunkFloats};
+  size_t chunkFloats = per_sequence_floats(m, T) * (size_t)per + (size_t)(2 * F + 2 * T * F + T) + 160 + (size_t)(8 * per);
+  forward_job job = {m, B, T, chunks, x, lengths, p_anomaly, alpha, work, chunkFloats, states};
   zls_parallel_for(chunks, forward_chunk, &job);
+}
+
+void zls_model_forward(const zls_model *m, int B, int T, const float *x, const int32_t *lengths, float *p_anomaly,
+                       float *alpha, float *work) {
+  zls_model_forward_states(m, B, T, x, lengths, NULL, p_anomaly, alpha, work);
 }

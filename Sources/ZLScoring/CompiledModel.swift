@@ -92,7 +92,20 @@ public final class CompiledModel: @unchecked Sendable {
   /// keeps the last max_length events). Returns P(anomalous) and, when asked, the attention weights
   /// over each session's kept events. Sessions are batched by similar length internally. Not for
   /// concurrent use (the scratch buffers are the model's).
-  public func score(_ sessions: [[Float]], attention: Bool = false, batchSize: Int = 64, eventsPerBatch: Int = 1536) -> (scores: [Float], alpha: [[Float]]) {
+  /// First-layer states of sequences seen before, by event ids (see StateCache); 0 turns it off.
+  public var stateCacheCapacity = 1024 {
+    didSet { stateCache = nil }
+  }
+  private var stateCache: StateCache?
+  /// First-layer steps (per direction) whose states came from the state cache.
+  public var reusedFirstLayerSteps: Int { stateCache?.reusedSteps ?? 0 }
+
+  /// - Parameter keys: per session, the ids of its kept events (the last max_length; one per vector
+  ///   row) when they are trained templates, whose vectors never change; nil otherwise. Sessions
+  ///   with keys share first-layer states with earlier ones that begin or end the same way. Scores
+  ///   are the same bits with or without (tested).
+  public func score(_ sessions: [[Float]], keys: [[UInt32]?]? = nil, attention: Bool = false, batchSize: Int = 64,
+                    eventsPerBatch: Int = 1536) -> (scores: [Float], alpha: [[Float]]) {
     let e = hyperParameters.inputSize, maxLen = hyperParameters.maxLength
     var scores = [Float](repeating: 0, count: sessions.count)
     var alphas = [[Float]](repeating: [], count: attention ? sessions.count : 0)
@@ -132,9 +145,21 @@ public final class CompiledModel: @unchecked Sendable {
         work!.initialize(repeating: .nan, count: need)
         #endif
       }
+      var plan: StateCache.Plan?
+      if let keys, stateCacheCapacity > 0 {
+        if stateCache == nil { stateCache = StateCache(hidden: hyperParameters.hiddenSize, capacity: stateCacheCapacity) }
+        let batchKeys: [[UInt32]?] = idx.map { s in keys[s].flatMap { $0.count == lens[s] && sessions[s].count / e >= $0.count ? $0 : nil } }
+        if batchKeys.contains(where: { $0 != nil }) { plan = stateCache!.plan(batchKeys, directions: hyperParameters.directions) }
+      }
       x.withUnsafeBufferPointer { xp in
         al.withUnsafeMutableBufferPointer { ap in
-          zls_model_forward(&model, Int32(b), Int32(t), xp.baseAddress!, l32, &p, attention ? ap.baseAddress : nil, work!)
+          if let plan {
+            withStates(plan) { st in
+              zls_model_forward_states(&model, Int32(b), Int32(t), xp.baseAddress!, l32, st, &p, attention ? ap.baseAddress : nil, work!)
+            }
+          } else {
+            zls_model_forward(&model, Int32(b), Int32(t), xp.baseAddress!, l32, &p, attention ? ap.baseAddress : nil, work!)
+          }
         }
       }
       for (i, s) in idx.enumerated() {
@@ -145,6 +170,35 @@ public final class CompiledModel: @unchecked Sendable {
     }
     return (scores, alphas)
   }
+}
+
+/// Runs `body` with a plan's arrays laid out as zls_first_layer_states (valid during the call).
+private func withStates(_ plan: StateCache.Plan, _ body: (UnsafePointer<zls_first_layer_states>) -> Void) {
+  let b = plan.known[0].count
+  var st = zls_first_layer_states()
+  var owned: [UnsafeMutableRawPointer] = []
+  defer { for q in owned { q.deallocate() } }
+  func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
+    let q = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count))
+    q.initialize(from: a, count: a.count)
+    owned.append(UnsafeMutableRawPointer(q))
+    return q
+  }
+  var known: [UnsafePointer<Int32>?] = [nil, nil], want: [UnsafePointer<Int32>?] = [nil, nil]
+  var given: [UnsafePointer<UnsafePointer<UnsafePointer<Float>?>?>?] = [nil, nil]
+  var out: [UnsafePointer<UnsafePointer<UnsafeMutablePointer<Float>?>?>?] = [nil, nil]
+  for d in 0..<2 where plan.known[d].count == b {
+    known[d] = UnsafePointer(copy(plan.known[d]))
+    want[d] = UnsafePointer(copy(plan.want[d]))
+    let rows = copy(plan.given[d]), outRows = copy(plan.out[d])
+    given[d] = UnsafePointer(copy(plan.givenStart[d].map { UnsafePointer<UnsafePointer<Float>?>?(rows + $0) }))
+    out[d] = UnsafePointer(copy(plan.outStart[d].map { UnsafePointer<UnsafeMutablePointer<Float>?>?(outRows + $0) }))
+  }
+  st.known = (known[0], known[1])
+  st.want = (want[0], want[1])
+  st.given = (given[0], given[1])
+  st.out = (out[0], out[1])
+  withUnsafePointer(to: &st) { body($0) }
 }
 
 /// The kernels' thread count (zl-score sets it without linking the training modules).

@@ -45,7 +45,11 @@ public final class ScoringPipeline {
   private var cache: [[UInt32]: (Float, [Float])] = [:]
   private var cacheOrder: [[UInt32]] = []
   private var cacheNext = 0
-  public var cacheCapacity = 8192
+  public var cacheCapacity = 8192 {
+    // 0 turns off both caches (scores of whole sequences, first-layer states of their prefixes
+    // and suffixes): neither changes a score, and with both off that is what tests compare.
+    didSet { model.stateCacheCapacity = cacheCapacity > 0 ? 1024 : 0 }
+  }
   private var scratch: [Float] = []
 
   /// - Parameters:
@@ -87,9 +91,10 @@ public final class ScoringPipeline {
     var session: Session
     /// The cache key (nil when an event matched no trained template: not cacheable).
     var key: [UInt32]?
-    /// Sessions for the network carry their event vectors, gathered as they close: the vector of a
-    /// new (overlay) template may be dropped from the front end while the session waits.
-    enum Result { case scored(Float, [Float]), sameAs(Int), network([Float]) }
+    /// Sessions for the network carry their event vectors, gathered as they close (the vector of a
+    /// new (overlay) template may be dropped from the front end while the session waits), and their
+    /// kept events' ids when all are trained templates (for the first-layer state cache).
+    enum Result { case scored(Float, [Float]), sameAs(Int), network([Float], [UInt32]?) }
     var result: Result
   }
 
@@ -110,16 +115,19 @@ public final class ScoringPipeline {
     if pending.isEmpty { return [] }
     var todo: [Int] = []
     var seqs: [[Float]] = []
+    var ids: [[UInt32]?] = []
     todo.reserveCapacity(misses)
     seqs.reserveCapacity(misses)
+    ids.reserveCapacity(misses)
     for (i, w) in pending.enumerated() {
-      if case .network(let vectors) = w.result {
+      if case .network(let vectors, let trained) = w.result {
         todo.append(i)
         seqs.append(vectors)
+        ids.append(trained)
       }
     }
     if !todo.isEmpty {
-      let (scores, alpha) = model.score(seqs, attention: explain, batchSize: batchSize)
+      let (scores, alpha) = model.score(seqs, keys: ids, attention: explain, batchSize: batchSize)
       for (k, i) in todo.enumerated() {
         let r = (scores[k], explain ? alpha[k] : [])
         pending[i].result = .scored(r.0, r.1)
@@ -167,7 +175,8 @@ public final class ScoringPipeline {
     let maxLen = hyperParameters.maxLength
     for s in sessions {
       let kept = s.events.count > maxLen ? Array(s.events.suffix(maxLen)) : s.events
-      let cacheable = cacheCapacity > 0 && !kept.contains { $0 >= first }
+      let trained = !kept.contains { $0 >= first }
+      let cacheable = cacheCapacity > 0 && trained
       let result: Waiting.Result
       if cacheable, let hit = cache[kept] {
         result = .scored(hit.0, hit.1)
@@ -179,7 +188,7 @@ public final class ScoringPipeline {
         if cacheable { waitingKeys[kept] = pending.count }
         misses += 1
         frontEnd.gather(s.events, into: &scratch)
-        result = .network(scratch)
+        result = .network(scratch, trained && cacheCapacity > 0 ? kept : nil)
       }
       pending.append(Waiting(session: s, key: cacheable ? kept : nil, result: result))
     }

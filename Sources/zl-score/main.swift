@@ -38,7 +38,8 @@ let scoreCommand = Command(
                           pipes, so each session is printed as soon as it closes). Sessions whose score
                           is cached wait with them, so output keeps the order sessions close in
       --threads N         kernel threads (default 1)
-      --cache N           remember the scores of N distinct event sequences (default 8192; 0 = off).
+      --cache N           remember the scores of N distinct event sequences (default 8192), and
+                          first-layer network states of shared beginnings and endings; 0 = both off.
                           Exact: a session's score does not depend on what it is batched with
       --fail-on-anomaly   exit 1 when any session is anomalous
       --summary-json      print the summary as one JSON line
@@ -170,7 +171,7 @@ let scoreCommand = Command(
       printError(JSON.object([
         ("lines", .integer(Int64(lines))), ("sessions", .integer(Int64(sessions))), ("anomalies", .integer(Int64(anomalies))),
         ("new_template_lines", .integer(Int64(pipe.frontEnd.newTemplateLines))), ("truncated_lines", .integer(Int64(truncated))),
-        ("cached_scores", .integer(Int64(pipe.cacheHits))),
+        ("cached_scores", .integer(Int64(pipe.cacheHits))), ("cached_first_layer_steps", .integer(Int64(pipe.model.reusedFirstLayerSteps))),
         ("seconds", .number(secs)), ("lines_per_s", .number(Double(lines) / max(secs, 1e-9))),
         ("peak_rss_mib", .number(Double(peakResidentBytes()) / 1_048_576)),
       ]).serialized())

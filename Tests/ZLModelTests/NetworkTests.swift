@@ -230,6 +230,37 @@ func networkLoss(_ c: NetworkConfig, _ names: [String], _ batch: SequenceBatch<D
     }
   }
 
+  /// First-layer states cached by event-id prefix (forward) and suffix (backward) give the same
+  /// bits as computing them: sessions drawn from a few templates with shared beginnings and endings,
+  /// scored in several small batches (later batches reuse earlier states), against the model with
+  /// the cache off; unidirectional and bidirectional, additive and Q/K/V attention.
+  @Test(arguments: [(true, AttentionKind.additive), (false, .additive), (true, .qkv)])
+  func cachedFirstLayerStatesChangeNoBit(bidirectional: Bool, attention: AttentionKind) {
+    let c = NetworkConfig(model: ModelHyperParameters(inputSize: 6, hiddenSize: 9, layers: 2, bidirectional: bidirectional, attention: attention))
+    let p: ParameterMap<Float> = Network.initialParameters(c, seed: testSeed &+ 11)
+    let tensors = p.filter { !$0.key.hasPrefix("domain.") }.mapValues { $0.data }
+    let cached = CompiledModel(c.model, tensors: tensors), plain = CompiledModel(c.model, tensors: tensors)
+    cached.stateCacheCapacity = 40  // small: fills up during the test
+    plain.stateCacheCapacity = 0
+    var rng = SeededRNG(seed: 12)
+    let pool: [[Float]] = (0..<4).map { _ in (0..<6).map { _ in Float(rng.uniform(-1, 1)) } }
+    let heads: [[UInt32]] = [[0, 1, 1], [0, 2], [3]], tails: [[UInt32]] = [[2, 2, 0], [1], []]
+    for round in 0..<6 {
+      var ids: [[UInt32]] = []
+      for _ in 0..<7 {
+        let middle = (0..<Int(rng.next() % 4)).map { _ in UInt32(rng.next() % 4) }
+        let s = heads[Int(rng.next() % 3)] + middle + tails[Int(rng.next() % 3)]
+        ids.append(s.isEmpty ? [1] : s)
+      }
+      let seqs = ids.map { $0.flatMap { pool[Int($0)] } }
+      let keys: [[UInt32]?] = ids.enumerated().map { $0.offset == 3 ? nil : $0.element }  // one without ids
+      let a = cached.score(seqs, keys: keys, batchSize: 3).scores
+      let b = plain.score(seqs, keys: keys, batchSize: 3).scores
+      #expect(a == b, "round \(round)")
+    }
+    #expect(cached.reusedFirstLayerSteps > 0 && plain.reusedFirstLayerSteps == 0)
+  }
+
   /// The portable, AVX2 and AVX-512 kernels (those this CPU has) give a session the same bits:
   /// products, activations and the fused GRU gates, with a hidden size that leaves vector tails.
   @Test func everyInstructionSetScoresTheSameBits() {

@@ -102,6 +102,23 @@ size_t zls_model_work_size(const zls_model *m, int B, int T);
 void zls_model_forward(const zls_model *m, int B, int T, const float *x, const int32_t *lengths, float *p_anomaly,
                        float *alpha, float *work);
 
+/// First-layer states a caller already has (direction 0 forward, 1 backward; arrays indexed by
+/// sequence, NULL arrays for a direction mean none). Forward: known[0][b] steps from the start,
+/// given[0][b][t] the output of step t (H floats). Backward: known[1][b] steps from the end,
+/// given[1][b][k] the output of step len - known + k. want[d][b] further outputs are copied to the
+/// rows out[d][b][k] (forward: step known + k; backward: step len - known - 1 - k). A state depends
+/// only on the sequence's steps so far, so results are the same bits as without the states.
+typedef struct {
+  const int32_t *known[2];
+  const float *const *const *given[2];
+  const int32_t *want[2];
+  float *const *const *out[2];
+} zls_first_layer_states;
+
+/// zls_model_forward with first-layer states (NULL: none).
+void zls_model_forward_states(const zls_model *m, int B, int T, const float *x, const int32_t *lengths,
+                              const zls_first_layer_states *states, float *p_anomaly, float *alpha, float *work);
+
 #ifdef __cplusplus
 }
 #endif
