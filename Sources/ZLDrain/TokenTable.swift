@@ -28,6 +28,8 @@ public struct TokenTable: Sendable {
   }
 
   public var count: Int { starts.count }
+  /// Bytes of token text held.
+  public var byteCount: Int { arena.count }
 
   /// A multiply-xor hash over 8-byte words (the table lives only in memory: the hash is never
   /// stored, so it may change between versions).

@@ -30,9 +30,17 @@ public final class FrontEnd {
   public private(set) var vectors: [Float] = []
   private var freeRows: [Int32] = []
   public private(set) var newTemplateLines = 0
+  /// Times the overlay started afresh (see overlayTokenLimit).
+  public private(set) var overlayRestarts = 0
   public private(set) var lines = 0
   private let overlayLimit: Int
+  private let overlayConfig: DrainConfig
   private let trainedCount: Int
+  /// The overlay's token table keeps every token it has seen (evicting a template does not free its
+  /// tokens): past these bounds the overlay starts afresh, so memory stays flat on endless streams
+  /// of new tokens. Ids go on from where they were (vectors of ids still in sessions stay valid).
+  public var overlayTokenLimit: Int
+  public var overlayTokenByteLimit = 4 << 20
 
   /// - Parameters:
   ///   - drain: the trained state (DRAN section).
@@ -46,6 +54,8 @@ public final class FrontEnd {
     overlay = Drain(config: cfg, firstID: UInt32(min(UInt64(UInt32.max / 2), max(1, drain.nextClusterID))))
     firstOverlayID = UInt32(min(UInt64(UInt32.max / 2), max(1, drain.nextClusterID)))
     overlayLimit = overlayMaxClusters
+    overlayConfig = cfg
+    overlayTokenLimit = 16 * max(overlayMaxClusters, 1) + 16_384
     self.embedding = embedding
     sessionizer = try Sessionizer(rule: session.rule, maxEvents: session.maxEvents, idleLines: session.idleLines,
                                   maxOpen: session.maxOpen, format: parser.format, nodeField: nodeField)
@@ -100,6 +110,10 @@ public final class FrontEnd {
       return (LineOutcome(event: id, isNewTemplate: false, matchedFormat: f.matchedFormat), f)
     }
     newTemplateLines += 1
+    if overlay.tokens.count > overlayTokenLimit || overlay.tokens.byteCount > overlayTokenByteLimit {
+      overlay = Drain(config: overlayConfig, firstID: overlay.clustersCounter &+ 1)
+      overlayRestarts += 1
+    }
     // Learn the line in the overlay (its own token table).
     let ids = parser.maskedTokens(content: content).map { overlay.intern(Array($0.utf8)) }
     let (id, _) = overlay.learn(ids)

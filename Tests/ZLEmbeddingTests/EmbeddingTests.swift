@@ -119,3 +119,28 @@ func tinyGlove() -> GloveTable {
   }
   #expect(closedCount == 750)
 }
+
+/// On an endless stream of new tokens the overlay's token table would grow without end (evicting a
+/// template does not free its tokens): past its bounds the overlay starts afresh, and ids go on
+/// from where they were, so an id never names two templates.
+@Test func overlayTokensStayBoundedAndIdsAreNeverReused() throws {
+  let settings = LogPresets.named("hdfs")!.detection!
+  let learner = try LogParser(settings: settings)
+  _ = Array("081109 203518 143 INFO dfs.DataNode: Receiving block".utf8).withUnsafeBufferPointer { learner.learn(line: $0) }
+  let drain = learner.section
+  let splitter = WordSplitter(drain: drain)
+  let (vocab, glov) = EmbeddingBuilder.build(templates: drain.templates.map { $0.tokens }, splitter: splitter,
+                                             glove: GloveTable(dim: 2, rows: ["block": [1, 0]]), includeTopWords: false)
+  let fe = try FrontEnd(drain: drain, embedding: EmbeddingModel(vocabulary: vocab, glove: glov, splitter: splitter),
+                        session: SessionSection(rule: .window(5)), overlayMaxClusters: 4)
+  fe.overlayTokenLimit = 300
+  func word(_ k: Int) -> String { String((0..<5).map { Character(UnicodeScalar(UInt8(97 + (k >> (5 * $0)) % 26))) }) }
+  var ids = Set<UInt32>()
+  for k in 0..<3000 {
+    let line = "081109 203518 143 INFO dfs.X: q\(word(k)) z\(word(k + 11)) end"
+    let (o, _) = Array(line.utf8).withUnsafeBufferPointer { fe.process(line: $0) }
+    #expect(o.isNewTemplate && ids.insert(o.event).inserted, "line \(k + 1): id \(o.event) named an earlier template")
+    #expect(fe.overlay.tokens.count <= 300 + 4)
+  }
+  #expect(fe.overlayRestarts > 0)
+}
