@@ -54,6 +54,8 @@ public final class Sessionizer {
   private var windowCount = 0
   private var nodeCounts: [String: Int] = [:]
   private var parts: [String: Int] = [:]
+  /// Keys whose part number is remembered (tests: bounded by maxOpen).
+  var rememberedParts: Int { parts.count }
 
   /// An open session, mutated in place (a class, so appending an event copies nothing).
   final class Open {
@@ -257,6 +259,9 @@ public final class Sessionizer {
     if session.events.count >= maxEvents {
       // The key goes on in a new session ("#2", "#3", ...).
       stats.sessionsSplitAtMaxEvents += 1
+      // Part numbers of keys seen long ago are forgotten (a key then starts again at its plain
+      // name), so an endless stream of new keys keeps this bounded like the open sessions.
+      if parts.count >= maxOpen && parts[session.labelKey] == nil { parts.removeAll(keepingCapacity: true) }
       parts[session.labelKey] = (parts[session.labelKey] ?? 1) + 1
     }
     return session

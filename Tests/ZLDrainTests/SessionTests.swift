@@ -163,3 +163,20 @@ extension String {
   }
   for (k, s) in model { #expect(k.withUnsafeBufferPointer { table.find($0) } == s) }
 }
+
+/// A key that reaches max-events goes on as "key #2", "#3"...; those part numbers are remembered
+/// per key, and on an endless stream of new keys that memory stays bounded by max-open.
+@Test func partNumbersStayBoundedOnEndlessKeys() throws {
+  let f = try LogFormat("<Content>")
+  let s = try Sessionizer(rule: .block, maxEvents: 2, idleLines: 0, maxOpen: 8, format: f)
+  var names: [String] = []
+  for k in 0..<200 {
+    for _ in 0..<3 {
+      let b = Array("x blk_\(k) y".utf8)
+      names += b.withUnsafeBufferPointer { s.add(line: $0, fields: LineFields(fields: [], content: 0..<$0.count, matchedFormat: false), event: 1, inlineAnomaly: false) }.map(\.key)
+    }
+    #expect(s.rememberedParts <= 8)
+  }
+  #expect(names.prefix(1) == ["blk_0"])
+  #expect(names.contains("blk_199") && s.finish().map(\.key).contains("blk_199 #2"))
+}
