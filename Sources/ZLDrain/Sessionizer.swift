@@ -54,8 +54,9 @@ public final class Sessionizer {
   private var windowCount = 0
   private var nodeCounts: [String: Int] = [:]
   private var parts: [String: Int] = [:]
-  /// Keys whose part number is remembered (tests: bounded by maxOpen).
+  /// Keys whose part number is remembered, and nodes whose line count is (tests: bounded by maxOpen).
   var rememberedParts: Int { parts.count }
+  var rememberedNodes: Int { nodeCounts.count }
 
   /// An open session, mutated in place (a class, so appending an event copies nothing).
   final class Open {
@@ -138,6 +139,9 @@ public final class Sessionizer {
       guard fields.matchedFormat, let k = nodeField else { return }
       let node = String(decoding: line[fields.fields[k]], as: UTF8.self)
       let c = nodeCounts[node, default: 0]
+      // Counts of nodes beyond max-open distinct ones are forgotten (windows start again from 0),
+      // so a stream of ever new node names keeps this bounded like the open sessions.
+      if c == 0 && nodeCounts.count >= maxOpen { nodeCounts.removeAll(keepingCapacity: true) }
       nodeCounts[node] = c + 1
       add("\(node) #\(c / n)".utf8)
     case .time(let seconds):

@@ -179,4 +179,16 @@ extension String {
   }
   #expect(names.prefix(1) == ["blk_0"])
   #expect(names.contains("blk_199") && s.finish().map(\.key).contains("blk_199 #2"))
+  // Line counts per node (node-window rule) likewise.
+  let g = try LogFormat("<Node> <Content>")
+  let w = try Sessionizer(rule: .nodeWindow(3), maxEvents: 100, idleLines: 0, maxOpen: 8, format: g, nodeField: "Node")
+  var scratch = RegexScratch()
+  for k in 0..<200 {
+    let b = Array("node\(k) hello".utf8)
+    _ = b.withUnsafeBufferPointer { buf in
+      let split = g.split(buf, scratch: &scratch)
+      return w.add(line: buf, fields: LineFields(fields: split ?? [], content: 0..<buf.count, matchedFormat: split != nil), event: 1, inlineAnomaly: false)
+    }
+    #expect(w.rememberedNodes <= 8)
+  }
 }
