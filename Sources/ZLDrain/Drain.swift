@@ -23,7 +23,7 @@ public struct Drain: Sendable {
   private(set) var templateTokens: [[UInt32]] = []
   private(set) var templateIDs: [UInt32] = []
   private(set) var templateSizes: [UInt64] = []
-  private var slotOf: [UInt32: Int32] = [:]
+  private var slotOf = IDSlotMap()
   private var freeSlots: [Int32] = []
   // LRU order over slots (only when max_clusters > 0): head is least recently used.
   private var prev: [Int32] = []
@@ -325,7 +325,7 @@ public struct Drain: Sendable {
   public func size(id: UInt32) -> UInt64? { slotOf[id].map { templateSizes[Int($0)] } }
 
   /// Live template ids in ascending order.
-  public var templateIDList: [UInt32] { slotOf.keys.sorted() }
+  public var templateIDList: [UInt32] { slotOf.ids.sorted() }
 
   // MARK: - Restoring a saved state
 

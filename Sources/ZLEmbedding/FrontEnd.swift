@@ -30,6 +30,7 @@ public final class FrontEnd {
   public private(set) var vectors: [Float] = []
   private var freeRows: [Int32] = []
   public private(set) var newTemplateLines = 0
+  private var nextSweepAt = 0
   /// Times the overlay started afresh (see overlayTokenLimit).
   public private(set) var overlayRestarts = 0
   public private(set) var lines = 0
@@ -160,7 +161,12 @@ public final class FrontEnd {
   /// closed (their caller has yet to gather them).
   private func sweepOverlayVectors(keeping closed: [Session]) {
     let overlayRows = rowOf.count - trainedCount
-    guard overlayRows > 4 * overlayLimit + 1024 else { return }
+    guard overlayRows > max(4 * overlayLimit + 1024, nextSweepAt) else { return }
+    defer {
+      // When open sessions still refer to most rows, sweeping again at the next close would walk
+      // every open session per line: wait until the rows have doubled (amortized O(1) per line).
+      nextSweepAt = 2 * (rowOf.count - trainedCount)
+    }
     var keep = Set(overlay.templateIDList)
     sessionizer.forEachOpenEvent { keep.insert($0) }
     for s in closed { for e in s.events where e >= firstOverlayID { keep.insert(e) } }

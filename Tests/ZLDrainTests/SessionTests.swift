@@ -192,3 +192,22 @@ extension String {
     #expect(w.rememberedNodes <= 8)
   }
 }
+
+/// Drain's id → slot map (open addressing, backward-shift deletion) against a Dictionary: random
+/// inserts, overwrites and removals over a key range that makes long probe runs and wraps around.
+@Test func idSlotMapAgreesWithDictionary() {
+  var map = IDSlotMap()
+  var model: [UInt32: Int32] = [:]
+  var rng = SplitMix64(seed: testSeed &+ 1)
+  for step in 0..<30_000 {
+    let id = UInt32(rng.next() % 500) &* (step % 3 == 0 ? 1 : 4096)
+    #expect(map[id] == model[id], "step \(step)")
+    switch rng.next() % 3 {
+    case 0: map[id] = nil; model[id] = nil
+    default: let v = Int32(rng.next() % 1000); map[id] = v; model[id] = v
+    }
+    #expect(map.count == model.count)
+  }
+  for (k, v) in model { #expect(map[k] == v) }
+  #expect(Dictionary(uniqueKeysWithValues: Array(map)) == model && map.ids.sorted() == model.keys.sorted())
+}
