@@ -166,9 +166,8 @@ public final class LogParser {
   @inline(never)
   public func match(content: UnsafeBufferPointer<UInt8>) -> UInt32? {
     let source = maskedSource(content: content)
-    let h = useMatchCache ? source.withUnsafeBufferPointer { TokenTable.hash($0) } : 0
     if useMatchCache {
-      let (found, id) = source.withUnsafeBufferPointer { matchCache.lookup($0, hash: h) }
+      let (found, id) = source.withUnsafeBufferPointer { matchCache.lookup($0) }
       if found {
         matchCache.countHit()
         return id
@@ -178,7 +177,7 @@ public final class LogParser {
     // where `drain` is read through its getter, which copies it.
     let t = tokens(source: source, learn: false)
     let id = withDrain { $0.match(t) }
-    if useMatchCache { source.withUnsafeBufferPointer { matchCache.insert($0, hash: h, id: id) } }
+    if useMatchCache { source.withUnsafeBufferPointer { matchCache.insert($0, id: id) } }
     return id
   }
 
