@@ -325,7 +325,7 @@ public struct Drain: Sendable {
   public func size(id: UInt32) -> UInt64? { slotOf[id].map { templateSizes[Int($0)] } }
 
   /// Live template ids in ascending order.
-  public var templateIDList: [UInt32] { slotOf.ids.sorted() }
+  public var templateIDList: [UInt32] { slotOf.ids.map { UInt32($0) }.sorted() }
 
   // MARK: - Restoring a saved state
 

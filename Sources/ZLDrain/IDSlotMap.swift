@@ -1,31 +1,32 @@
-// IDSlotMap: template id → slot, the lookup Drain makes for every cluster id of a tree leaf on
-// every line it learns or matches (Drain3 keeps evicted ids in the leaves and skips them there).
+// IDSlotMap: integer key → non-negative Int32, for hot lookups — Drain's template id → slot (made
+// for every cluster id of a tree leaf on every line it learns or matches; Drain3 keeps evicted ids
+// in the leaves and skips them there) and zl-score's state-cache tries ((node, event) → node).
 // Open addressing with a multiplicative hash and backward-shift deletion: several times faster
-// than a Dictionary's seeded SipHash for these 32-bit keys.
+// than a Dictionary's seeded SipHash for these keys.
 
-struct IDSlotMap: Sequence {
-  private var keys: [UInt32] = []
+public struct IDSlotMap: Sequence, Sendable {
+  private var keys: [UInt64] = []
   /// -1: empty.
   private var values: [Int32] = []
   private var shift = 64
-  private(set) var count = 0
+  private var used = 0
 
-  init() { grow(to: 16) }
+  public init() { grow(to: 16) }
 
-  @inline(__always) private func home(_ id: UInt32) -> Int {
-    Int(truncatingIfNeeded: (UInt64(id) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(shift))
+  @inline(__always) private func home(_ id: UInt64) -> Int {
+    Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> UInt64(shift))
   }
 
   private mutating func grow(to slots: Int) {
     let oldKeys = keys, oldValues = values
-    keys = [UInt32](repeating: 0, count: slots)
+    keys = [UInt64](repeating: 0, count: slots)
     values = [Int32](repeating: -1, count: slots)
     shift = 64 - slots.trailingZeroBitCount
-    count = 0
+    used = 0
     for k in oldKeys.indices where oldValues[k] >= 0 { insert(oldKeys[k], oldValues[k]) }
   }
 
-  private mutating func insert(_ id: UInt32, _ value: Int32) {
+  private mutating func insert(_ id: UInt64, _ value: Int32) {
     let mask = keys.count - 1
     var i = home(id)
     while values[i] >= 0 {
@@ -37,10 +38,10 @@ struct IDSlotMap: Sequence {
     }
     keys[i] = id
     values[i] = value
-    count += 1
+    used += 1
   }
 
-  subscript(id: UInt32) -> Int32? {
+  public subscript(id: UInt64) -> Int32? {
     get {
       let mask = keys.count - 1
       var i = home(id)
@@ -54,7 +55,7 @@ struct IDSlotMap: Sequence {
     set {
       if let v = newValue {
         precondition(v >= 0, "slots are non-negative")
-        if (count + 1) * 4 > keys.count * 3 { grow(to: keys.count * 2) }
+        if (used + 1) * 4 > keys.count * 3 { grow(to: keys.count * 2) }
         insert(id, v)
       } else {
         remove(id)
@@ -62,7 +63,7 @@ struct IDSlotMap: Sequence {
     }
   }
 
-  private mutating func remove(_ id: UInt32) {
+  private mutating func remove(_ id: UInt64) {
     let mask = keys.count - 1
     var i = home(id)
     while true {
@@ -85,13 +86,21 @@ struct IDSlotMap: Sequence {
       j = (j + 1) & mask
     }
     values[hole] = -1
-    count -= 1
+    used -= 1
   }
 
-  /// Ids held, in table order.
-  var ids: [UInt32] { keys.indices.filter { values[$0] >= 0 }.map { keys[$0] } }
+  /// Keys as 32-bit ids (Drain's template ids).
+  public subscript(id: UInt32) -> Int32? {
+    get { self[UInt64(id)] }
+    set { self[UInt64(id)] = newValue }
+  }
 
-  func makeIterator() -> AnyIterator<(UInt32, Int32)> {
+  public var count: Int { used }
+
+  /// Keys held, in table order.
+  public var ids: [UInt64] { keys.indices.filter { values[$0] >= 0 }.map { keys[$0] } }
+
+  public func makeIterator() -> AnyIterator<(UInt64, Int32)> {
     var k = 0
     return AnyIterator {
       while k < keys.count {

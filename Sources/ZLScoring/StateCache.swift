@@ -5,6 +5,8 @@
 // produces the same bits as when it computes them (tested). Bounded: `capacity` states per
 // direction, kept first come, first served.
 
+import ZLDrain
+
 final class StateCache {
   let hidden: Int
   let capacity: Int
@@ -12,44 +14,21 @@ final class StateCache {
   /// First-layer steps (per direction) taken from the cache instead of computed.
   private(set) var reusedSteps = 0
 
-  /// One direction: an open-addressing table from (parent node, event id) to a node, and each
-  /// node's state (hidden floats).
+  /// One direction: (parent node, event id) → node, and each node's state (hidden floats).
   struct Trie {
-    var keys: [UInt64]
-    var nodes: [Int32]
+    var children = IDSlotMap()
     var count = 0
     var states: UnsafeMutablePointer<Float>
-    let mask: Int
 
-    init(capacity: Int, hidden: Int) {
-      var slots = 16
-      while slots < 2 * capacity { slots *= 2 }
-      keys = [UInt64](repeating: .max, count: slots)
-      nodes = [Int32](repeating: -1, count: slots)
-      mask = slots - 1
-      states = .allocate(capacity: max(1, capacity * hidden))
-    }
+    init(capacity: Int, hidden: Int) { states = .allocate(capacity: max(1, capacity * hidden)) }
 
     @inline(__always) static func key(_ parent: Int, _ event: UInt32) -> UInt64 { UInt64(UInt32(truncatingIfNeeded: parent + 1)) << 32 | UInt64(event) }
 
-    func find(_ parent: Int, _ event: UInt32) -> Int? {
-      let k = Trie.key(parent, event)
-      var i = Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
-      while true {
-        let v = keys[i]
-        if v == k { return Int(nodes[i]) }
-        if v == .max { return nil }
-        i = (i + 1) & mask
-      }
-    }
+    func find(_ parent: Int, _ event: UInt32) -> Int? { children[Trie.key(parent, event)].map { Int($0) } }
 
     /// A new node (the caller checked it is absent and there is room).
     mutating func add(_ parent: Int, _ event: UInt32) -> Int {
-      let k = Trie.key(parent, event)
-      var i = Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
-      while keys[i] != .max { i = (i + 1) & mask }
-      keys[i] = k
-      nodes[i] = Int32(count)
+      children[Trie.key(parent, event)] = Int32(count)
       count += 1
       return count - 1
     }

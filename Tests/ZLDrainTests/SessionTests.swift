@@ -209,5 +209,5 @@ extension String {
     #expect(map.count == model.count)
   }
   for (k, v) in model { #expect(map[k] == v) }
-  #expect(Dictionary(uniqueKeysWithValues: Array(map)) == model && map.ids.sorted() == model.keys.sorted())
+  #expect(Dictionary(uniqueKeysWithValues: map.map { (UInt32($0.0), $0.1) }) == model && map.ids.sorted() == model.keys.map { UInt64($0) }.sorted())
 }
