@@ -93,23 +93,36 @@ func tinyGlove() -> GloveTable {
   #expect(fe.vector(o.event) != nil)
 }
 
-/// On a stream of ever new templates the front end drops the vectors of overlay templates nothing
-/// refers to any more, but never those of a session it has just closed: its caller still has to
-/// gather them (zl-score keeps closed sessions waiting for a batch).
-@Test func closedSessionsKeepTheirOverlayVectors() throws {
-  let settings = LogPresets.named("hdfs")!.detection!
-  let learner = try LogParser(settings: settings)
+/// A front end trained on one HDFS line, with a small overlay for new templates, and a word of five
+/// letters for line k (k in base 26: distinct for every k under 26^5).
+func overlayFrontEnd(window: Int, overlayMax: Int) throws -> FrontEnd {
+  let learner = try LogParser(settings: LogPresets.named("hdfs")!.detection!)
   _ = Array("081109 203518 143 INFO dfs.DataNode: Receiving block".utf8).withUnsafeBufferPointer { learner.learn(line: $0) }
   let drain = learner.section
   let splitter = WordSplitter(drain: drain)
   let glove = GloveTable(dim: 2, rows: ["block": [1, 0], "receiving": [1, 1]])
   let (vocab, glov) = EmbeddingBuilder.build(templates: drain.templates.map { $0.tokens }, splitter: splitter, glove: glove, includeTopWords: false)
-  let fe = try FrontEnd(drain: drain, embedding: EmbeddingModel(vocabulary: vocab, glove: glov, splitter: splitter),
-                        session: SessionSection(rule: .window(2)), overlayMaxClusters: 1)
-  func word(_ k: Int) -> String { String((0..<4).map { Character(UnicodeScalar(UInt8(97 + (k >> (5 * $0)) % 26))) }) }
+  return try FrontEnd(drain: drain, embedding: EmbeddingModel(vocabulary: vocab, glove: glov, splitter: splitter),
+                      session: SessionSection(rule: .window(window)), overlayMaxClusters: overlayMax)
+}
+
+func letterWord(_ k: Int) -> String {
+  var x = k, out = ""
+  for _ in 0..<5 {
+    out.append(Character(UnicodeScalar(UInt8(97 + x % 26))))
+    x /= 26
+  }
+  return out
+}
+
+/// On a stream of ever new templates the front end drops the vectors of overlay templates nothing
+/// refers to any more, but never those of a session it has just closed: its caller still has to
+/// gather them (zl-score keeps closed sessions waiting for a batch).
+@Test func closedSessionsKeepTheirOverlayVectors() throws {
+  let fe = try overlayFrontEnd(window: 2, overlayMax: 1)
   var closedCount = 0
   for k in 0..<1500 {
-    let line = "081109 203518 143 INFO dfs.X: q\(word(k)) z\(word(k + 7))"
+    let line = "081109 203518 143 INFO dfs.X: q\(letterWord(k)) z\(letterWord(k + 7))"
     let (o, closed) = Array(line.utf8).withUnsafeBufferPointer { fe.process(line: $0) }
     #expect(o.isNewTemplate)
     for s in closed {
@@ -124,20 +137,11 @@ func tinyGlove() -> GloveTable {
 /// template does not free its tokens): past its bounds the overlay starts afresh, and ids go on
 /// from where they were, so an id never names two templates.
 @Test func overlayTokensStayBoundedAndIdsAreNeverReused() throws {
-  let settings = LogPresets.named("hdfs")!.detection!
-  let learner = try LogParser(settings: settings)
-  _ = Array("081109 203518 143 INFO dfs.DataNode: Receiving block".utf8).withUnsafeBufferPointer { learner.learn(line: $0) }
-  let drain = learner.section
-  let splitter = WordSplitter(drain: drain)
-  let (vocab, glov) = EmbeddingBuilder.build(templates: drain.templates.map { $0.tokens }, splitter: splitter,
-                                             glove: GloveTable(dim: 2, rows: ["block": [1, 0]]), includeTopWords: false)
-  let fe = try FrontEnd(drain: drain, embedding: EmbeddingModel(vocabulary: vocab, glove: glov, splitter: splitter),
-                        session: SessionSection(rule: .window(5)), overlayMaxClusters: 4)
+  let fe = try overlayFrontEnd(window: 5, overlayMax: 4)
   fe.overlayTokenLimit = 300
-  func word(_ k: Int) -> String { String((0..<5).map { Character(UnicodeScalar(UInt8(97 + (k >> (5 * $0)) % 26))) }) }
   var ids = Set<UInt32>()
   for k in 0..<3000 {
-    let line = "081109 203518 143 INFO dfs.X: q\(word(k)) z\(word(k + 11)) end"
+    let line = "081109 203518 143 INFO dfs.X: q\(letterWord(k)) z\(letterWord(k + 11)) end"
     let (o, _) = Array(line.utf8).withUnsafeBufferPointer { fe.process(line: $0) }
     #expect(o.isNewTemplate && ids.insert(o.event).inserted, "line \(k + 1): id \(o.event) named an earlier template")
     #expect(fe.overlay.tokens.count <= 300 + 4)
