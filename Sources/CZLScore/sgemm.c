@@ -31,8 +31,6 @@ int zls_isa(void) {
   return detected_isa < cap ? detected_isa : cap;
 }
 
-void zls_force_portable(int on) { __atomic_store_n(&isa_cap, on ? ISA_PORTABLE : ISA_AVX512, __ATOMIC_RELAXED); }
-
 int zls_limit_isa(int cap) {
   __atomic_store_n(&isa_cap, cap < ISA_PORTABLE ? ISA_PORTABLE : cap > ISA_AVX512 ? ISA_AVX512 : cap, __ATOMIC_RELAXED);
   return zls_isa();

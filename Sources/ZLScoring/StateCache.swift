@@ -17,7 +17,6 @@ final class StateCache {
   /// One direction: (parent node, event id) → node, and each node's state (hidden floats).
   struct Trie {
     var children = IDSlotMap()
-    var count = 0
     var states: UnsafeMutablePointer<Float>
 
     init(capacity: Int, hidden: Int) { states = .allocate(capacity: max(1, capacity * hidden)) }
@@ -28,10 +27,13 @@ final class StateCache {
 
     /// A new node (the caller checked it is absent and there is room).
     mutating func add(_ parent: Int, _ event: UInt32) -> Int {
-      children[Trie.key(parent, event)] = Int32(count)
-      count += 1
-      return count - 1
+      let node = children.count
+      children[Trie.key(parent, event)] = Int32(node)
+      return node
     }
+
+    /// Nodes so far (each has one entry in `children`).
+    var count: Int { children.count }
   }
 
   init(hidden: Int, capacity: Int) {

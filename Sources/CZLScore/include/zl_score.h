@@ -24,8 +24,6 @@ const char *zls_kernel_isa(void);
 /// Raises glibc's mmap and trim thresholds so large freed buffers are reused, not unmapped (no-op
 /// elsewhere). Training calls it once; scoring does not need it.
 void zls_tune_allocator(void);
-/// Forces the portable kernels (for tests: every path must give results within tolerance).
-void zls_force_portable(int on);
 /// Uses at most instruction set `cap` (0 portable, 1 AVX2+FMA, 2 AVX-512) from now on; returns the
 /// one in use. Every path gives the same bits: this is how tests show it.
 int zls_limit_isa(int cap);
