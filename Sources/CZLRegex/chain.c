@@ -6,6 +6,7 @@
 // random text. Nothing here allocates per line once the scratch buffers have grown.
 #define _GNU_SOURCE  // memrchr (glibc)
 #include "zl_regex.h"
+#include "dfa.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,50 @@ struct zlre_scratch {
   int64_t bits_cap;
   int64_t *stack;
   int64_t stack_cap;
+  // DFAs of the chain with serial dfa_serial, per rule (NULL: not made yet or not possible;
+  // dfa_tried[k] says which).
+  uint64_t dfa_serial;
+  int64_t dfa_count;
+  zlre_dfa **dfa;
+  uint8_t *dfa_tried;
+  int dfa_off;
 };
+
+static uint64_t serial_counter = 0;
+uint64_t zlre_next_serial(void) { return __atomic_add_fetch(&serial_counter, 1, __ATOMIC_RELAXED); }
+
+void zlre_scratch_set_dfa(zlre_scratch *s, int on) { s->dfa_off = !on; }
+
+static void drop_dfas(zlre_scratch *s) {
+  for (int64_t k = 0; k < s->dfa_count; k++) zlre_dfa_free(s->dfa[k]);
+  free(s->dfa);
+  free(s->dfa_tried);
+  s->dfa = NULL;
+  s->dfa_tried = NULL;
+  s->dfa_count = 0;
+  s->dfa_serial = 0;
+}
+
+/// Rule k's DFA for this scratch, made on first use; NULL when the rule has none (or DFAs are off).
+static zlre_dfa *dfa_for(const zlre_chain *c, zlre_scratch *s, int64_t k) {
+  if (s->dfa_off || c->serial == 0) return NULL;
+  if (s->dfa_serial != c->serial || s->dfa_count != c->count) {
+    drop_dfas(s);
+    s->dfa = calloc((size_t)c->count, sizeof(zlre_dfa *));
+    s->dfa_tried = calloc((size_t)c->count, 1);
+    if (!s->dfa || !s->dfa_tried) {
+      drop_dfas(s);
+      return NULL;
+    }
+    s->dfa_count = c->count;
+    s->dfa_serial = c->serial;
+  }
+  if (!s->dfa_tried[k]) {
+    s->dfa_tried[k] = 1;
+    s->dfa[k] = zlre_dfa_create(&c->rules[k]);
+  }
+  return s->dfa[k];
+}
 
 zlre_scratch *zlre_scratch_create(void) {
   zlre_scratch *s = calloc(1, sizeof *s);
@@ -30,6 +74,7 @@ void zlre_scratch_free(zlre_scratch *s) {
   free(s->b);
   free(s->bits);
   free(s->stack);
+  drop_dfas(s);
   free(s);
 }
 
@@ -55,6 +100,7 @@ typedef struct {
   int64_t top;
   int64_t steps;
   int64_t budget;
+  zlre_dfa *dfa;
 } engine;
 
 static inline int in_set(const uint64_t *sets, int32_t set, uint32_t c) {
@@ -310,7 +356,10 @@ static int64_t search_bits(engine *e, const uint64_t *bits, int64_t step, int64_
         if (!ok) continue;
       }
     }
-    int64_t end = run(e, &r->code, start, -1, must_advance && start == position ? start : -1);
+    // The DFA when the rule has one (never for rules that can match empty text, so the
+    // must-advance condition does not arise there); the backtracker otherwise.
+    int64_t end = e->dfa ? zlre_dfa_match(e->dfa, t, n, start) : ZLRE_DFA_GIVE_UP;
+    if (end == ZLRE_DFA_GIVE_UP) end = run(e, &r->code, start, -1, must_advance && start == position ? start : -1);
     if (end >= 0) {
       *match_start = start;
       return end;
@@ -343,11 +392,11 @@ static inline int append(zlre_scratch *s, int64_t *blen, const uint8_t *p, int64
 
 /// re.sub of rule `r` over s->a[0..<n] into s->b: 1 changed (length in *blen, first match start
 /// in *first), 0 no match, or a negative status.
-static int64_t replace_all(const zlre_rule *r, zlre_scratch *s, int64_t n, const uint64_t *bits, int64_t step,
+static int64_t replace_all(const zlre_rule *r, zlre_dfa *dfa, zlre_scratch *s, int64_t n, const uint64_t *bits, int64_t step,
                            int64_t *blen, int64_t *first) {
   const uint8_t *t = s->a;
   if (r->required_count > 0 && !contains(t, n, r->required, r->required_count)) return 0;
-  engine e = {.t = t, .n = n, .r = r, .s = s, .top = 0, .steps = 0, .budget = 2000 + 64 * n};
+  engine e = {.t = t, .n = n, .r = r, .s = s, .top = 0, .steps = 0, .budget = 2000 + 64 * n, .dfa = dfa};
   int64_t pos = 0, last = 0;
   int must_advance = 0, any = 0;
   int64_t last_start = r->after_count > 0 ? UNKNOWN_START : n;
@@ -507,7 +556,7 @@ int64_t zlre_chain_apply(const zlre_chain *c, const uint8_t *text, int64_t n, zl
   for (int64_t k = 0; k < c->count; k++) {
     if (!(live >> k & 1)) continue;
     int64_t blen = 0, first = 0;
-    int64_t r = replace_all(&c->rules[k], s, len, s->bits + k, c->count, &blen, &first);
+    int64_t r = replace_all(&c->rules[k], dfa_for(c, s, k), s, len, s->bits + k, c->count, &blen, &first);
     if (r < 0) {
       *out = s->a;
       *out_len = len;

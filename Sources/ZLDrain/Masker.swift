@@ -46,6 +46,11 @@ public struct Masker: Sendable {
     public init() {}
     /// Texts whose masking the Swift matcher finished (see `SubstitutionChain.apply`).
     public var fallbacks: Int { chain.fallbacks }
+    /// Off: the C chain matches with its backtracking matcher only (tests compare the two).
+    public var useDFA: Bool {
+      get { chain.useDFA }
+      set { chain.useDFA = newValue }
+    }
   }
 
   /// Masks `text`; the result is in `out` (replaced).

@@ -87,7 +87,7 @@ public final class SubstitutionChain: @unchecked Sendable {
     self.owned = owned
     chain = .allocate(capacity: 1)
     chain.initialize(to: zlre_chain(rules: table, count: Int64(rules.count), first_mask: first, previous_mask: previous, zero_mask: zero,
-                                    first_byte_mask: first8, previous_byte_mask: previous8))
+                                    first_byte_mask: first8, previous_byte_mask: previous8, serial: zlre_next_serial()))
   }
 
   deinit {
@@ -105,6 +105,11 @@ public final class SubstitutionChain: @unchecked Sendable {
     /// Texts on which rules were finished by the Swift matcher.
     public internal(set) var fallbacks = 0
     public init() { raw = zlre_scratch_create() }
+    /// Off: rules are matched by the backtracking matcher only (the DFAs give the same bytes; tests
+    /// compare the two).
+    public var useDFA = true {
+      didSet { if let r = raw { zlre_scratch_set_dfa(r, useDFA ? 1 : 0) } }
+    }
     deinit { zlre_scratch_free(raw) }
   }
 

@@ -72,13 +72,23 @@ typedef struct {
   /// The same tables over ASCII as bytes, for chains of at most 8 rules (NULL otherwise).
   const uint8_t *first_byte_mask;     // [128]
   const uint8_t *previous_byte_mask;  // [128]
+  /// Tells chains apart (zlre_next_serial): a scratch keeps the DFAs it built for one chain.
+  uint64_t serial;
 } zlre_chain;
+
+/// A number no earlier call returned (thread-safe), for `zlre_chain.serial`.
+uint64_t zlre_next_serial(void);
+
 
 /// Buffers reused across calls (one per thread).
 typedef struct zlre_scratch zlre_scratch;
 
 zlre_scratch *zlre_scratch_create(void);
 void zlre_scratch_free(zlre_scratch *s);
+/// Whether this scratch's calls match rules with lazily built DFAs where they can (1, the
+/// default) or with the backtracking matcher only (0): the two give the same bytes (tests compare
+/// them).
+void zlre_scratch_set_dfa(zlre_scratch *s, int on);
 
 /// Applies the rules in order to ASCII `text`. Returns the number of rules applied: `count` when
 /// all were, less when rule k = the return value could not be finished here (its step budget ran
