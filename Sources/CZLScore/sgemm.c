@@ -180,15 +180,36 @@ static void kernel_avx2_direct_b(int kc, const float *a, const float *b, int ldb
 
 // The body of both AVX-512 micro-kernels: B advances by `bstride` per k (NR when packed, ldb when
 // read in place) and its two 16-wide halves load under masks m0, m1 (all ones when packed).
+// With `half` (a constant once inlined: at most 16 columns valid, as in the last tile of N = 300)
+// only the first 16 columns are computed; each of their elements sees the same FMA chain.
 __attribute__((target("avx512f"), always_inline))
-static inline void kernel_avx512_body(int kc, const float *a, const float *b, int bstride, __mmask16 m0, __mmask16 m1, float *c,
-                                      int ldc, float alpha, float beta, int mr, int nr) {
+static inline void kernel_avx512_body(const int half, int kc, const float *a, const float *b, int bstride, __mmask16 m0, __mmask16 m1,
+                                      float *c, int ldc, float alpha, float beta, int mr, int nr) {
   __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
   __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
   __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
   __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
   __m512 c80 = _mm512_setzero_ps(), c81 = _mm512_setzero_ps(), c90 = _mm512_setzero_ps(), c91 = _mm512_setzero_ps();
   __m512 ca0 = _mm512_setzero_ps(), ca1 = _mm512_setzero_ps(), cb0 = _mm512_setzero_ps(), cb1 = _mm512_setzero_ps();
+  if (half) {
+    for (int k = 0; k < kc; k++) {
+      __m512 b0 = _mm512_maskz_loadu_ps(m0, b);
+      c00 = _mm512_fmadd_ps(_mm512_set1_ps(a[0]), b0, c00);
+      c10 = _mm512_fmadd_ps(_mm512_set1_ps(a[1]), b0, c10);
+      c20 = _mm512_fmadd_ps(_mm512_set1_ps(a[2]), b0, c20);
+      c30 = _mm512_fmadd_ps(_mm512_set1_ps(a[3]), b0, c30);
+      c40 = _mm512_fmadd_ps(_mm512_set1_ps(a[4]), b0, c40);
+      c50 = _mm512_fmadd_ps(_mm512_set1_ps(a[5]), b0, c50);
+      c60 = _mm512_fmadd_ps(_mm512_set1_ps(a[6]), b0, c60);
+      c70 = _mm512_fmadd_ps(_mm512_set1_ps(a[7]), b0, c70);
+      c80 = _mm512_fmadd_ps(_mm512_set1_ps(a[8]), b0, c80);
+      c90 = _mm512_fmadd_ps(_mm512_set1_ps(a[9]), b0, c90);
+      ca0 = _mm512_fmadd_ps(_mm512_set1_ps(a[10]), b0, ca0);
+      cb0 = _mm512_fmadd_ps(_mm512_set1_ps(a[11]), b0, cb0);
+      a += AVX512_MR;
+      b += bstride;
+    }
+  } else
   for (int k = 0; k < kc; k++) {
     __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
     __m512 x;
@@ -225,7 +246,11 @@ static inline void kernel_avx512_body(int kc, const float *a, const float *b, in
 
 __attribute__((target("avx512f")))
 static void kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc, float alpha, float beta, int mr, int nr) {
-  kernel_avx512_body(kc, a, b, AVX512_NR, 0xFFFF, 0xFFFF, c, ldc, alpha, beta, mr, nr);
+  // Packed slivers are zero-padded: 16 valid columns or fewer need only the first half.
+  if (nr <= 16)
+    kernel_avx512_body(1, kc, a, b, AVX512_NR, 0xFFFF, 0, c, ldc, alpha, beta, mr, nr);
+  else
+    kernel_avx512_body(0, kc, a, b, AVX512_NR, 0xFFFF, 0xFFFF, c, ldc, alpha, beta, mr, nr);
 }
 
 // The same micro-kernel reading B unpacked (row-major, leading dimension ldb; nr columns valid, the
@@ -236,7 +261,10 @@ static void kernel_avx512_direct_b(int kc, const float *a, const float *b, int l
                                    int mr, int nr) {
   __mmask16 m0 = nr >= 16 ? 0xFFFF : (__mmask16)((1u << nr) - 1u);
   __mmask16 m1 = nr >= 32 ? 0xFFFF : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1u);
-  kernel_avx512_body(kc, a, b, ldb, m0, m1, c, ldc, alpha, beta, mr, nr);
+  if (nr <= 16)
+    kernel_avx512_body(1, kc, a, b, ldb, m0, 0, c, ldc, alpha, beta, mr, nr);
+  else
+    kernel_avx512_body(0, kc, a, b, ldb, m0, m1, c, ldc, alpha, beta, mr, nr);
 }
 #endif
 
