@@ -4,6 +4,11 @@
 // matched with zl-re/1; formats whose separators are plain text and spaces take a fast path that
 // scans for separators directly and gives the same split.
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import ZLRegex
 
 /// A malformed header format.
@@ -131,62 +136,100 @@ public struct LogFormat: Sendable, CustomStringConvertible {
   /// match the format.
   /// - Parameter offset: added to every range (the line's position in a larger buffer).
   public func split(_ line: UnsafeBufferPointer<UInt8>, knownASCII: Bool = false, offset: Int = 0, scratch: inout RegexScratch) -> [Range<Int>]? {
-    if let seps = fastSeparators, knownASCII || isASCII(line), let r = commitSplit(line, seps, offset: offset) { return r }
-    guard let r = regexSplit(line, scratch: &scratch) else { return nil }
-    return offset == 0 ? r : r.map { ($0.lowerBound + offset)..<($0.upperBound + offset) }
+    var ranges: [Range<Int>] = []
+    return split(line, knownASCII: knownASCII, offset: offset, scratch: &scratch, into: &ranges) ? ranges : nil
+  }
+
+  /// `split` into a caller's array (its contents replaced; unspecified when the line does not
+  /// match): a parser reuses one array for every line instead of allocating one per line.
+  /// - Returns: whether the line matched the format.
+  public func split(_ line: UnsafeBufferPointer<UInt8>, knownASCII: Bool = false, offset: Int = 0, scratch: inout RegexScratch,
+                    into ranges: inout [Range<Int>]) -> Bool {
+    if let seps = fastSeparators, knownASCII || isASCII(line), commitSplit(line, seps, offset: offset, into: &ranges) { return true }
+    guard let r = regexSplit(line, scratch: &scratch) else { return false }
+    ranges = offset == 0 ? r : r.map { ($0.lowerBound + offset)..<($0.upperBound + offset) }
+    return true
   }
 
   /// Each field ends where its separator first matches (longest whitespace run), committed
   /// without backtracking. When every separator is found this way the split is the regex's
-  /// (its first choice at every point succeeded); otherwise nil, and the regex decides.
-  private func commitSplit(_ b: UnsafeBufferPointer<UInt8>, _ seps: [[SeparatorItem]], offset: Int) -> [Range<Int>]? {
-    var ranges = [Range<Int>](repeating: 0..<0, count: fields.count)
-    var start = 0
+  /// (its first choice at every point succeeded); otherwise false, and the regex decides.
+  private func commitSplit(_ b: UnsafeBufferPointer<UInt8>, _ seps: [[SeparatorItem]], offset: Int, into ranges: inout [Range<Int>]) -> Bool {
+    let count = fields.count
+    if ranges.count != count { ranges = [Range<Int>](repeating: 0..<0, count: count) }
     let n = b.count
-    for field in 0..<(fields.count - 1) {
-      let sep = seps[field]
-      var end = start
-      var found = -1
-      search: while end <= n {
-        // Fast skip to the next place the separator's first item can match.
-        switch sep.first {
-        case .literal(let c)?:
-          while end < n && b[end] != c { end += 1 }
-          if end >= n { break search }
-        case .whitespace?:
-          while end < n && !isSpace(b[end]) { end += 1 }
-          if end >= n { break search }
-        case nil:
-          break
-        }
-        var pos = end
-        var ok = true
-        for item in sep {
-          switch item {
-          case .literal(let c):
-            if pos < n && b[pos] == c { pos += 1 } else { ok = false }
-          case .whitespace:
-            let s0 = pos
-            while pos < n && isSpace(b[pos]) { pos += 1 }
-            if pos == s0 { ok = false }
+    return ranges.withUnsafeMutableBufferPointer { out in
+      var start = 0
+      for field in 0..<(count - 1) {
+        let found: Int? = seps[field].withUnsafeBufferPointer { sep in
+          var end = start
+          while end <= n {
+            // Fast skip to the next place the separator's first item can match.
+            switch sep.first {
+            case .literal(let c)?:
+              guard let base = b.baseAddress, end < n, let hit = memchr(base + end, Int32(c), n - end) else { return nil }
+              end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            case .whitespace?:
+              end = nextSpace(b, from: end)
+              if end >= n { return nil }
+            case nil:
+              break
+            }
+            var pos = end
+            var ok = true
+            for item in sep {
+              switch item {
+              case .literal(let c):
+                if pos < n && b[pos] == c { pos += 1 } else { ok = false }
+              case .whitespace:
+                let s0 = pos
+                while pos < n && isSpace(b[pos]) { pos += 1 }
+                if pos == s0 { ok = false }
+              }
+              if !ok { break }
+            }
+            if ok {
+              out[field] = (start + offset)..<(end + offset)
+              return pos
+            }
+            end += 1
           }
-          if !ok { break }
+          return nil
         }
-        if ok {
-          found = pos
-          break
-        }
-        end += 1
+        guard let f = found else { return false }
+        start = f
       }
-      if found < 0 { return nil }
-      ranges[field] = (start + offset)..<(end + offset)
-      start = found
+      out[count - 1] = (start + offset)..<(n + offset)
+      return true
     }
-    ranges[fields.count - 1] = (start + offset)..<(n + offset)
-    return ranges
   }
 
   @inline(__always) private func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
+
+  /// The first whitespace byte at or after `from` in ASCII text (n when none): eight bytes at a
+  /// time, flagging bytes below 0x21 (the first flag is exact: borrows only run upwards), then
+  /// checked one by one.
+  @inline(__always) private func nextSpace(_ b: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+    let n = b.count
+    var i = from
+    guard let base = b.baseAddress else { return n }
+    while i + 8 <= n {
+      let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+      var flags = (x &- 0x2121_2121_2121_2121) & ~x & 0x8080_8080_8080_8080
+      if flags == 0 {
+        i += 8
+        continue
+      }
+      while flags != 0 {
+        let k = i + flags.trailingZeroBitCount / 8
+        if isSpace(base[k]) { return k }
+        flags &= flags &- 1
+      }
+      i += 8
+    }
+    while i < n && !isSpace(base[i]) { i += 1 }
+    return i
+  }
 
   public func regexSplit(_ line: UnsafeBufferPointer<UInt8>, scratch: inout RegexScratch) -> [Range<Int>]? {
     if isASCII(line) {

@@ -92,12 +92,16 @@ public final class LogParser {
     return try body(line)
   }
 
+  /// The field ranges of the last line (shared with the LineFields returned: reused, not
+  /// reallocated, once that is gone).
+  private var fieldBuffer: [Range<Int>] = []
+
   /// Splits a valid-UTF-8 line into its fields (logparser: the format is matched on line.strip()).
   public func fields(_ line: UnsafeBufferPointer<UInt8>) -> LineFields {
     let s = stripped(line)
     let body = UnsafeBufferPointer(rebasing: line[s])
-    if let f = format.split(body, knownASCII: lineIsASCII, offset: s.lowerBound, scratch: &regexScratch) {
-      return LineFields(fields: f, content: f[format.contentIndex], matchedFormat: true)
+    if format.split(body, knownASCII: lineIsASCII, offset: s.lowerBound, scratch: &regexScratch, into: &fieldBuffer) {
+      return LineFields(fields: fieldBuffer, content: fieldBuffer[format.contentIndex], matchedFormat: true)
     }
     unmatchedFormatLines += 1
     return LineFields(fields: [], content: s, matchedFormat: false)
