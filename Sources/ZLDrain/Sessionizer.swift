@@ -394,12 +394,15 @@ public final class Sessionizer {
 /// backward shift), so a line's keys are found without making strings. Keys are held as the
 /// sessions' own strings (shared storage, no second copy).
 struct KeyTable {
-  private var buckets = [Int32](repeating: -1, count: 64)
-  private var hashes = [UInt32](repeating: 0, count: 64)
+  /// Per bucket: slot + 1 in the high 32 bits (0: empty) and the key's hash in the low 32, in one
+  /// word, so a probe reads one cache line.
+  private var buckets = [UInt64](repeating: 0, count: 64)
   /// Key and bucket of each slot (slot numbers are the sessionizer's).
   private var keys: [String] = []
   private var bucketOf: [Int32] = []
   private(set) var count = 0
+
+  @inline(__always) private static func entry(slot: Int, hash: UInt32) -> UInt64 { UInt64(slot + 1) << 32 | UInt64(hash) }
 
   private static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -423,11 +426,13 @@ struct KeyTable {
     let mask = buckets.count - 1
     var i = Int(h) & mask
     return keys.withUnsafeBufferPointer { k in
-      while true {
-        let s = buckets[i]
-        if s < 0 { return nil }
-        if hashes[i] == h && KeyTable.equal(k[Int(s)], key) { return Int(s) }
-        i = (i + 1) & mask
+      buckets.withUnsafeBufferPointer { b in
+        while true {
+          let e = b[i]
+          if e == 0 { return nil }
+          if UInt32(truncatingIfNeeded: e) == h, case let s = Int(e >> 32) - 1, KeyTable.equal(k[s], key) { return s }
+          i = (i + 1) & mask
+        }
       }
     }
   }
@@ -448,9 +453,8 @@ struct KeyTable {
   private mutating func place(_ slot: Int, hash h: UInt32) {
     let mask = buckets.count - 1
     var i = Int(h) & mask
-    while buckets[i] >= 0 { i = (i + 1) & mask }
-    buckets[i] = Int32(slot)
-    hashes[i] = h
+    while buckets[i] != 0 { i = (i + 1) & mask }
+    buckets[i] = KeyTable.entry(slot: slot, hash: h)
     bucketOf[slot] = Int32(i)
   }
 
@@ -458,21 +462,20 @@ struct KeyTable {
     let mask = buckets.count - 1
     var hole = Int(bucketOf[slot])
     guard hole >= 0 else { return }
-    buckets[hole] = -1
+    buckets[hole] = 0
     bucketOf[slot] = -1
     keys[slot] = ""
     count -= 1
     // Backward shift: move later entries of the probe run into the hole when their home allows.
     var i = (hole + 1) & mask
-    while buckets[i] >= 0 {
-      let home = Int(hashes[i]) & mask
+    while buckets[i] != 0 {
+      let home = Int(UInt32(truncatingIfNeeded: buckets[i])) & mask
       // The entry at i may move to the hole unless its home lies in (hole, i] cyclically.
       let between = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i)
       if !between {
         buckets[hole] = buckets[i]
-        hashes[hole] = hashes[i]
-        bucketOf[Int(buckets[hole])] = Int32(hole)
-        buckets[i] = -1
+        bucketOf[Int(buckets[hole] >> 32) - 1] = Int32(hole)
+        buckets[i] = 0
         hole = i
       }
       i = (i + 1) & mask
@@ -480,9 +483,8 @@ struct KeyTable {
   }
 
   private mutating func grow() {
-    let old = zip(buckets, hashes).filter { $0.0 >= 0 }
-    buckets = [Int32](repeating: -1, count: buckets.count * 2)
-    hashes = [UInt32](repeating: 0, count: buckets.count)
-    for (s, h) in old { place(Int(s), hash: h) }
+    let old = buckets.filter { $0 != 0 }
+    buckets = [UInt64](repeating: 0, count: buckets.count * 2)
+    for e in old { place(Int(e >> 32) - 1, hash: UInt32(truncatingIfNeeded: e)) }
   }
 }
