@@ -34,6 +34,10 @@ enum { MAX_PROGRAM = 4096, MAX_STATES = 2048, MAX_TRANSITIONS = 1 << 16, MAX_POO
 
 enum { F_MATCH_NOW = 1, F_EOT_KNOWN = 2, F_EOT_MATCH = 4 };
 enum { UNKNOWN = -1, NONE_CLASS = 255 };
+/// After a state's columns: the value of its transitions back to itself (UNKNOWN: none yet) and
+/// the classes (< 64, two words) known to take it, so runs of them (the digits of \d+) are
+/// skipped without the per-byte table lookup.
+enum { LOOP_V = 0, LOOP_LO = 1, LOOP_HI = 2, LOOP_WORDS = 3 };
 
 struct zlre_dfa {
   nfa_inst *prog;
@@ -43,11 +47,12 @@ struct zlre_dfa {
   uint8_t rep[256];  // a byte of each class
   int32_t classes;   // real classes
   int32_t columns;   // + 1 when the program has $: '\n' as the last byte
+  int32_t stride;    // a state's row: its columns, then its self-loop (see LOOP_V)
   int has_end;
   int disabled;
   // States: 0 is dead (no thread, no match).
   int32_t states, cap;
-  int32_t *trans;   // [cap * columns]: next << 1 | match before the byte; UNKNOWN
+  int32_t *trans;   // [cap * stride]: see transition(); UNKNOWN
   uint8_t *flags;   // [cap]
   uint8_t *prev;    // [cap]: class of the byte before (NONE_CLASS: none, the text's start)
   int32_t *off, *len;  // [cap]: threads in pool
@@ -210,6 +215,7 @@ zlre_dfa *zlre_dfa_create(const zlre_rule *r) {
   }
   build_classes(d);
   d->columns = d->classes + (d->has_end ? 1 : 0);
+  d->stride = d->columns + LOOP_WORDS;
   d->mark_cur = calloc((size_t)d->count + 1, sizeof(uint32_t));
   d->mark_next = calloc((size_t)d->count + 1, sizeof(uint32_t));
   d->stack = malloc(sizeof(int32_t) * (size_t)(4 * d->count + 8));  // two stacks: close_ahead's, resolve's
@@ -249,7 +255,7 @@ static uint64_t state_hash(int prev, int flags, const int32_t *t, int32_t n) {
 
 static int grow_states(zlre_dfa *d) {
   int32_t cap = d->cap ? d->cap * 2 : 16;
-  int32_t *trans = realloc(d->trans, sizeof(int32_t) * (size_t)cap * (size_t)d->columns);
+  int32_t *trans = realloc(d->trans, sizeof(int32_t) * (size_t)cap * (size_t)d->stride);
   if (!trans) return 0;
   d->trans = trans;
   uint8_t *flags = realloc(d->flags, (size_t)cap);
@@ -295,7 +301,7 @@ static int32_t intern(zlre_dfa *d, int prev, int match_now, const int32_t *t, in
         return s;
     }
   }
-  if (d->states >= MAX_STATES || (d->states + 1) * d->columns > MAX_TRANSITIONS || d->pool_len + n > MAX_POOL) return -1;
+  if (d->states >= MAX_STATES || (d->states + 1) * d->stride > MAX_TRANSITIONS || d->pool_len + n > MAX_POOL) return -1;
   if (d->states == d->cap && !grow_states(d)) return -1;
   if (d->pool_len + n > d->pool_cap) {
     int32_t c = d->pool_cap ? d->pool_cap : 256;
@@ -312,7 +318,10 @@ static int32_t intern(zlre_dfa *d, int prev, int match_now, const int32_t *t, in
   d->pool_len += n;
   d->flags[s] = (uint8_t)fl;
   d->prev[s] = (uint8_t)prev;
-  for (int32_t k = 0; k < d->columns; k++) d->trans[(size_t)s * (size_t)d->columns + (size_t)k] = UNKNOWN;
+  int32_t *row = d->trans + (size_t)s * (size_t)d->stride;
+  for (int32_t k = 0; k < d->columns; k++) row[k] = UNKNOWN;
+  row[d->columns + LOOP_V] = UNKNOWN;
+  row[d->columns + LOOP_LO] = row[d->columns + LOOP_HI] = 0;
   uint64_t h = state_hash(prev, fl, t, n);
   int32_t k = (int32_t)(h & (uint64_t)(d->slot_cap - 1));
   while (d->slots[k] >= 0) k = (k + 1) & (d->slot_cap - 1);
@@ -393,7 +402,7 @@ static int resolve(zlre_dfa *d, int32_t pc, int pb, int nb, int last_nl, int32_t
   return GO_ON;
 }
 
-/// The transition of state s on column k: (next state's row = id · columns) << 2 | next matches
+/// The transition of state s on column k: (next state's row = id · stride) << 2 | next matches
 /// at once << 1 | a match ends before the byte; -1 past the bound or out of memory.
 static int32_t transition(zlre_dfa *d, int32_t s, int32_t k) {
   const int last_nl = k == d->classes;
@@ -410,8 +419,17 @@ static int32_t transition(zlre_dfa *d, int32_t s, int32_t k) {
   }
   int32_t next = intern(d, d->cls[nb], match_next, d->out, nout);
   if (next < 0) return -1;
-  int32_t v = (next * d->columns) << 2 | match_next << 1 | match_here;
-  d->trans[(size_t)s * (size_t)d->columns + (size_t)k] = v;
+  int32_t v = (next * d->stride) << 2 | match_next << 1 | match_here;
+  int32_t *row = d->trans + (size_t)s * (size_t)d->stride;
+  row[k] = v;
+  // A real class (not $'s last-newline column, nor the newline itself when it may be that) that
+  // leads back here with the same flags as the state's other self-loops joins them.
+  const int nl = d->has_end && k == d->cls['\n'];
+  if (next == s && k < d->classes && k < 64 && !nl && (row[d->columns + LOOP_V] == UNKNOWN || row[d->columns + LOOP_V] == v)) {
+    row[d->columns + LOOP_V] = v;
+    if (k < 32) row[d->columns + LOOP_LO] |= (int32_t)(1u << k);
+    else row[d->columns + LOOP_HI] |= (int32_t)(1u << (k - 32));
+  }
   return v;
 }
 
@@ -448,27 +466,35 @@ int64_t zlre_dfa_match(zlre_dfa *d, const uint8_t *t, int64_t n, int64_t start) 
     d->disabled = 1;
     return ZLRE_DFA_GIVE_UP;
   }
-  const int32_t cols = d->columns;
+  const int32_t cols = d->columns, stride = d->stride;
   // A newline that ends the text is its own column when the program has $.
   const int32_t nl_class = d->has_end ? d->cls['\n'] : -1;
   int64_t last = (d->flags[s] & F_MATCH_NOW) ? start : -1;
-  int32_t row = s * cols;
+  int32_t row = s * stride;
   const int32_t *trans = d->trans;
   for (int64_t pos = start;; pos++) {
     if (pos == n) {
-      if (matches_at_end(d, row / cols)) last = n;
+      if (matches_at_end(d, row / stride)) last = n;
       break;
     }
     int32_t k = d->cls[t[pos]];
     if (k == nl_class && pos == n - 1) k = d->classes;
     int32_t v = trans[row + k];
     if (v < 0) {
-      v = transition(d, row / cols, k);
+      v = transition(d, row / stride, k);
       if (v < 0) {
         d->disabled = 1;
         return ZLRE_DFA_GIVE_UP;
       }
       trans = d->trans;
+    }
+    if (v == trans[row + cols + LOOP_V]) {
+      // A self-loop: the bytes after it whose classes are known to loop give the same transition.
+      const uint64_t mask = (uint64_t)(uint32_t)trans[row + cols + LOOP_LO] | (uint64_t)(uint32_t)trans[row + cols + LOOP_HI] << 32;
+      for (; pos + 1 < n; pos++) {
+        const uint32_t c2 = d->cls[t[pos + 1]];
+        if (c2 >= 64 || !(mask >> c2 & 1)) break;
+      }
     }
     if (v & 3) last = v & 2 ? pos + 1 : pos;
     row = v >> 2;
