@@ -76,9 +76,14 @@ public final class Sessionizer {
 
   // Open sessions in slots, linked by recency (head = least recently active).
   private var slots: [Open?] = []
-  private var lastActive: [Int] = []
-  private var prev: [Int] = []
-  private var next: [Int] = []
+  /// Per slot: its neighbours in recency order and its last active line, together (one array
+  /// access per update).
+  private struct Link {
+    var prev: Int32 = -1
+    var next: Int32 = -1
+    var lastActive = 0
+  }
+  private var links: [Link] = []
   private var head = -1
   private var tail = -1
   private var free: [Int] = []
@@ -180,7 +185,7 @@ public final class Sessionizer {
     }
     // Idle and overflow closes, oldest first.
     if idleLines > 0 {
-      while head >= 0 && lineCount - lastActive[head] >= idleLines {
+      while head >= 0 && lineCount - links[head].lastActive >= idleLines {
         stats.closedIdle += 1
         closed.append(close(head))
       }
@@ -221,41 +226,43 @@ public final class Sessionizer {
     if let f = free.popLast() {
       s = f
       slots[s] = session
-      lastActive[s] = lineCount
     } else {
       s = slots.count
       slots.append(session)
-      lastActive.append(lineCount)
-      prev.append(-1)
-      next.append(-1)
+      links.append(Link())
     }
     open.insert(key, slot: s)
-    link(s)
+    links.withUnsafeMutableBufferPointer { l in
+      l[s].lastActive = lineCount
+      link(s, l)
+    }
     return s
   }
 
   private func touch(_ s: Int) {
-    lastActive[s] = lineCount
-    if tail == s { return }
-    unlink(s)
-    link(s)
+    links.withUnsafeMutableBufferPointer { l in
+      l[s].lastActive = lineCount
+      if tail == s { return }
+      unlink(s, l)
+      link(s, l)
+    }
   }
 
-  private func link(_ s: Int) {
-    prev[s] = tail
-    next[s] = -1
-    if tail >= 0 { next[tail] = s } else { head = s }
+  private func link(_ s: Int, _ l: UnsafeMutableBufferPointer<Link>) {
+    l[s].prev = Int32(tail)
+    l[s].next = -1
+    if tail >= 0 { l[tail].next = Int32(s) } else { head = s }
     tail = s
   }
 
-  private func unlink(_ s: Int) {
-    let p = prev[s], n = next[s]
-    if p >= 0 { next[p] = n } else { head = n }
-    if n >= 0 { prev[n] = p } else { tail = p }
+  private func unlink(_ s: Int, _ l: UnsafeMutableBufferPointer<Link>) {
+    let p = Int(l[s].prev), n = Int(l[s].next)
+    if p >= 0 { l[p].next = Int32(n) } else { head = n }
+    if n >= 0 { l[n].prev = Int32(p) } else { tail = p }
   }
 
   private func close(_ s: Int) -> Session {
-    unlink(s)
+    links.withUnsafeMutableBufferPointer { unlink(s, $0) }
     let session = slots[s]!.session
     slots[s] = nil
     free.append(s)
