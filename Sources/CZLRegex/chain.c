@@ -25,12 +25,17 @@ struct zlre_scratch {
   zlre_dfa **dfa;
   uint8_t *dfa_tried;
   int dfa_off;
+  /// Words (4 bytes) the DFAs of this scratch may still take: a hostile chain of many rules that
+  /// blow up gets the backtracker, not unbounded memory.
+  int64_t dfa_budget;
 };
 
 static uint64_t serial_counter = 0;
 uint64_t zlre_next_serial(void) { return __atomic_add_fetch(&serial_counter, 1, __ATOMIC_RELAXED); }
 
 void zlre_scratch_set_dfa(zlre_scratch *s, int on) { s->dfa_off = !on; }
+
+int64_t zlre_scratch_dfa_bytes(const zlre_scratch *s) { return 4 * (ZLRE_DFA_BUDGET_WORDS - s->dfa_budget); }
 
 static void drop_dfas(zlre_scratch *s) {
   for (int64_t k = 0; k < s->dfa_count; k++) zlre_dfa_free(s->dfa[k]);
@@ -58,13 +63,14 @@ static zlre_dfa *dfa_for(const zlre_chain *c, zlre_scratch *s, int64_t k) {
   }
   if (!s->dfa_tried[k]) {
     s->dfa_tried[k] = 1;
-    s->dfa[k] = zlre_dfa_create(&c->rules[k]);
+    s->dfa[k] = zlre_dfa_create(&c->rules[k], &s->dfa_budget);
   }
   return s->dfa[k];
 }
 
 zlre_scratch *zlre_scratch_create(void) {
   zlre_scratch *s = calloc(1, sizeof *s);
+  if (s) s->dfa_budget = ZLRE_DFA_BUDGET_WORDS;
   return s;
 }
 

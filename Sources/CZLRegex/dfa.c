@@ -65,7 +65,41 @@ struct zlre_dfa {
   uint32_t *mark_cur, *mark_next;
   uint32_t gen_cur, gen_next;
   int32_t *stack, *out;
+  // Memory, in 4-byte words: the scratch's budget, and what this DFA holds of it.
+  int64_t *budget;
+  int64_t charged;
 };
+
+/// Takes `words` from the shared budget; 0 when it is spent.
+static int charge(zlre_dfa *d, int64_t words) {
+  if (*d->budget < words) return 0;
+  *d->budget -= words;
+  d->charged += words;
+  return 1;
+}
+
+/// Frees the tables (the DFA stays, disabled) and gives their words back.
+static void release(zlre_dfa *d) {
+  free(d->prog);
+  free(d->trans);
+  free(d->flags);
+  free(d->prev);
+  free(d->off);
+  free(d->len);
+  free(d->pool);
+  free(d->slots);
+  free(d->mark_cur);
+  free(d->mark_next);
+  free(d->stack);
+  free(d->out);
+  d->prog = NULL;
+  d->trans = d->pool = d->off = d->len = d->slots = d->stack = d->out = NULL;
+  d->flags = d->prev = NULL;
+  d->mark_cur = d->mark_next = NULL;
+  if (d->budget) *d->budget += d->charged;
+  d->charged = 0;
+  d->disabled = 1;
+}
 
 static inline int in_set(const uint64_t *sets, int32_t set, uint32_t c) {
   return c < 128 && ((sets[2 * (int64_t)set + (c >> 6)] >> (c & 63)) & 1);
@@ -204,12 +238,14 @@ static void build_classes(zlre_dfa *d) {
   for (int c = 255; c >= 0; c--) d->rep[d->cls[c]] = (uint8_t)c;
 }
 
-zlre_dfa *zlre_dfa_create(const zlre_rule *r) {
+zlre_dfa *zlre_dfa_create(const zlre_rule *r, int64_t *budget) {
   if (r->can_be_empty) return NULL;
   zlre_dfa *d = calloc(1, sizeof *d);
   if (!d) return NULL;
+  d->budget = budget;
   d->sets = r->set_bits;
-  if (!build_program(d, r)) {
+  // The unrolled program, its marks and stacks: at most 12 words per instruction.
+  if (!build_program(d, r) || !charge(d, 12 * (int64_t)d->count + 64)) {
     zlre_dfa_free(d);
     return NULL;
   }
@@ -230,18 +266,7 @@ zlre_dfa *zlre_dfa_create(const zlre_rule *r) {
 
 void zlre_dfa_free(zlre_dfa *d) {
   if (!d) return;
-  free(d->prog);
-  free(d->trans);
-  free(d->flags);
-  free(d->prev);
-  free(d->off);
-  free(d->len);
-  free(d->pool);
-  free(d->slots);
-  free(d->mark_cur);
-  free(d->mark_next);
-  free(d->stack);
-  free(d->out);
+  release(d);
   free(d);
 }
 
@@ -302,6 +327,8 @@ static int32_t intern(zlre_dfa *d, int prev, int match_now, const int32_t *t, in
     }
   }
   if (d->states >= MAX_STATES || (d->states + 1) * d->stride > MAX_TRANSITIONS || d->pool_len + n > MAX_POOL) return -1;
+  // A state's row, its threads and its other fields (the tables grow by doubling: charged as used).
+  if (!charge(d, d->stride + n + 4)) return -1;
   if (d->states == d->cap && !grow_states(d)) return -1;
   if (d->pool_len + n > d->pool_cap) {
     int32_t c = d->pool_cap ? d->pool_cap : 256;
@@ -463,7 +490,7 @@ int64_t zlre_dfa_match(zlre_dfa *d, const uint8_t *t, int64_t n, int64_t start) 
   if (d->disabled) return ZLRE_DFA_GIVE_UP;
   int32_t s = start_state(d, start > 0 ? t[start - 1] : -1);
   if (s < 0) {
-    d->disabled = 1;
+    release(d);
     return ZLRE_DFA_GIVE_UP;
   }
   const int32_t cols = d->columns, stride = d->stride;
@@ -483,7 +510,7 @@ int64_t zlre_dfa_match(zlre_dfa *d, const uint8_t *t, int64_t n, int64_t start) 
     if (v < 0) {
       v = transition(d, row / stride, k);
       if (v < 0) {
-        d->disabled = 1;
+        release(d);
         return ZLRE_DFA_GIVE_UP;
       }
       trans = d->trans;

@@ -8,9 +8,13 @@ typedef struct zlre_dfa zlre_dfa;
 
 enum { ZLRE_DFA_GIVE_UP = -5 };
 
+/// What the DFAs of one scratch may hold in all: 2^18 words (1 MiB).
+#define ZLRE_DFA_BUDGET_WORDS ((int64_t)1 << 18)
+
 /// A DFA for `r`, or NULL when the rule has what it cannot follow (multi-character look-around,
-/// a rule that can match empty text, a program too large) or memory ran out.
-zlre_dfa *zlre_dfa_create(const zlre_rule *r);
+/// a rule that can match empty text, a program too large), memory ran out, or `budget` (4-byte
+/// words, shared by the DFAs of one scratch and charged as they grow) is spent.
+zlre_dfa *zlre_dfa_create(const zlre_rule *r, int64_t *budget);
 void zlre_dfa_free(zlre_dfa *d);
 
 /// The end of the first match in priority order starting at `start` (the backtracking matcher's

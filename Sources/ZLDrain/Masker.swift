@@ -51,6 +51,8 @@ public struct Masker: Sendable {
       get { chain.useDFA }
       set { chain.useDFA = newValue }
     }
+    /// Bytes the C chain's DFAs hold (bounded).
+    public var dfaBytes: Int { chain.dfaBytes }
   }
 
   /// Masks `text`; the result is in `out` (replaced).

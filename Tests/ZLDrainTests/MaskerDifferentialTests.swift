@@ -124,6 +124,33 @@ private func randomPattern(_ rng: inout SplitMix64, depth: Int = 0) -> String {
   #expect(patterns > 300)
 }
 
+@Test func dfaMemoryStaysWithinItsBudgetOnManyHardRules() throws {
+  // 24 rules that each need thousands of DFA states: together they would pass the scratch's 1 MiB,
+  // so the later ones are left to the backtracker; the bytes stay those of the plain search.
+  let patterns = (0..<24).map { "(a|b)*a(a|b){\(8 + $0 % 4)}c\($0 % 3 == 0 ? "" : "c")" }
+  let rules = patterns.enumerated().map { MaskRule(name: "R\($0.offset)", pattern: $0.element) }
+  let masker = try Masker(rules: rules, prefix: "<", suffix: ">")
+  let plain = try patterns.map { try Regex($0) }
+  var rng = SplitMix64(seed: testSeed ^ 0xB1D6E7)
+  var scratch = Masker.Scratch(), rs = RegexScratch()
+  var most = 0
+  for _ in 0..<150 {
+    var text: [UInt8] = (0..<60).map { _ in rng.next() % 2 == 0 ? 0x61 : 0x62 }
+    text += [0x63, 0x63]
+    var out: [UInt8] = []
+    text.withUnsafeBufferPointer { masker.mask($0, into: &out, scratch: &scratch) }
+    var ref = text
+    for (k, r) in plain.enumerated() {
+      var o: [UInt8] = []
+      let changed = ref.withUnsafeBufferPointer { t in Array("<R\(k)>".utf8).withUnsafeBufferPointer { r.replaceAll(t, replacement: $0, into: &o, scratch: &rs) } }
+      if changed { ref = o }
+    }
+    #expect(out == ref)
+    most = max(most, scratch.dfaBytes)
+  }
+  #expect(most > 0 && most <= 1 << 20, "DFA bytes \(most)")
+}
+
 @Test func dfaPastItsBoundLeavesTheRuleToTheBacktracker() throws {
   // (a|b)*a(a|b){13} needs 2^14 DFA states: the DFA stops growing at its bound and the backtracker
   // takes over, with the same bytes.

@@ -90,6 +90,9 @@ void zlre_scratch_free(zlre_scratch *s);
 /// them).
 void zlre_scratch_set_dfa(zlre_scratch *s, int on);
 
+/// Bytes this scratch's DFAs hold now (bounded: past 1 MiB, rules fall back to the backtracker).
+int64_t zlre_scratch_dfa_bytes(const zlre_scratch *s);
+
 /// Applies the rules in order to ASCII `text`. Returns the number of rules applied: `count` when
 /// all were, less when rule k = the return value could not be finished here (its step budget ran
 /// out, or memory could not be had) — the caller then applies rules k… itself to the text in
