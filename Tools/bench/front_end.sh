@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${ZL_DATA:-../shared/data}
-swift build -c release --product zl-bench --product zl-train >/dev/null
+# One product per call: SwiftPM builds only the last of several --product options.
+swift build -c release --product zl-bench >/dev/null
 swift build -c release --product zl-train >/dev/null
 F=/tmp/zl-hdfs200k.log
 python3 -c "import sys; l=open('$DATA/loghub/HDFS/HDFS_2k.log','rb').read().splitlines(); open('$F','wb').write(b'\n'.join(l*100)+b'\n')"
