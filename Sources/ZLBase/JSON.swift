@@ -375,33 +375,36 @@ extension JSON {
   /// Writes a JSON string literal, escaping quotes, backslashes and control characters
   /// (non-ASCII is written as UTF-8, like Python's `ensure_ascii=False`).
   public static func writeString(_ s: String, into out: inout String) {
-    // Most strings need no escape: copy them whole (the scalar loop below is the slow path).
+    var bytes: [UInt8] = []
+    writeString(s, into: &bytes)
+    out += String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// The same, as UTF-8 bytes appended to `out` (zl-score's output lines).
+  public static func writeString(_ s: String, into out: inout [UInt8]) {
+    out.append(0x22)
     var text = s
-    if text.withUTF8({ !$0.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }) {
-      out += "\""
-      out += text
-      out += "\""
-      return
-    }
-    out += "\""
-    for u in s.unicodeScalars {
-      switch u {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case "\u{08}": out += "\\b"
-      case "\u{0C}": out += "\\f"
-      default:
-        if u.value < 0x20 {
-          let hex = String(u.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        } else {
-          out.unicodeScalars.append(u)
+    text.withUTF8 { u in
+      // Most strings need no escape: copied whole.
+      if !u.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+        out.append(contentsOf: u)
+        return
+      }
+      let hex = Array("0123456789abcdef".utf8)
+      for c in u {
+        switch c {
+        case 0x22: out.append(contentsOf: [0x5C, 0x22])
+        case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+        case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+        case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+        case 0x09: out.append(contentsOf: [0x5C, 0x74])
+        case 0x08: out.append(contentsOf: [0x5C, 0x62])
+        case 0x0C: out.append(contentsOf: [0x5C, 0x66])
+        case ..<0x20: out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 15)]])
+        default: out.append(c)
         }
       }
     }
-    out += "\""
+    out.append(0x22)
   }
 }

@@ -91,6 +91,7 @@ let scoreCommand = Command(
   let out = StandardOutput(bufferSize: 1 << 16)
   if format == .csv { try out.line("session,score,anomaly,events,new_templates,first_line,last_line" + (explain ? ",explain" : "")) }
   var sessions = 0, anomalies = 0
+  var lineBytes: [UInt8] = []  // the plain jsonl record, reused
   let th = pipe.threshold
   func emit(_ scored: [ScoredSession]) throws {
     if scored.isEmpty { return }
@@ -111,13 +112,22 @@ let scoreCommand = Command(
       }
       switch format {
       case .jsonl where !explain:
-        // The common case written directly (the same bytes as the JSON object below; tested).
-        var line = "{\"session\":"
-        JSON.writeString(s.session.key, into: &line)
-        line += ",\"score\":" + JSON.formatNumber(Double(s.score)) + ",\"anomaly\":" + (anomalous ? "true" : "false")
-        line += ",\"events\":" + String(s.session.events.count) + ",\"new_templates\":" + String(s.newTemplates)
-        line += ",\"first_line\":" + String(s.session.firstLine) + ",\"last_line\":" + String(s.session.lastLine) + "}"
-        try out.line(line)
+        // The common case written directly as bytes (the same bytes as the JSON object below; tested).
+        lineBytes.removeAll(keepingCapacity: true)
+        lineBytes.append(contentsOf: #"{"session":"#.utf8)
+        JSON.writeString(s.session.key, into: &lineBytes)
+        lineBytes.append(contentsOf: #","score":"#.utf8)
+        lineBytes.append(contentsOf: JSON.formatNumber(Double(s.score)).utf8)
+        lineBytes.append(contentsOf: (anomalous ? #","anomaly":true,"events":"# : #","anomaly":false,"events":"#).utf8)
+        lineBytes.append(contentsOf: String(s.session.events.count).utf8)
+        lineBytes.append(contentsOf: #","new_templates":"#.utf8)
+        lineBytes.append(contentsOf: String(s.newTemplates).utf8)
+        lineBytes.append(contentsOf: #","first_line":"#.utf8)
+        lineBytes.append(contentsOf: String(s.session.firstLine).utf8)
+        lineBytes.append(contentsOf: #","last_line":"#.utf8)
+        lineBytes.append(contentsOf: String(s.session.lastLine).utf8)
+        lineBytes.append(contentsOf: "}\n".utf8)
+        try out.write(bytes: lineBytes)
       case .jsonl:
         var fields: [(String, JSON)] = [
           ("session", .string(s.session.key)), ("score", .number(Double(s.score))), ("anomaly", .bool(anomalous)),
