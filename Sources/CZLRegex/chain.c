@@ -1,9 +1,10 @@
 // The substitution chain over ASCII text: a pre-scan that marks, per rule, the positions where a
 // match can start (first-character and previous-character tables), then per rule Python re.sub
-// over those positions with a backtracking matcher. The matcher is a transcription of ZLRegex's
+// over those positions with the rule's DFA (dfa.c: the same match ends, one lookup per byte) or,
+// where it has none, a backtracking matcher. The backtracker is a transcription of ZLRegex's
 // `Engine.run`/`look` for bytes without capture tracking, and re.sub follows `Regex.replaceAll`
-// (empty-match rules included); the Swift code is the reference and the tests compare the two on
-// random text. Nothing here allocates per line once the scratch buffers have grown.
+// (empty-match rules included); the Swift code is the reference and the tests compare all three
+// on random text. Nothing here allocates per line once the scratch buffers (and DFAs) have grown.
 #define _GNU_SOURCE  // memrchr (glibc)
 #include "zl_regex.h"
 #include "dfa.h"

@@ -1,6 +1,7 @@
 // CZLRegex: the hot path of masking — an ordered chain of zl-re/1 substitutions (Python re.sub
 // with a literal replacement, each rule seeing the previous one's output) over ASCII text, run by
-// a backtracking matcher over the programs ZLRegex compiles. ZLRegex (Swift) stays the reference:
+// a lazily built DFA per rule (dfa.c) where the rule allows, else by a backtracking matcher, over
+// the programs ZLRegex compiles. ZLRegex (Swift) stays the reference:
 // it compiles the patterns, fills these tables, and handles what this code does not (non-ASCII
 // text, and a rule whose search exceeds the step budget, which it redoes with its memoizing
 // matcher). Tests check that both give the same bytes.
