@@ -280,6 +280,8 @@ static uint64_t state_hash(int prev, int flags, const int32_t *t, int32_t n) {
 
 static int grow_states(zlre_dfa *d) {
   int32_t cap = d->cap ? d->cap * 2 : 16;
+  // What the new capacity holds per state: its row, two hash slots, off and len, flags and prev.
+  if (!charge(d, (int64_t)(cap - d->cap) * (d->stride + 5))) return 0;
   int32_t *trans = realloc(d->trans, sizeof(int32_t) * (size_t)cap * (size_t)d->stride);
   if (!trans) return 0;
   d->trans = trans;
@@ -327,12 +329,11 @@ static int32_t intern(zlre_dfa *d, int prev, int match_now, const int32_t *t, in
     }
   }
   if (d->states >= MAX_STATES || (d->states + 1) * d->stride > MAX_TRANSITIONS || d->pool_len + n > MAX_POOL) return -1;
-  // A state's row, its threads and its other fields (the tables grow by doubling: charged as used).
-  if (!charge(d, d->stride + n + 4)) return -1;
   if (d->states == d->cap && !grow_states(d)) return -1;
   if (d->pool_len + n > d->pool_cap) {
     int32_t c = d->pool_cap ? d->pool_cap : 256;
     while (c < d->pool_len + n) c *= 2;
+    if (!charge(d, c - d->pool_cap)) return -1;
     int32_t *p = realloc(d->pool, sizeof(int32_t) * (size_t)c);
     if (!p) return -1;
     d->pool = p;

@@ -110,7 +110,7 @@ public final class SubstitutionChain: @unchecked Sendable {
     public var useDFA = true {
       didSet { if let r = raw { zlre_scratch_set_dfa(r, useDFA ? 1 : 0) } }
     }
-    /// Bytes the DFAs hold (at most 1 MiB, charged as states are made).
+    /// Bytes the DFAs hold (their programs and tables as allocated; at most 1 MiB).
     public var dfaBytes: Int { raw.map { Int(zlre_scratch_dfa_bytes($0)) } ?? 0 }
     deinit { zlre_scratch_free(raw) }
   }
