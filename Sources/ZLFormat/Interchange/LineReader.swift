@@ -23,9 +23,12 @@ public final class LineReader {
   private let stream: ByteStream
   private var decoder: GzipDecoder?
   private var decided = false
-  private var raw: [UInt8]
+  /// Compressed input (gzip only; plain input is read straight into `buffer`).
+  private var raw: [UInt8] = []
   private var rawStart = 0
   private var rawEnd = 0
+  /// Lines, decoded: [start, end) not yet returned. It starts at two chunks and doubles only when
+  /// one line does not fit (up to about twice the line limit), so memory follows the longest line.
   private var buffer: [UInt8]
   private var start = 0
   private var end = 0
@@ -38,8 +41,13 @@ public final class LineReader {
     self.path = path
     self.maxLineLength = max(1, maxLineLength)
     stream = try ByteStream(path: path)
-    raw = [UInt8](repeating: 0, count: chunk)
-    buffer = [UInt8](repeating: 0, count: max(chunk, maxLineLength + 2) * 2)
+    buffer = LineReader.uninitialized(2 * chunk)
+  }
+
+  /// An array of `count` bytes whose contents are not set (only the bytes read in are ever read):
+  /// pages no read reaches are never touched.
+  private static func uninitialized(_ count: Int) -> [UInt8] {
+    [UInt8](unsafeUninitializedCapacity: count) { _, n in n = count }
   }
 
   /// True when the input is gzip-compressed (known after the first read).
@@ -56,9 +64,26 @@ public final class LineReader {
       end -= start
       start = 0
     }
-    if end == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+    if end == buffer.count {
+      // A line longer than the buffer: double it (the line limit bounds how far).
+      var grown = LineReader.uninitialized(buffer.count * 2)
+      grown.withUnsafeMutableBytes { g in buffer.withUnsafeBytes { b in g.baseAddress!.copyMemory(from: b.baseAddress!, byteCount: end) } }
+      buffer = grown
+    }
+    if decided && decoder == nil && rawStart == rawEnd {
+      // Plain input (its first read, which told, went through `raw`): read straight into the buffer.
+      if !raw.isEmpty { raw = [] }
+      let n = try buffer.withUnsafeMutableBytes { b in
+        try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: b[end..<min(b.count, end + chunk)]))
+      }
+      bytesRead += UInt64(n)
+      end += n
+      if n == 0 { eof = true }
+      return n > 0
+    }
     while true {
       if rawStart == rawEnd {
+        if raw.isEmpty { raw = LineReader.uninitialized(chunk) }
         let n = try raw.withUnsafeMutableBytes { try stream.read(into: $0) }
         bytesRead += UInt64(n)
         rawStart = 0
