@@ -48,10 +48,64 @@ const char *zls_kernel_isa(void) {
 
 static inline float elem(const float *X, int ld, int trans, int r, int c) { return trans ? X[(size_t)c * ld + r] : X[(size_t)r * ld + c]; }
 
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+// A full 12-row sliver of row-major A (src: its first row at column p0) into k-major order,
+// dst[k * 12 + i] = src[i * lda + k]: rows 0-7 by 8×8 transposes, rows 8-11 by 4×4 ones, 8 columns
+// at a time (moves only: the same bits as the scalar loop).
+__attribute__((target("avx2")))
+static void pack_a12_avx2(int kc, const float *src, int lda, float *dst) {
+  int k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    const float *s = src + k;
+    __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + lda), r2 = _mm256_loadu_ps(s + 2 * (size_t)lda);
+    __m256 r3 = _mm256_loadu_ps(s + 3 * (size_t)lda), r4 = _mm256_loadu_ps(s + 4 * (size_t)lda);
+    __m256 r5 = _mm256_loadu_ps(s + 5 * (size_t)lda), r6 = _mm256_loadu_ps(s + 6 * (size_t)lda);
+    __m256 r7 = _mm256_loadu_ps(s + 7 * (size_t)lda);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    float *d = dst + (size_t)k * 12;
+    _mm256_storeu_ps(d + 0 * 12, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(d + 1 * 12, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(d + 2 * 12, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(d + 3 * 12, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(d + 4 * 12, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(d + 5 * 12, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(d + 6 * 12, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(d + 7 * 12, _mm256_permute2f128_ps(u3, u7, 0x31));
+    for (int h = 0; h < 8; h += 4) {
+      __m128 q0 = _mm_loadu_ps(s + 8 * (size_t)lda + h), q1 = _mm_loadu_ps(s + 9 * (size_t)lda + h);
+      __m128 q2 = _mm_loadu_ps(s + 10 * (size_t)lda + h), q3 = _mm_loadu_ps(s + 11 * (size_t)lda + h);
+      _MM_TRANSPOSE4_PS(q0, q1, q2, q3);
+      _mm_storeu_ps(d + (h + 0) * 12 + 8, q0);
+      _mm_storeu_ps(d + (h + 1) * 12 + 8, q1);
+      _mm_storeu_ps(d + (h + 2) * 12 + 8, q2);
+      _mm_storeu_ps(d + (h + 3) * 12 + 8, q3);
+    }
+  }
+  for (; k < kc; k++)
+    for (int i = 0; i < 12; i++) dst[(size_t)k * 12 + i] = src[(size_t)i * lda + k];
+}
+#endif
+
 // A block rows [i0, i0+mc), cols [p0, p0+kc) of op(A) into MR-row slivers, k-major, zero-padded.
 static void pack_a(int MR, int mc, int kc, const float *A, int lda, int transA, int i0, int p0, float *dst) {
   for (int ir = 0; ir < mc; ir += MR) {
     int rows = mc - ir < MR ? mc - ir : MR;
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (!transA && MR == 12 && rows == 12) {  // MR 12: the AVX-512 kernel's, so AVX2 is there too
+      pack_a12_avx2(kc, A + (size_t)(i0 + ir) * lda + p0, lda, dst);
+      dst += (size_t)kc * 12;
+      continue;
+    }
+#endif
     for (int k = 0; k < kc; k++) {
       int i = 0;
       if (!transA) {
