@@ -40,10 +40,12 @@ void zls_gru_forward(int B, int T, int E, int H, const float *x, const int32_t *
 // a row per step row), so equal inputs are projected once. Every input projection is one SGEMM over
 // X rows; a step is one SGEMM over the sequences still running. A row's numbers depend only on its
 // own sequence.
+// With gi_ready, the caller has put the input projections (bias included, a row per step row) at
+// the start of work, and x, xmap, w_ih, w_ih_t and b_ih are not read.
 static void gru_rows(int B, const int *rows, int X, const int *xmap, int E, int H, const float *x, const int32_t *lengths,
                      const int32_t *skip, const float *const *h0, const float *w_ih, const float *w_hh, const float *w_ih_t,
                      const float *w_hh_t, const float *b_ih, const float *b_hh, int reverse, float *out, int out_stride, int out_offset,
-                     float *work) {
+                     int gi_ready, float *work) {
   const int G = 3 * H;
   const int R = rows[B];
   float *gi = work;                          // [X, G]: x W_ih^T + b_ih
@@ -51,13 +53,15 @@ static void gru_rows(int B, const int *rows, int X, const int *xmap, int E, int 
   float *h = gh + (size_t)B * G;             // [B, H], rows in sorted order
   int *order = (int *)(h + (size_t)B * H);
   int32_t *remaining = (int32_t *)(order + B);  // steps still to run per sequence
-  if (w_ih_t)
-    zls_sgemm(0, 0, X, G, E, 1.0f, x, E, w_ih_t, G, 0.0f, gi, G);
-  else
-    zls_sgemm(0, 1, X, G, E, 1.0f, x, E, w_ih, E, 0.0f, gi, G);
-  for (size_t r = 0; r < (size_t)X; r++) {
-    float *row = gi + r * G;
-    for (int j = 0; j < G; j++) row[j] += b_ih[j];
+  if (!gi_ready) {
+    if (w_ih_t)
+      zls_sgemm(0, 0, X, G, E, 1.0f, x, E, w_ih_t, G, 0.0f, gi, G);
+    else
+      zls_sgemm(0, 1, X, G, E, 1.0f, x, E, w_ih, E, 0.0f, gi, G);
+    for (size_t r = 0; r < (size_t)X; r++) {
+      float *row = gi + r * G;
+      for (int j = 0; j < G; j++) row[j] += b_ih[j];
+    }
   }
   // A sequence may start with its first skip[b] steps done (their outputs are the caller's) from
   // state h0[b]: a step's numbers depend only on the state and the input, so the rest comes out
@@ -111,7 +115,7 @@ void zls_gru_forward_t(int B, int T, int E, int H, const float *x, const int32_t
   padded_rows(B, T, rows);
   for (int b = 0; b < B; b++) len[b] = lengths[b] > T ? T : lengths[b];
   gru_rows(B, rows, rows[B], NULL, E, H, x, len, NULL, NULL, w_ih, w_hh, w_ih_t, w_hh_t, b_ih, b_hh, reverse, out, out_stride, out_offset,
-           work);
+           0, work);
 }
 
 // Softmax over the scores s[0..len) (overwritten with exp), then o = Σ_t α_t · values_t (rows of F
@@ -194,37 +198,31 @@ void zls_qkv_attention(int B, int T, int F, const float *h, const int32_t *lengt
 
 // ---------------------------------------------------------------- whole model
 
-// Moves the distinct rows of x [R, E] (bitwise: equal bits give equal products) to its front, in
-// order of first appearance; map[r] is row r's index among them. The table has `slots` (a power of
-// two > R) ints. Returns the number of distinct rows. Log sessions repeat a few templates, so the
-// first layer's input projection shrinks from one row per event to one per template.
-static int distinct_rows(float *x, int R, int E, int *map, int *table, int slots) {
-  for (int k = 0; k < slots; k++) table[k] = -1;
-  int u = 0;
-  for (int r = 0; r < R; r++) {
-    const uint32_t *w = (const uint32_t *)(x + (size_t)r * E);
-    uint64_t h = 0x9E3779B97F4A7C15ull;
-    for (int k = 0; k < E; k++) h = (h ^ w[k]) * 0x100000001B3ull;
-    h ^= h >> 29;
-    int slot = (int)(h & (uint64_t)(slots - 1));
-    for (;;) {
-      int v = table[slot];
-      if (v < 0) {
-        table[slot] = u;
-        if (u != r) memcpy(x + (size_t)u * E, x + (size_t)r * E, sizeof(float) * (size_t)E);
-        map[r] = u++;
-        break;
-      }
-      if (memcmp(x + (size_t)v * E, x + (size_t)r * E, sizeof(float) * (size_t)E) == 0) {
-        map[r] = v;
-        break;
-      }
-      slot = (slot + 1) & (slots - 1);
+// The index among the distinct rows so far (kept in x, `*u` of them, E floats each) of row `src`,
+// which is appended when new (bitwise comparison: equal bits give equal products). The table has
+// `slots` ints (a power of two > the rows to come), -1 when empty. Log sessions repeat a few
+// templates, so the first layer's input projection shrinks from one row per event to one per template.
+static inline int distinct_row(const float *src, float *x, int *u, int E, int *table, int slots) {
+  const uint32_t *w = (const uint32_t *)src;
+  uint64_t h = 0x9E3779B97F4A7C15ull;
+  for (int k = 0; k < E; k++) h = (h ^ w[k]) * 0x100000001B3ull;
+  h ^= h >> 29;
+  int slot = (int)(h & (uint64_t)(slots - 1));
+  for (;;) {
+    int v = table[slot];
+    if (v < 0) {
+      table[slot] = *u;
+      memcpy(x + (size_t)*u * E, src, sizeof(float) * (size_t)E);
+      return (*u)++;
     }
+    if (memcmp(x + (size_t)v * E, src, sizeof(float) * (size_t)E) == 0) return v;
+    slot = (slot + 1) & (slots - 1);
   }
-  return u;
 }
 
+// Rows of one product in a split input projection (the gathered inputs and the products of up to
+// SPLIT_ROWS rows are chunk scratch: SPLIT_ROWS * 4H floats).
+#define SPLIT_ROWS 48
 
 static size_t per_sequence_floats(const zls_model *m, int T) {
   int H = m->hidden_size, D = m->directions, F = D * H;
@@ -233,15 +231,23 @@ static size_t per_sequence_floats(const zls_model *m, int T) {
          + zls_gru_work_size(1, T, H)
          + (size_t)F              // pooled
          + (size_t)T              // alpha
-         + (size_t)T * 5;         // distinct-row map [T] and hash table (< 4T slots)
+         + (size_t)T * 5          // distinct-row map [T] and hash table (< 4T slots)
+         + (size_t)T * 8;         // per step row: four part pointers (split input projection)
+}
+
+// Floats of a chunk's own scratch besides its sequences' (lengths, row starts, skips, initial
+// states, attention scratch, split-projection scratch).
+static size_t chunk_extra_floats(const zls_model *m, int T, int per) {
+  int H = m->hidden_size, F = m->directions * H;
+  return (size_t)(2 * F + 2 * T * F + T) + 192 + (size_t)(10 * per) + (size_t)SPLIT_ROWS * 4 * H + SPLIT_ROWS;
 }
 
 size_t zls_model_work_size(const zls_model *m, int B, int T) {
   // Chunks (one per thread in effect) hold ceil(B / chunks) sequences each: at most B + chunks - 1 in all.
-  int F = m->directions * m->hidden_size;
   int threads = zls_get_threads();
   size_t chunks = (size_t)(threads > 1 && B >= 2 ? (B < threads ? B : threads) : 1);
-  return per_sequence_floats(m, T) * ((size_t)B + chunks - 1) + chunks * ((size_t)(2 * F + 2 * T * F + T) + 160 + (size_t)(8 * B));
+  int per = (B + (int)chunks - 1) / (int)chunks;
+  return per_sequence_floats(m, T) * ((size_t)B + chunks - 1) + chunks * chunk_extra_floats(m, T, per);
 }
 
 typedef struct {
@@ -253,6 +259,61 @@ typedef struct {
   size_t chunk_floats;
   const zls_first_layer_states *st;
 } forward_job;
+
+// The input projection of a layer after the first (both directions) for its direction `ld`:
+// gi[r] = (in_f[r] W_f^T + in_b[r] W_b^T) + b_ih over the R step rows, in_f / in_b the first and
+// second H floats of input row r (F = 2H apart), W_f / W_b the matching halves of W_ih. Each part
+// is one product over H terms, taken from part_f[r] / part_b[r] (6H floats: direction 0's 3H, then
+// direction 1's) when given, else computed — gathered SPLIT_ROWS rows at a time — and copied to
+// keep_f[r] / keep_b[r] when given. A row's numbers depend only on its input row. The forward parts
+// computed here wait in gi; the second pass writes each row's sum.
+static void split_projection(int R, int H, const float *in, const float *w_ih, const float *w_ih_t, const float *b_ih, int ld,
+                             const float *const *part_f, const float *const *part_b, float *const *keep_f, float *const *keep_b,
+                             float *gi, float *scratch, int *pending) {
+  const int G = 3 * H, F = 2 * H;
+  float *a = scratch;                          // [SPLIT_ROWS, H]
+  float *c = scratch + (size_t)SPLIT_ROWS * H;  // [SPLIT_ROWS, G]
+  for (int half = 0; half < 2; half++) {
+    const float *const *part = half == 0 ? part_f : part_b;
+    float *const *keep = half == 0 ? keep_f : keep_b;
+    int n = 0;
+    for (int r = 0; r <= R; r++) {
+      if (r < R) {
+        const float *p = part ? part[r] : NULL;
+        if (p) {
+          if (half == 1) {
+            const float *f = part_f && part_f[r] ? part_f[r] + (size_t)ld * G : gi + (size_t)r * G;
+            const float *q = p + (size_t)ld * G;
+            float *g = gi + (size_t)r * G;
+            for (int j = 0; j < G; j++) g[j] = (f[j] + q[j]) + b_ih[j];
+          }
+          continue;
+        }
+        memcpy(a + (size_t)n * H, in + (size_t)r * F + (size_t)half * H, sizeof(float) * H);
+        pending[n++] = r;
+        if (n < SPLIT_ROWS) continue;
+      }
+      if (n == 0) continue;
+      if (w_ih_t)
+        zls_sgemm_serial(0, 0, n, G, H, 1.0f, a, H, w_ih_t + (size_t)half * H * G, G, 0.0f, c, G);
+      else
+        zls_sgemm_serial(0, 1, n, G, H, 1.0f, a, H, w_ih + (size_t)half * H, F, 0.0f, c, G);
+      for (int k = 0; k < n; k++) {
+        const int row = pending[k];
+        const float *ck = c + (size_t)k * G;
+        float *g = gi + (size_t)row * G;
+        if (keep && keep[row]) memcpy(keep[row] + (size_t)ld * G, ck, sizeof(float) * G);
+        if (half == 0) {
+          memcpy(g, ck, sizeof(float) * G);
+        } else {
+          const float *f = part_f && part_f[row] ? part_f[row] + (size_t)ld * G : g;
+          for (int j = 0; j < G; j++) g[j] = (f[j] + ck[j]) + b_ih[j];
+        }
+      }
+      n = 0;
+    }
+  }
+}
 
 // Runs sequences idx ≡ chunk (mod chunks) — round-robin, so chunks get similar length mixes.
 static void forward_chunk(void *ctx, int chunk) {
@@ -267,10 +328,17 @@ static void forward_chunk(void *ctx, int chunk) {
   w += (n + 15) / 16 * 16;
   int *rows = (int *)w;  // [n + 1]: sequence i's steps are rows rows[i] ..< rows[i + 1] (no padding)
   w += (n + 16) / 16 * 16;
-  int32_t *skip = (int32_t *)w;  // [n]: first-layer steps the caller gave, this direction
+  int32_t *skip[2];  // [n] per direction: first-layer steps the caller gave
+  skip[0] = (int32_t *)w;
+  w += (n + 15) / 16 * 16;
+  skip[1] = (int32_t *)w;
   w += (n + 15) / 16 * 16;
   const float **h0 = (const float **)w;  // [n]: the state after them
   w += (2 * n + 15) / 16 * 16;
+  int *pending = (int *)w;  // [SPLIT_ROWS]
+  w += (SPLIT_ROWS + 15) / 16 * 16;
+  float *split = w;  // [SPLIT_ROWS * 4H]
+  w += (size_t)SPLIT_ROWS * 4 * H;
   int i = 0;
   rows[0] = 0;
   for (int b = chunk; b < j->B; b += j->chunks, i++) {
@@ -278,55 +346,83 @@ static void forward_chunk(void *ctx, int chunk) {
     rows[i + 1] = rows[i] + (len[i] < 1 ? 1 : len[i]);  // one (zero) row for an empty sequence
   }
   int R = rows[n];
-  float *in = w;                               // [R, E]
+  float *in = w;                               // [R, E] (distinct rows only: X <= R)
   float *bufA = in + (size_t)R * E;            // [R, F]
   float *bufB = bufA + (size_t)R * F;
   float *gw = bufB + (size_t)R * F;            // GRU scratch for R rows
   float *pooled = gw + zls_gru_work_size(n, T, H);  // [n, F]
   float *al = pooled + (size_t)n * F;          // [n, T]
   float *qkvw = al + (size_t)n * T;
-  i = 0;
-  for (int b = chunk; b < j->B; b += j->chunks, i++)
-    memcpy(in + (size_t)rows[i] * E, j->x + (size_t)b * T * E, sizeof(float) * (size_t)(rows[i + 1] - rows[i]) * E);
   int *xmap = (int *)(qkvw + (size_t)(2 * F + 2 * T * F + T) + 16);  // [R]
   int slots = 16;
   while (slots <= 2 * R) slots *= 2;
   int *table = xmap + R;  // [slots] < 4R + 16
-  int X = distinct_rows(in, R, E, xmap, table, slots);
+  // Per step row, the second layer's cached input-projection parts and where to keep new ones.
+  const float **part_f = (const float **)(((uintptr_t)(table + slots) + 7) & ~(uintptr_t)7), **part_b = part_f + R;
+  float **keep_f = (float **)(part_b + R), **keep_b = keep_f + R;
+  // The first layer's inputs: each distinct row once, in order of first appearance (`in` holds X
+  // of them); xmap[r] is step row r's.
+  int X = 0;
+  for (int k = 0; k < slots; k++) table[k] = -1;
+  i = 0;
+  for (int b = chunk; b < j->B; b += j->chunks, i++)
+    for (int r = rows[i]; r < rows[i + 1]; r++)
+      xmap[r] = distinct_row(j->x + ((size_t)b * T + (size_t)(r - rows[i])) * E, in, &X, E, table, slots);
+  const zls_first_layer_states *st = j->st;
+  const int parts = st && D == 2 && m->layers > 1 && (st->given_part[0] || st->given_part[1] || st->out_part[0] || st->out_part[1]);
+  if (parts) {
+    for (int r = 0; r < R; r++) part_f[r] = part_b[r] = NULL, keep_f[r] = keep_b[r] = NULL;
+  }
   const float *layerIn = in;
   int inSize = E;
   float *cur = bufA, *other = bufB;
   for (int l = 0; l < m->layers; l++) {
     for (int d = 0; d < D; d++) {
       int k = l * D + d;
-      const zls_first_layer_states *st = l == 0 && d < 2 ? j->st : NULL;
-      if (st && st->known[d]) {
+      const zls_first_layer_states *sl = l == 0 && d < 2 ? st : NULL;
+      if (sl && sl->known[d]) {
         i = 0;
         for (int b = chunk; b < j->B; b += j->chunks, i++) {
-          int sk = st->known[d][b];
-          skip[i] = sk < 0 ? 0 : sk > (len[i] > 0 ? len[i] : 0) ? (len[i] > 0 ? len[i] : 0) : sk;
+          int sk = sl->known[d][b];
+          skip[d][i] = sk < 0 ? 0 : sk > (len[i] > 0 ? len[i] : 0) ? (len[i] > 0 ? len[i] : 0) : sk;
           // Forward: the state after step skip-1 (the last given row); backward: after step
           // len-skip (the first given row, rows being in step order).
-          h0[i] = skip[i] > 0 ? st->given[d][b][d == 0 ? skip[i] - 1 : 0] : NULL;
+          h0[i] = skip[d][i] > 0 ? sl->given[d][b][d == 0 ? skip[d][i] - 1 : 0] : NULL;
         }
       }
-      const int given = st && st->known[d];
-      gru_rows(n, rows, l == 0 ? X : R, l == 0 ? xmap : NULL, inSize, H, layerIn, len, given ? skip : NULL, given ? h0 : NULL, m->w_ih[k],
-               m->w_hh[k], m->w_ih_t[k], m->w_hh_t[k], m->b_ih[k], m->b_hh[k], d == 1, cur, F, d * H, gw);
-      if (st) {
-        // The given steps' outputs, then the new ones the caller wants to keep.
+      const int given = sl && sl->known[d];
+      int ready = 0;
+      if (l > 0 && D == 2) {
+        split_projection(R, H, layerIn, m->w_ih[k], m->w_ih_t[k], m->b_ih[k], d, parts && l == 1 ? part_f : NULL,
+                         parts && l == 1 ? part_b : NULL, parts && l == 1 ? keep_f : NULL, parts && l == 1 ? keep_b : NULL, gw, split,
+                         pending);
+        ready = 1;
+      }
+      gru_rows(n, rows, l == 0 ? X : R, l == 0 ? xmap : NULL, inSize, H, layerIn, len, given ? skip[d] : NULL, given ? h0 : NULL,
+               m->w_ih[k], m->w_hh[k], m->w_ih_t[k], m->w_hh_t[k], m->b_ih[k], m->b_hh[k], d == 1, cur, F, d * H, ready, gw);
+      if (sl) {
+        // The given steps' outputs, then the new ones the caller wants to keep; with parts, where
+        // the second layer finds (or keeps) their input-projection parts.
+        const float **pp = d == 0 ? part_f : part_b;
+        float **kp = d == 0 ? keep_f : keep_b;
         i = 0;
         for (int b = chunk; b < j->B; b += j->chunks, i++) {
-          const int L = len[i] > 0 ? len[i] : 0, sk = given ? skip[i] : 0;
+          const int L = len[i] > 0 ? len[i] : 0, sk = given ? skip[d][i] : 0;
           for (int t = 0; t < sk; t++) {
             int step = d == 0 ? t : L - sk + t;
-            memcpy(cur + ((size_t)rows[i] + step) * F + (size_t)d * H, st->given[d][b][t], sizeof(float) * H);
+            const float *part = parts && sl->given_part[d] ? sl->given_part[d][b][t] : NULL;
+            // A step with its part needs no output row: only the second layer's projection reads it.
+            if (part)
+              pp[rows[i] + step] = part;
+            else
+              memcpy(cur + ((size_t)rows[i] + step) * F + (size_t)d * H, sl->given[d][b][t], sizeof(float) * H);
           }
-          int want = st->want[d] ? st->want[d][b] : 0;
+          int want = sl->want[d] ? sl->want[d][b] : 0;
           if (want > L - sk) want = L - sk;
           for (int k2 = 0; k2 < want; k2++) {
             int step = d == 0 ? sk + k2 : L - sk - 1 - k2;
-            memcpy(st->out[d][b][k2], cur + ((size_t)rows[i] + step) * F + (size_t)d * H, sizeof(float) * H);
+            memcpy(sl->out[d][b][k2], cur + ((size_t)rows[i] + step) * F + (size_t)d * H, sizeof(float) * H);
+            if (parts && sl->out_part[d]) kp[rows[i] + step] = sl->out_part[d][b][k2];
           }
         }
       }
@@ -359,8 +455,7 @@ void zls_model_forward_states(const zls_model *m, int B, int T, const float *x, 
   int threads = zls_get_threads();
   int chunks = threads > 1 && B >= 2 ? (B < threads ? B : threads) : 1;
   int per = (B + chunks - 1) / chunks;
-  int F = m->directions * m->hidden_size;
-  size_t chunkFloats = per_sequence_floats(m, T) * (size_t)per + (size_t)(2 * F + 2 * T * F + T) + 160 + (size_t)(8 * per);
+  size_t chunkFloats = per_sequence_floats(m, T) * (size_t)per + chunk_extra_floats(m, T, per);
   forward_job job = {m, B, T, chunks, x, lengths, p_anomaly, alpha, work, chunkFloats, states};
   zls_parallel_for(chunks, forward_chunk, &job);
 }

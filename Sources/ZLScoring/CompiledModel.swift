@@ -96,16 +96,23 @@ public final class CompiledModel: @unchecked Sendable {
   public var stateCacheCapacity = 1024 {
     didSet { stateCache = nil }
   }
+  /// How many of those states per direction also keep their second-layer input-projection part
+  /// (6H floats each; bidirectional models with two layers or more); 0 turns that off.
+  public var stateCachePartCapacity = 256 {
+    didSet { stateCache = nil }
+  }
   private var stateCache: StateCache?
   /// First-layer steps (per direction) whose states came from the state cache.
   public var reusedFirstLayerSteps: Int { stateCache?.reusedSteps ?? 0 }
+  /// Of those, the steps that also brought their second-layer input-projection part.
+  public var reusedSecondLayerParts: Int { stateCache?.reusedParts ?? 0 }
 
   /// - Parameter keys: per session, the ids of its kept events (the last max_length; one per vector
   ///   row) when they are trained templates, whose vectors never change; nil otherwise. Sessions
   ///   with keys share first-layer states with earlier ones that begin or end the same way. Scores
   ///   are the same bits with or without (tested).
   public func score(_ sessions: [[Float]], keys: [[UInt32]?]? = nil, attention: Bool = false, batchSize: Int = 64,
-                    eventsPerBatch: Int = 1536) -> (scores: [Float], alpha: [[Float]]) {
+                    eventsPerBatch: Int = 1024) -> (scores: [Float], alpha: [[Float]]) {
     let e = hyperParameters.inputSize, maxLen = hyperParameters.maxLength
     var scores = [Float](repeating: 0, count: sessions.count)
     var alphas = [[Float]](repeating: [], count: attention ? sessions.count : 0)
@@ -147,7 +154,10 @@ public final class CompiledModel: @unchecked Sendable {
       }
       var plan: StateCache.Plan?
       if let keys, stateCacheCapacity > 0 {
-        if stateCache == nil { stateCache = StateCache(hidden: hyperParameters.hiddenSize, capacity: stateCacheCapacity) }
+        if stateCache == nil {
+          let parts = hyperParameters.directions == 2 && hyperParameters.layers > 1 ? stateCachePartCapacity : 0
+          stateCache = StateCache(hidden: hyperParameters.hiddenSize, capacity: stateCacheCapacity, partCapacity: parts)
+        }
         let batchKeys: [[UInt32]?] = idx.map { s in keys[s].flatMap { $0.count == lens[s] && sessions[s].count / e >= $0.count ? $0 : nil } }
         if batchKeys.contains(where: { $0 != nil }) { plan = stateCache!.plan(batchKeys, directions: hyperParameters.directions) }
       }
@@ -187,17 +197,26 @@ private func withStates(_ plan: StateCache.Plan, _ body: (UnsafePointer<zls_firs
   var known: [UnsafePointer<Int32>?] = [nil, nil], want: [UnsafePointer<Int32>?] = [nil, nil]
   var given: [UnsafePointer<UnsafePointer<UnsafePointer<Float>?>?>?] = [nil, nil]
   var out: [UnsafePointer<UnsafePointer<UnsafeMutablePointer<Float>?>?>?] = [nil, nil]
+  var givenPart: [UnsafePointer<UnsafePointer<UnsafePointer<Float>?>?>?] = [nil, nil]
+  var outPart: [UnsafePointer<UnsafePointer<UnsafeMutablePointer<Float>?>?>?] = [nil, nil]
   for d in 0..<2 where plan.known[d].count == b {
     known[d] = UnsafePointer(copy(plan.known[d]))
     want[d] = UnsafePointer(copy(plan.want[d]))
     let rows = copy(plan.given[d]), outRows = copy(plan.out[d])
     given[d] = UnsafePointer(copy(plan.givenStart[d].map { UnsafePointer<UnsafePointer<Float>?>?(rows + $0) }))
     out[d] = UnsafePointer(copy(plan.outStart[d].map { UnsafePointer<UnsafeMutablePointer<Float>?>?(outRows + $0) }))
+    if plan.givenPart[d].contains(where: { $0 != nil }) || plan.outPart[d].contains(where: { $0 != nil }) {
+      let parts = copy(plan.givenPart[d]), outParts = copy(plan.outPart[d])
+      givenPart[d] = UnsafePointer(copy(plan.givenStart[d].map { UnsafePointer<UnsafePointer<Float>?>?(parts + $0) }))
+      outPart[d] = UnsafePointer(copy(plan.outStart[d].map { UnsafePointer<UnsafeMutablePointer<Float>?>?(outParts + $0) }))
+    }
   }
   st.known = (known[0], known[1])
   st.want = (want[0], want[1])
   st.given = (given[0], given[1])
   st.out = (out[0], out[1])
+  st.given_part = (givenPart[0], givenPart[1])
+  st.out_part = (outPart[0], outPart[1])
   withUnsafePointer(to: &st) { body($0) }
 }
 

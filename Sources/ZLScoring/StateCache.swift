@@ -3,23 +3,35 @@
 // it (forward) or after it (backward), and log sessions share beginnings and endings, so a new
 // session starts its first layer from the longest cached prefix and suffix; the C forward pass
 // produces the same bits as when it computes them (tested). Bounded: `capacity` states per
-// direction, kept first come, first served.
+// direction, kept first come, first served. With both directions and a second layer, the first
+// `partCapacity` nodes of each direction also keep the second layer's input-projection part from
+// their state (6H floats: zls_first_layer_states), so a cached step costs that layer half its
+// input projection too.
 
 import ZLDrain
 
 final class StateCache {
   let hidden: Int
   let capacity: Int
+  let partCapacity: Int
+  /// Floats of one node's part (both second-layer directions' 3H).
+  var partFloats: Int { 6 * hidden }
   private var tries: [Trie]
   /// First-layer steps (per direction) taken from the cache instead of computed.
   private(set) var reusedSteps = 0
+  /// Of those, the steps whose second-layer input-projection part came with them.
+  private(set) var reusedParts = 0
 
   /// One direction: (parent node, event id) → node, and each node's state (hidden floats).
   struct Trie {
     var children = IDSlotMap()
     var states: UnsafeMutablePointer<Float>
+    var parts: UnsafeMutablePointer<Float>
 
-    init(capacity: Int, hidden: Int) { states = .allocate(capacity: max(1, capacity * hidden)) }
+    init(capacity: Int, hidden: Int, partCapacity: Int) {
+      states = .allocate(capacity: max(1, capacity * hidden))
+      parts = .allocate(capacity: max(1, partCapacity * 6 * hidden))
+    }
 
     @inline(__always) static func key(_ parent: Int, _ event: UInt32) -> UInt64 { UInt64(UInt32(truncatingIfNeeded: parent + 1)) << 32 | UInt64(event) }
 
@@ -36,13 +48,19 @@ final class StateCache {
     var count: Int { children.count }
   }
 
-  init(hidden: Int, capacity: Int) {
+  init(hidden: Int, capacity: Int, partCapacity: Int = 0) {
     self.hidden = hidden
     self.capacity = capacity
-    tries = [Trie(capacity: capacity, hidden: hidden), Trie(capacity: capacity, hidden: hidden)]
+    self.partCapacity = min(partCapacity, capacity)
+    tries = (0..<2).map { _ in Trie(capacity: capacity, hidden: hidden, partCapacity: min(partCapacity, capacity)) }
   }
 
-  deinit { for t in tries { t.states.deallocate() } }
+  deinit {
+    for t in tries {
+      t.states.deallocate()
+      t.parts.deallocate()
+    }
+  }
 
   /// Lookups for one batch: per sequence and direction, the cached states (`known` of them, row
   /// pointers in step order) and the rows reserved for new states (`want`).
@@ -51,6 +69,9 @@ final class StateCache {
     var want: [[Int32]] = [[], []]
     var given: [[UnsafePointer<Float>?]] = [[], []]
     var out: [[UnsafeMutablePointer<Float>?]] = [[], []]
+    /// Parallel to `given` / `out`: the nodes' second-layer parts (nil past `partCapacity`).
+    var givenPart: [[UnsafePointer<Float>?]] = [[], []]
+    var outPart: [[UnsafeMutablePointer<Float>?]] = [[], []]
     /// Where each sequence's pointers start in `given` / `out`.
     var givenStart: [[Int]] = [[], []]
     var outStart: [[Int]] = [[], []]
@@ -72,14 +93,20 @@ final class StateCache {
           continue
         }
         var node = -1, k = 0
-        var rows: [UnsafePointer<Float>?] = []
+        var rows: [UnsafePointer<Float>?] = [], parts: [UnsafePointer<Float>?] = []
         while k < ids.count, let child = tries[d].find(node, ids[d == 0 ? k : ids.count - 1 - k]) {
           node = child
           rows.append(UnsafePointer(tries[d].states + child * hidden))
+          parts.append(child < partCapacity ? UnsafePointer(tries[d].parts + child * partFloats) : nil)
           k += 1
         }
-        if d == 1 { rows.reverse() }  // step order: the earliest cached step first
+        if d == 1 {  // step order: the earliest cached step first
+          rows.reverse()
+          parts.reverse()
+        }
         p.given[d] += rows
+        p.givenPart[d] += parts
+        reusedParts += parts.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
         p.known[d].append(Int32(k))
         reusedSteps += k
         lastNode[d].append(node)
@@ -97,6 +124,7 @@ final class StateCache {
             if tries[d].find(node, e) != nil { break }  // reserved by an earlier sequence of this batch
             node = tries[d].add(node, e)
             p.out[d].append(tries[d].states + node * hidden)
+            p.outPart[d].append(node < partCapacity ? tries[d].parts + node * partFloats : nil)
             w += 1
             k += 1
           }

@@ -233,14 +233,17 @@ func networkLoss(_ c: NetworkConfig, _ names: [String], _ batch: SequenceBatch<D
   /// First-layer states cached by event-id prefix (forward) and suffix (backward) give the same
   /// bits as computing them: sessions drawn from a few templates with shared beginnings and endings,
   /// scored in several small batches (later batches reuse earlier states), against the model with
-  /// the cache off; unidirectional and bidirectional, additive and Q/K/V attention.
-  @Test(arguments: [(true, AttentionKind.additive), (false, .additive), (true, .qkv)])
-  func cachedFirstLayerStatesChangeNoBit(bidirectional: Bool, attention: AttentionKind) {
-    let c = NetworkConfig(model: ModelHyperParameters(inputSize: 6, hiddenSize: 9, layers: 2, bidirectional: bidirectional, attention: attention))
+  /// the cache off; unidirectional and bidirectional, additive and Q/K/V attention, two and three
+  /// layers; with the second layer's input-projection parts kept for none, some or all cached states.
+  @Test(arguments: [(true, AttentionKind.additive, 2, 40), (true, .additive, 2, 13), (true, .additive, 2, 0), (false, .additive, 2, 40),
+                    (true, .qkv, 2, 40), (true, .additive, 3, 13)])
+  func cachedFirstLayerStatesChangeNoBit(bidirectional: Bool, attention: AttentionKind, layers: Int, parts: Int) {
+    let c = NetworkConfig(model: ModelHyperParameters(inputSize: 6, hiddenSize: 9, layers: layers, bidirectional: bidirectional, attention: attention))
     let p: ParameterMap<Float> = Network.initialParameters(c, seed: testSeed &+ 11)
     let tensors = p.filter { !$0.key.hasPrefix("domain.") }.mapValues { $0.data }
     let cached = CompiledModel(c.model, tensors: tensors), plain = CompiledModel(c.model, tensors: tensors)
     cached.stateCacheCapacity = 40  // small: fills up during the test
+    cached.stateCachePartCapacity = parts
     plain.stateCacheCapacity = 0
     var rng = SeededRNG(seed: 12)
     let pool: [[Float]] = (0..<4).map { _ in (0..<6).map { _ in Float(rng.uniform(-1, 1)) } }
@@ -259,6 +262,7 @@ func networkLoss(_ c: NetworkConfig, _ names: [String], _ batch: SequenceBatch<D
       #expect(a == b, "round \(round)")
     }
     #expect(cached.reusedFirstLayerSteps > 0 && plain.reusedFirstLayerSteps == 0)
+    #expect((cached.reusedSecondLayerParts > 0) == (bidirectional && parts > 0))
   }
 
   /// The portable, AVX2 and AVX-512 kernels (those this CPU has) give a session the same bits:

@@ -96,7 +96,10 @@ typedef struct zls_model {
 size_t zls_model_work_size(const zls_model *m, int B, int T);
 
 /// Scores a batch: x [B, T, E] with lengths (1..T) → p_anomaly [B] (softmax(logits)[1]); optionally
-/// the attention weights [B, T] of the last layer. Threads split the batch.
+/// the attention weights [B, T] of the last layer. Threads split the batch. With both directions,
+/// a layer after the first projects its input [h_fwd, h_bwd] as (h_fwd W_f^T + h_bwd W_b^T) + b_ih,
+/// W_f, W_b the halves of W_ih, each product its own sum over H terms (so each part can be reused
+/// alone); a single product over 2H terms differs only in rounding.
 void zls_model_forward(const zls_model *m, int B, int T, const float *x, const int32_t *lengths, float *p_anomaly,
                        float *alpha, float *work);
 
@@ -106,11 +109,19 @@ void zls_model_forward(const zls_model *m, int B, int T, const float *x, const i
 /// given[1][b][k] the output of step len - known + k. want[d][b] further outputs are copied to the
 /// rows out[d][b][k] (forward: step known + k; backward: step len - known - 1 - k). A state depends
 /// only on the sequence's steps so far, so results are the same bits as without the states.
+/// With two layers or more and both directions, the second layer's input projection is the sum of a
+/// part from the first layer's forward outputs and one from its backward outputs (see
+/// zls_model_forward), and each part depends only on the prefix (suffix) too:
+/// given_part[d][b][k] (parallel to given[d][b]; the array or an entry may be NULL) is that part,
+/// 6H floats (second-layer direction 0 then 1, 3H each), and out_part[d][b][k] (parallel to
+/// out[d][b]; may be NULL) receives it for new steps.
 typedef struct {
   const int32_t *known[2];
   const float *const *const *given[2];
   const int32_t *want[2];
   float *const *const *out[2];
+  const float *const *const *given_part[2];
+  float *const *const *out_part[2];
 } zls_first_layer_states;
 
 /// zls_model_forward with first-layer states (NULL: none).
