@@ -267,6 +267,14 @@ typedef struct {
 // direction 1's) when given, else computed — gathered SPLIT_ROWS rows at a time — and copied to
 // keep_f[r] / keep_b[r] when given. A row's numbers depend only on its input row. The forward parts
 // computed here wait in gi; the second pass writes each row's sum.
+// g[j] = (f[j] + q[j]) + b[j]; g may be f (in place): element-wise, so vectorizing is safe.
+static inline void sum_parts(float *g, const float *f, const float *q, const float *b, int G) {
+#if defined(__clang__)
+#pragma clang loop vectorize(assume_safety)
+#endif
+  for (int j = 0; j < G; j++) g[j] = (f[j] + q[j]) + b[j];
+}
+
 static void split_projection(int R, int H, const float *in, const float *w_ih, const float *w_ih_t, const float *b_ih, int ld,
                              const float *const *part_f, const float *const *part_b, float *const *keep_f, float *const *keep_b,
                              float *gi, float *scratch, int *pending) {
@@ -283,9 +291,7 @@ static void split_projection(int R, int H, const float *in, const float *w_ih, c
         if (p) {
           if (half == 1) {
             const float *f = part_f && part_f[r] ? part_f[r] + (size_t)ld * G : gi + (size_t)r * G;
-            const float *q = p + (size_t)ld * G;
-            float *g = gi + (size_t)r * G;
-            for (int j = 0; j < G; j++) g[j] = (f[j] + q[j]) + b_ih[j];
+            sum_parts(gi + (size_t)r * G, f, p + (size_t)ld * G, b_ih, G);
           }
           continue;
         }
@@ -306,8 +312,7 @@ static void split_projection(int R, int H, const float *in, const float *w_ih, c
         if (half == 0) {
           memcpy(g, ck, sizeof(float) * G);
         } else {
-          const float *f = part_f && part_f[row] ? part_f[row] + (size_t)ld * G : g;
-          for (int j = 0; j < G; j++) g[j] = (f[j] + ck[j]) + b_ih[j];
+          sum_parts(g, part_f && part_f[row] ? part_f[row] + (size_t)ld * G : g, ck, b_ih, G);
         }
       }
       n = 0;
