@@ -139,23 +139,79 @@ static void gates_portable(int H, const float *gx, const float *gh, const float 
 }
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+// exp512 over GV vectors at once, stage by stage: the same operations per lane, but GV independent
+// chains in flight (one chain is mostly latency: about 20 dependent operations).
+#define GV 4
+__attribute__((target("avx512f"), always_inline))
+static inline void exp512_group(__m512 *x) {
+  __mmask16 nan[GV];
+  __m512 orig[GV], fx[GV], z[GV], y[GV];
+  for (int v = 0; v < GV; v++) {
+    nan[v] = _mm512_cmp_ps_mask(x[v], x[v], _CMP_UNORD_Q);
+    orig[v] = x[v];
+    x[v] = _mm512_max_ps(_mm512_min_ps(x[v], _mm512_set1_ps(EXP_HI)), _mm512_set1_ps(EXP_LO));
+    fx[v] = _mm512_add_ps(_mm512_mul_ps(x[v], _mm512_set1_ps(LOG2EF)), _mm512_set1_ps(0.5f));
+    fx[v] = _mm512_roundscale_ps(fx[v], _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  }
+  for (int v = 0; v < GV; v++) {
+    __m512 t = _mm512_sub_ps(x[v], _mm512_mul_ps(fx[v], _mm512_set1_ps(C1)));
+    x[v] = _mm512_sub_ps(t, _mm512_mul_ps(fx[v], _mm512_set1_ps(C2)));
+    z[v] = _mm512_mul_ps(x[v], x[v]);
+    y[v] = _mm512_set1_ps(P0);
+  }
+  for (int v = 0; v < GV; v++) y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], x[v]), _mm512_set1_ps(P1));
+  for (int v = 0; v < GV; v++) y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], x[v]), _mm512_set1_ps(P2));
+  for (int v = 0; v < GV; v++) y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], x[v]), _mm512_set1_ps(P3));
+  for (int v = 0; v < GV; v++) y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], x[v]), _mm512_set1_ps(P4));
+  for (int v = 0; v < GV; v++) y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], x[v]), _mm512_set1_ps(P5));
+  for (int v = 0; v < GV; v++) {
+    y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], z[v]), x[v]);
+    y[v] = _mm512_add_ps(y[v], _mm512_set1_ps(1.0f));
+    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(fx[v]), _mm512_set1_epi32(127)), 23);
+    y[v] = _mm512_mul_ps(y[v], _mm512_castsi512_ps(e));
+    x[v] = _mm512_mask_blend_ps(nan[v], y[v], orig[v]);
+  }
+}
+
+// gates512 for GV vectors (16·GV units from j; lanes past H are masked off): each stage for all of
+// them before the next.
+__attribute__((target("avx512f"), always_inline))
+static inline void gates512_group(int H, int j, const float *gx, const float *gh, const float *b, float *h, float *out) {
+  const __m512 one = _mm512_set1_ps(1.0f), two = _mm512_set1_ps(2.0f), zero = _mm512_setzero_ps();
+  __mmask16 m[GV];
+  __m512 e[2 * GV], n[GV];
+  for (int v = 0; v < GV; v++) {
+    int jv = j + 16 * v;
+    m[v] = H - jv >= 16 ? 0xFFFF : H - jv <= 0 ? 0 : (__mmask16)((1u << (H - jv)) - 1u);
+  }
+#define LD(v, p) _mm512_maskz_loadu_ps(m[v], (p) + j + 16 * (v))
+  for (int v = 0; v < GV; v++) {
+    __m512 rp = _mm512_add_ps(LD(v, gx), _mm512_add_ps(LD(v, gh), LD(v, b)));
+    __m512 zp = _mm512_add_ps(LD(v, gx + H), _mm512_add_ps(LD(v, gh + H), LD(v, b + H)));
+    e[v] = _mm512_sub_ps(zero, rp);
+    e[GV + v] = _mm512_sub_ps(zero, zp);
+  }
+  exp512_group(e);
+  exp512_group(e + GV);
+  for (int v = 0; v < GV; v++) {
+    __m512 r = _mm512_div_ps(one, _mm512_add_ps(one, e[v]));
+    __m512 np = _mm512_add_ps(LD(v, gx + 2 * H), _mm512_mul_ps(r, _mm512_add_ps(LD(v, gh + 2 * H), LD(v, b + 2 * H))));
+    n[v] = _mm512_add_ps(np, np);
+  }
+  exp512_group(n);
+  for (int v = 0; v < GV; v++) {
+    __m512 z = _mm512_div_ps(one, _mm512_add_ps(one, e[GV + v]));
+    __m512 nn = _mm512_sub_ps(one, _mm512_div_ps(two, _mm512_add_ps(one, n[v])));
+    __m512 hv = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(one, z), nn), _mm512_mul_ps(z, LD(v, h)));
+    _mm512_mask_storeu_ps(h + j + 16 * v, m[v], hv);
+    _mm512_mask_storeu_ps(out + j + 16 * v, m[v], hv);
+  }
+#undef LD
+}
+
 __attribute__((target("avx512f")))
 static void gates512(int H, const float *gx, const float *gh, const float *b, float *h, float *out) {
-  const __m512 one = _mm512_set1_ps(1.0f), two = _mm512_set1_ps(2.0f), zero = _mm512_setzero_ps();
-  for (int j = 0; j < H; j += 16) {
-    __mmask16 m = H - j >= 16 ? 0xFFFF : (__mmask16)((1u << (H - j)) - 1u);
-#define LD(p) _mm512_maskz_loadu_ps(m, (p))
-    __m512 rp = _mm512_add_ps(LD(gx + j), _mm512_add_ps(LD(gh + j), LD(b + j)));
-    __m512 zp = _mm512_add_ps(LD(gx + H + j), _mm512_add_ps(LD(gh + H + j), LD(b + H + j)));
-    __m512 r = _mm512_div_ps(one, _mm512_add_ps(one, exp512(_mm512_sub_ps(zero, rp))));
-    __m512 z = _mm512_div_ps(one, _mm512_add_ps(one, exp512(_mm512_sub_ps(zero, zp))));
-    __m512 np = _mm512_add_ps(LD(gx + 2 * H + j), _mm512_mul_ps(r, _mm512_add_ps(LD(gh + 2 * H + j), LD(b + 2 * H + j))));
-    __m512 n = _mm512_sub_ps(one, _mm512_div_ps(two, _mm512_add_ps(one, exp512(_mm512_add_ps(np, np)))));
-    __m512 v = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(one, z), n), _mm512_mul_ps(z, LD(h + j)));
-#undef LD
-    _mm512_mask_storeu_ps(h + j, m, v);
-    _mm512_mask_storeu_ps(out + j, m, v);
-  }
+  for (int j = 0; j < H; j += 16 * GV) gates512_group(H, j, gx, gh, b, h, out);
 }
 
 __attribute__((target("avx2,fma")))
