@@ -97,8 +97,9 @@ public final class CompiledModel: @unchecked Sendable {
     didSet { stateCache = nil }
   }
   /// How many of those states per direction also keep their second-layer input-projection part
-  /// (6H floats each; bidirectional models with two layers or more); 0 turns that off.
-  public var stateCachePartCapacity = 256 {
+  /// (6H floats each; bidirectional models with two layers or more); 0 turns that off. 384 parts at
+  /// H = 100 hold 1.8 MB; on HDFS they serve 85 % of the steps the state cache serves.
+  public var stateCachePartCapacity = 384 {
     didSet { stateCache = nil }
   }
   private var stateCache: StateCache?
@@ -120,7 +121,8 @@ public final class CompiledModel: @unchecked Sendable {
     let order = sessions.indices.sorted { lens[$0] != lens[$1] ? lens[$0] > lens[$1] : $0 < $1 }
     var start = 0
     while start < order.count {
-      // Long sessions go in smaller batches: at most `eventsPerBatch` events keep the scratch small.
+      // Long sessions go in smaller batches: at most `eventsPerBatch` events keep the scratch small
+      // (1,024: ~3 MB touched at H = 100; 1,536 measured ~2 % faster on HDFS but 1.2 MB more).
       let cap = max(1, eventsPerBatch / max(lens[order[start]], 1))
       let end = min(start + min(batchSize, cap), order.count)
       let idx = Array(order[start..<end])

@@ -182,6 +182,7 @@ let scoreCommand = Command(
         ("lines", .integer(Int64(lines))), ("sessions", .integer(Int64(sessions))), ("anomalies", .integer(Int64(anomalies))),
         ("new_template_lines", .integer(Int64(pipe.frontEnd.newTemplateLines))), ("truncated_lines", .integer(Int64(truncated))),
         ("cached_scores", .integer(Int64(pipe.cacheHits))), ("cached_first_layer_steps", .integer(Int64(pipe.model.reusedFirstLayerSteps))),
+        ("cached_second_layer_parts", .integer(Int64(pipe.model.reusedSecondLayerParts))),
         ("seconds", .number(secs)), ("lines_per_s", .number(Double(lines) / max(secs, 1e-9))),
         ("peak_rss_mib", .number(Double(peakResidentBytes()) / 1_048_576)),
       ]).serialized())
