@@ -217,8 +217,18 @@ void zls_qkv_attention(int B, int T, int F, const float *h, const int32_t *lengt
 // templates, so the first layer's input projection shrinks from one row per event to one per template.
 static inline int distinct_row(const float *src, float *x, int *u, int E, int *table, int slots) {
   const uint32_t *w = (const uint32_t *)src;
-  uint64_t h = 0x9E3779B97F4A7C15ull;
-  for (int k = 0; k < E; k++) h = (h ^ w[k]) * 0x100000001B3ull;
+  // Four independent multiply chains (the hash only places rows in the table; which index a row
+  // gets depends on the order rows arrive, not on the hash).
+  uint64_t h0 = 0x9E3779B97F4A7C15ull, h1 = 0xC2B2AE3D27D4EB4Full, h2 = 0x165667B19E3779F9ull, h3 = 0x27D4EB2F165667C5ull;
+  int k = 0;
+  for (; k + 4 <= E; k += 4) {
+    h0 = (h0 ^ w[k]) * 0x100000001B3ull;
+    h1 = (h1 ^ w[k + 1]) * 0x100000001B3ull;
+    h2 = (h2 ^ w[k + 2]) * 0x100000001B3ull;
+    h3 = (h3 ^ w[k + 3]) * 0x100000001B3ull;
+  }
+  for (; k < E; k++) h0 = (h0 ^ w[k]) * 0x100000001B3ull;
+  uint64_t h = h0 ^ (h1 * 0x9E3779B97F4A7C15ull) ^ (h2 * 0xC2B2AE3D27D4EB4Full) ^ (h3 * 0x165667B19E3779F9ull);
   h ^= h >> 29;
   int slot = (int)(h & (uint64_t)(slots - 1));
   for (;;) {
