@@ -214,35 +214,71 @@ static void gates512(int H, const float *gx, const float *gh, const float *b, fl
   for (int j = 0; j < H; j += 16 * GV) gates512_group(H, j, gx, gh, b, h, out);
 }
 
+// The AVX2 forms of exp512_group / gates512_group (GV vectors of 8; lanes past H masked off).
+__attribute__((target("avx2,fma"), always_inline))
+static inline void exp256_group(__m256 *x) {
+  __m256 nan[GV], orig[GV], fx[GV], z[GV], y[GV];
+  for (int v = 0; v < GV; v++) {
+    nan[v] = _mm256_cmp_ps(x[v], x[v], _CMP_UNORD_Q);
+    orig[v] = x[v];
+    x[v] = _mm256_max_ps(_mm256_min_ps(x[v], _mm256_set1_ps(EXP_HI)), _mm256_set1_ps(EXP_LO));
+    fx[v] = _mm256_floor_ps(_mm256_add_ps(_mm256_mul_ps(x[v], _mm256_set1_ps(LOG2EF)), _mm256_set1_ps(0.5f)));
+  }
+  for (int v = 0; v < GV; v++) {
+    __m256 t = _mm256_sub_ps(x[v], _mm256_mul_ps(fx[v], _mm256_set1_ps(C1)));
+    x[v] = _mm256_sub_ps(t, _mm256_mul_ps(fx[v], _mm256_set1_ps(C2)));
+    z[v] = _mm256_mul_ps(x[v], x[v]);
+    y[v] = _mm256_set1_ps(P0);
+  }
+  for (int v = 0; v < GV; v++) y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], x[v]), _mm256_set1_ps(P1));
+  for (int v = 0; v < GV; v++) y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], x[v]), _mm256_set1_ps(P2));
+  for (int v = 0; v < GV; v++) y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], x[v]), _mm256_set1_ps(P3));
+  for (int v = 0; v < GV; v++) y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], x[v]), _mm256_set1_ps(P4));
+  for (int v = 0; v < GV; v++) y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], x[v]), _mm256_set1_ps(P5));
+  for (int v = 0; v < GV; v++) {
+    y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], z[v]), x[v]);
+    y[v] = _mm256_add_ps(y[v], _mm256_set1_ps(1.0f));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx[v]), _mm256_set1_epi32(127)), 23);
+    y[v] = _mm256_mul_ps(y[v], _mm256_castsi256_ps(e));
+    x[v] = _mm256_blendv_ps(y[v], orig[v], nan[v]);
+  }
+}
+
+__attribute__((target("avx2,fma"), always_inline))
+static inline void gates256_group(int H, int j, const float *gx, const float *gh, const float *b, float *h, float *out) {
+  const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f), zero = _mm256_setzero_ps();
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i m[GV];
+  __m256 e[2 * GV], n[GV];
+  for (int v = 0; v < GV; v++) m[v] = _mm256_cmpgt_epi32(_mm256_set1_epi32(H - j - 8 * v), lane);
+#define LD(v, p) _mm256_maskload_ps((p) + j + 8 * (v), m[v])
+  for (int v = 0; v < GV; v++) {
+    __m256 rp = _mm256_add_ps(LD(v, gx), _mm256_add_ps(LD(v, gh), LD(v, b)));
+    __m256 zp = _mm256_add_ps(LD(v, gx + H), _mm256_add_ps(LD(v, gh + H), LD(v, b + H)));
+    e[v] = _mm256_sub_ps(zero, rp);
+    e[GV + v] = _mm256_sub_ps(zero, zp);
+  }
+  exp256_group(e);
+  exp256_group(e + GV);
+  for (int v = 0; v < GV; v++) {
+    __m256 r = _mm256_div_ps(one, _mm256_add_ps(one, e[v]));
+    __m256 np = _mm256_add_ps(LD(v, gx + 2 * H), _mm256_mul_ps(r, _mm256_add_ps(LD(v, gh + 2 * H), LD(v, b + 2 * H))));
+    n[v] = _mm256_add_ps(np, np);
+  }
+  exp256_group(n);
+  for (int v = 0; v < GV; v++) {
+    __m256 z = _mm256_div_ps(one, _mm256_add_ps(one, e[GV + v]));
+    __m256 nn = _mm256_sub_ps(one, _mm256_div_ps(two, _mm256_add_ps(one, n[v])));
+    __m256 hv = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(one, z), nn), _mm256_mul_ps(z, LD(v, h)));
+    _mm256_maskstore_ps(h + j + 8 * v, m[v], hv);
+    _mm256_maskstore_ps(out + j + 8 * v, m[v], hv);
+  }
+#undef LD
+}
+
 __attribute__((target("avx2,fma")))
 static void gates256(int H, const float *gx, const float *gh, const float *b, float *h, float *out) {
-  const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f), zero = _mm256_setzero_ps();
-  int j = 0;
-  for (; j + 8 <= H; j += 8) {
-#define LD(p) _mm256_loadu_ps(p)
-    __m256 rp = _mm256_add_ps(LD(gx + j), _mm256_add_ps(LD(gh + j), LD(b + j)));
-    __m256 zp = _mm256_add_ps(LD(gx + H + j), _mm256_add_ps(LD(gh + H + j), LD(b + H + j)));
-    __m256 r = _mm256_div_ps(one, _mm256_add_ps(one, exp256(_mm256_sub_ps(zero, rp))));
-    __m256 z = _mm256_div_ps(one, _mm256_add_ps(one, exp256(_mm256_sub_ps(zero, zp))));
-    __m256 np = _mm256_add_ps(LD(gx + 2 * H + j), _mm256_mul_ps(r, _mm256_add_ps(LD(gh + 2 * H + j), LD(b + 2 * H + j))));
-    __m256 n = _mm256_sub_ps(one, _mm256_div_ps(two, _mm256_add_ps(one, exp256(_mm256_add_ps(np, np)))));
-    __m256 v = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(one, z), n), _mm256_mul_ps(z, LD(h + j)));
-#undef LD
-    _mm256_storeu_ps(h + j, v);
-    _mm256_storeu_ps(out + j, v);
-  }
-  if (j < H) {
-    // The tail: the scalar code on shifted pointers (each gate block is H apart).
-    int t = H - j;
-    float gx3[3 * 8], gh3[3 * 8], b3[3 * 8];
-    for (int g = 0; g < 3; g++)
-      for (int k = 0; k < t; k++) {
-        gx3[g * t + k] = gx[g * H + j + k];
-        gh3[g * t + k] = gh[g * H + j + k];
-        b3[g * t + k] = b[g * H + j + k];
-      }
-    gates_portable(t, gx3, gh3, b3, h + j, out + j);
-  }
+  for (int j = 0; j < H; j += 8 * GV) gates256_group(H, j, gx, gh, b, h, out);
 }
 #endif
 
