@@ -235,50 +235,29 @@ static void kernel_avx2_direct_b(int kc, const float *a, const float *b, int ldb
 // The body of both AVX-512 micro-kernels: B advances by `bstride` per k (NR when packed, ldb when
 // read in place) and its two 16-wide halves load under masks m0, m1 (all ones when packed).
 // With `half` (a constant once inlined: at most 16 columns valid, as in the last tile of N = 300)
-// only the first 16 columns are computed; each of their elements sees the same FMA chain.
+// only the first 16 columns are computed; `rows` (a constant too: 8 or 12) is how many of the
+// sliver's 12 rows are (a last tile of 5-8 rows skips the rest). Each element computed sees the
+// same FMA chain whatever the variant.
+#define ROW_FMA(i, c0, c1)                               \
+  if (rows > (i)) {                                      \
+    __m512 x = _mm512_set1_ps(a[i]);                     \
+    c0 = _mm512_fmadd_ps(x, b0, c0);                     \
+    if (!half) c1 = _mm512_fmadd_ps(x, b1, c1);          \
+  }
 __attribute__((target("avx512f"), always_inline))
-static inline void kernel_avx512_body(const int half, int kc, const float *a, const float *b, int bstride, __mmask16 m0, __mmask16 m1,
-                                      float *c, int ldc, float alpha, float beta, int mr, int nr) {
+static inline void kernel_avx512_body(const int half, const int rows, int kc, const float *a, const float *b, int bstride, __mmask16 m0,
+                                      __mmask16 m1, float *c, int ldc, float alpha, float beta, int mr, int nr) {
   __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
   __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
   __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
   __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
   __m512 c80 = _mm512_setzero_ps(), c81 = _mm512_setzero_ps(), c90 = _mm512_setzero_ps(), c91 = _mm512_setzero_ps();
   __m512 ca0 = _mm512_setzero_ps(), ca1 = _mm512_setzero_ps(), cb0 = _mm512_setzero_ps(), cb1 = _mm512_setzero_ps();
-  if (half) {
-    for (int k = 0; k < kc; k++) {
-      __m512 b0 = _mm512_maskz_loadu_ps(m0, b);
-      c00 = _mm512_fmadd_ps(_mm512_set1_ps(a[0]), b0, c00);
-      c10 = _mm512_fmadd_ps(_mm512_set1_ps(a[1]), b0, c10);
-      c20 = _mm512_fmadd_ps(_mm512_set1_ps(a[2]), b0, c20);
-      c30 = _mm512_fmadd_ps(_mm512_set1_ps(a[3]), b0, c30);
-      c40 = _mm512_fmadd_ps(_mm512_set1_ps(a[4]), b0, c40);
-      c50 = _mm512_fmadd_ps(_mm512_set1_ps(a[5]), b0, c50);
-      c60 = _mm512_fmadd_ps(_mm512_set1_ps(a[6]), b0, c60);
-      c70 = _mm512_fmadd_ps(_mm512_set1_ps(a[7]), b0, c70);
-      c80 = _mm512_fmadd_ps(_mm512_set1_ps(a[8]), b0, c80);
-      c90 = _mm512_fmadd_ps(_mm512_set1_ps(a[9]), b0, c90);
-      ca0 = _mm512_fmadd_ps(_mm512_set1_ps(a[10]), b0, ca0);
-      cb0 = _mm512_fmadd_ps(_mm512_set1_ps(a[11]), b0, cb0);
-      a += AVX512_MR;
-      b += bstride;
-    }
-  } else
   for (int k = 0; k < kc; k++) {
-    __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
-    __m512 x;
-    x = _mm512_set1_ps(a[0]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
-    x = _mm512_set1_ps(a[1]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
-    x = _mm512_set1_ps(a[2]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
-    x = _mm512_set1_ps(a[3]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
-    x = _mm512_set1_ps(a[4]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
-    x = _mm512_set1_ps(a[5]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
-    x = _mm512_set1_ps(a[6]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
-    x = _mm512_set1_ps(a[7]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
-    x = _mm512_set1_ps(a[8]); c80 = _mm512_fmadd_ps(x, b0, c80); c81 = _mm512_fmadd_ps(x, b1, c81);
-    x = _mm512_set1_ps(a[9]); c90 = _mm512_fmadd_ps(x, b0, c90); c91 = _mm512_fmadd_ps(x, b1, c91);
-    x = _mm512_set1_ps(a[10]); ca0 = _mm512_fmadd_ps(x, b0, ca0); ca1 = _mm512_fmadd_ps(x, b1, ca1);
-    x = _mm512_set1_ps(a[11]); cb0 = _mm512_fmadd_ps(x, b0, cb0); cb1 = _mm512_fmadd_ps(x, b1, cb1);
+    __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = half ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m1, b + 16);
+    ROW_FMA(0, c00, c01) ROW_FMA(1, c10, c11) ROW_FMA(2, c20, c21) ROW_FMA(3, c30, c31)
+    ROW_FMA(4, c40, c41) ROW_FMA(5, c50, c51) ROW_FMA(6, c60, c61) ROW_FMA(7, c70, c71)
+    ROW_FMA(8, c80, c81) ROW_FMA(9, c90, c91) ROW_FMA(10, ca0, ca1) ROW_FMA(11, cb0, cb1)
     a += AVX512_MR;
     b += bstride;
   }
@@ -291,34 +270,42 @@ static inline void kernel_avx512_body(const int half, int kc, const float *a, co
   _mm512_store_ps(acc + 160, c50); _mm512_store_ps(acc + 176, c51);
   _mm512_store_ps(acc + 192, c60); _mm512_store_ps(acc + 208, c61);
   _mm512_store_ps(acc + 224, c70); _mm512_store_ps(acc + 240, c71);
-  _mm512_store_ps(acc + 256, c80); _mm512_store_ps(acc + 272, c81);
-  _mm512_store_ps(acc + 288, c90); _mm512_store_ps(acc + 304, c91);
-  _mm512_store_ps(acc + 320, ca0); _mm512_store_ps(acc + 336, ca1);
-  _mm512_store_ps(acc + 352, cb0); _mm512_store_ps(acc + 368, cb1);
+  if (rows > 8) {
+    _mm512_store_ps(acc + 256, c80); _mm512_store_ps(acc + 272, c81);
+    _mm512_store_ps(acc + 288, c90); _mm512_store_ps(acc + 304, c91);
+    _mm512_store_ps(acc + 320, ca0); _mm512_store_ps(acc + 336, ca1);
+    _mm512_store_ps(acc + 352, cb0); _mm512_store_ps(acc + 368, cb1);
+  }
   store_tile(acc, AVX512_NR, c, ldc, alpha, beta, mr, nr);
 }
+#undef ROW_FMA
 
 __attribute__((target("avx512f")))
 static void kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc, float alpha, float beta, int mr, int nr) {
   // Packed slivers are zero-padded: 16 valid columns or fewer need only the first half.
   if (nr <= 16)
-    kernel_avx512_body(1, kc, a, b, AVX512_NR, 0xFFFF, 0, c, ldc, alpha, beta, mr, nr);
+    kernel_avx512_body(1, 12, kc, a, b, AVX512_NR, 0xFFFF, 0, c, ldc, alpha, beta, mr, nr);
   else
-    kernel_avx512_body(0, kc, a, b, AVX512_NR, 0xFFFF, 0xFFFF, c, ldc, alpha, beta, mr, nr);
+    kernel_avx512_body(0, 12, kc, a, b, AVX512_NR, 0xFFFF, 0xFFFF, c, ldc, alpha, beta, mr, nr);
 }
 
 // The same micro-kernel reading B unpacked (row-major, leading dimension ldb; nr columns valid, the
 // rest masked off): for products with few rows, where packing B would cost as much as using it.
-// Same FMA order, so the same bits.
+// Same FMA order, so the same bits. A tile of at most 8 rows runs the 8-row variant.
 __attribute__((target("avx512f")))
 static void kernel_avx512_direct_b(int kc, const float *a, const float *b, int ldb, float *c, int ldc, float alpha, float beta,
                                    int mr, int nr) {
   __mmask16 m0 = nr >= 16 ? 0xFFFF : (__mmask16)((1u << nr) - 1u);
   __mmask16 m1 = nr >= 32 ? 0xFFFF : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1u);
-  if (nr <= 16)
-    kernel_avx512_body(1, kc, a, b, ldb, m0, 0, c, ldc, alpha, beta, mr, nr);
+  if (mr <= 8) {
+    if (nr <= 16)
+      kernel_avx512_body(1, 8, kc, a, b, ldb, m0, 0, c, ldc, alpha, beta, mr, nr);
+    else
+      kernel_avx512_body(0, 8, kc, a, b, ldb, m0, m1, c, ldc, alpha, beta, mr, nr);
+  } else if (nr <= 16)
+    kernel_avx512_body(1, 12, kc, a, b, ldb, m0, 0, c, ldc, alpha, beta, mr, nr);
   else
-    kernel_avx512_body(0, kc, a, b, ldb, m0, m1, c, ldc, alpha, beta, mr, nr);
+    kernel_avx512_body(0, 12, kc, a, b, ldb, m0, m1, c, ldc, alpha, beta, mr, nr);
 }
 #endif
 
