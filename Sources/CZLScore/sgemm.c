@@ -449,10 +449,12 @@ void zls_sgemm_serial(int transA, int transB, int M, int N, int K, float alpha, 
     // Few rows: read B in place (no packing), same order and bits as the packed path.
     const int wide = zls_isa() == ISA_AVX512;
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-    // A last tile of a few rows would cost a whole MR-row tile: those rows go row by row (the
-    // same bits), which costs in proportion to them.
-    if (wide && M > MR && M % MR != 0 && M % MR <= 4) {
-      int tail = M % MR;
+    // A last tile of a few rows would cost a whole MR-row tile: 1-4 rows go row by row (the same
+    // bits), which costs in proportion to them; of 9-11, eight run the 8-row tile and the rest go
+    // row by row.
+    int tail = wide ? M % MR : 0;
+    tail = tail <= 4 ? (M > MR ? tail : 0) : tail >= 9 ? tail - 8 : 0;
+    if (tail > 0) {
       small_m_avx512(tail, N, K, alpha, transA ? A + (M - tail) : A + (size_t)(M - tail) * lda, lda, transA, B, ldb, beta,
                      C + (size_t)(M - tail) * ldc, ldc);
       M -= tail;

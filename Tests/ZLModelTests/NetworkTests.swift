@@ -189,7 +189,7 @@ func networkLoss(_ c: NetworkConfig, _ names: [String], _ batch: SequenceBatch<D
           b.withUnsafeBufferPointer { bp in
             Float.gemm(transA: false, transB: false, m: 200, n: n, k: k, alpha: 1, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n,
                        beta: 0, c: &big, ldc: n)
-            for m in [1, 3, 5, 8, 17, 21, 40] {  // row tails of 1-4 (by rows), 5-8 (8-row tile), 9-11
+            for m in [1, 3, 5, 8, 9, 17, 23, 40] {  // row tails of 1-4 (by rows), 5-8 (8-row tile), 9-11 (both)
               var small = [Float](repeating: 0, count: m * n)
               Float.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n,
                          beta: 0, c: &small, ldc: n)
