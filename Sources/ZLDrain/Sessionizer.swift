@@ -404,8 +404,14 @@ struct KeyTable {
   /// Per bucket: slot + 1 in the high 32 bits (0: empty) and the key's hash in the low 32, in one
   /// word, so a probe reads one cache line.
   private var buckets = [UInt64](repeating: 0, count: 64)
-  /// Key and bucket of each slot (slot numbers are the sessionizer's).
-  private var keys: [String] = []
+  /// Each slot's key (slot numbers are the sessionizer's) in a 32-byte record: its length, then its
+  /// bytes (keys of up to 31 bytes, such as block ids), so comparing a key reads one cache line
+  /// next to its neighbours' rather than a string object of its own; a longer key has length 255
+  /// here and its bytes in `longKeys`.
+  private var records: [UInt8] = []
+  private var longKeys: [Int32: [UInt8]] = [:]
+  private static let stride = 32
+  /// The bucket of each slot.
   private var bucketOf: [Int32] = []
   private(set) var count = 0
 
@@ -418,13 +424,11 @@ struct KeyTable {
     return UInt32(truncatingIfNeeded: h ^ (h >> 32))
   }
 
-  private static func equal(_ s: String, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-    if let r = s.utf8.withContiguousStorageIfAvailable({ u in
-      u.count == b.count && (u.count == 0 || memcmp(u.baseAddress!, b.baseAddress!, u.count) == 0)
-    }) {
-      return r
-    }
-    return s.utf8.elementsEqual(b)
+  /// Whether slot `slot` (its record at `r`) holds key `b`.
+  private func equal(_ r: UnsafePointer<UInt8>, _ slot: Int, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    let n = Int(r[0])
+    if n == 255 { return longKeys[Int32(slot)].map { $0.elementsEqual(b) } ?? false }
+    return n == b.count && (n == 0 || memcmp(r + 1, b.baseAddress!, n) == 0)
   }
 
   static func find(_ key: UnsafeBufferPointer<UInt8>, in table: inout KeyTable) -> Int? { table.find(key) }
@@ -433,12 +437,12 @@ struct KeyTable {
     let h = KeyTable.hash(key)
     let mask = buckets.count - 1
     var i = Int(h) & mask
-    return keys.withUnsafeBufferPointer { k in
+    return records.withUnsafeBufferPointer { k in
       buckets.withUnsafeBufferPointer { b in
         while true {
           let e = b[i]
           if e == 0 { return nil }
-          if UInt32(truncatingIfNeeded: e) == h, case let s = Int(e >> 32) - 1, KeyTable.equal(k[s], key) { return s }
+          if UInt32(truncatingIfNeeded: e) == h, case let s = Int(e >> 32) - 1, equal(k.baseAddress! + s * KeyTable.stride, s, key) { return s }
           i = (i + 1) & mask
         }
       }
@@ -447,13 +451,24 @@ struct KeyTable {
 
   mutating func insert(_ key: String, slot: Int) {
     if (count + 1) * 4 > buckets.count * 3 { grow() }  // load ≤ 3/4
-    while keys.count <= slot {
-      keys.append("")
+    while bucketOf.count <= slot {
+      records.append(contentsOf: repeatElement(0, count: KeyTable.stride))
       bucketOf.append(-1)
     }
     var k = key
-    let h = k.withUTF8 { KeyTable.hash($0) }
-    keys[slot] = k
+    let h = k.withUTF8 { u -> UInt32 in
+      records.withUnsafeMutableBufferPointer { r in
+        let rec = r.baseAddress! + slot * KeyTable.stride
+        if u.count < KeyTable.stride {
+          rec[0] = UInt8(u.count)
+          if u.count > 0 { (rec + 1).update(from: u.baseAddress!, count: u.count) }
+        } else {
+          rec[0] = 255
+        }
+      }
+      if u.count >= KeyTable.stride { longKeys[Int32(slot)] = Array(u) }
+      return KeyTable.hash(u)
+    }
     place(slot, hash: h)
     count += 1
   }
@@ -472,7 +487,8 @@ struct KeyTable {
     guard hole >= 0 else { return }
     buckets[hole] = 0
     bucketOf[slot] = -1
-    keys[slot] = ""
+    if records[slot * KeyTable.stride] == 255 { longKeys[Int32(slot)] = nil }
+    records[slot * KeyTable.stride] = 0
     count -= 1
     // Backward shift: move later entries of the probe run into the hole when their home allows.
     var i = (hole + 1) & mask

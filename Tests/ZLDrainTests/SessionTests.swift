@@ -53,6 +53,33 @@ func sessions(_ rule: SessionRule, _ lines: [String], format: String = "<Content
   #expect(Set(r.map { "\($0.key)=\($0.events)" }) == ["1f=[0, 2]", "2=[1]"])
 }
 
+/// Keys of 31 bytes or fewer are kept inline in the key table, longer ones apart: both kinds, found
+/// again, closed for overflow and their slots reused, group as a plain LRU reference does.
+@Test func shortAndLongKeysGroupLikeAReference() throws {
+  var state: UInt64 = 21
+  func next() -> Int {
+    state = state &* 6364136223846793005 &+ 1442695040888963407
+    return Int(state >> 33)
+  }
+  let keys = (0..<9).map { k in "k\(k)" + String(repeating: "x", count: [0, 28, 29, 30, 31, 32, 45, 3, 60][k]) }
+  let picks = (0..<300).map { _ in keys[next() % keys.count] }
+  let got = try sessions(.regex("id=([a-z0-9]+)"), picks.map { "a id=\($0) b" }, maxOpen: 4)
+  // Reference: open sessions in recency order; the fifth one closes the least recently used.
+  var open: [(key: String, events: [UInt32])] = [], closed: [String] = []
+  for (i, k) in picks.enumerated() {
+    if let j = open.firstIndex(where: { $0.key == k }) {
+      var s = open.remove(at: j)
+      s.events.append(UInt32(i))
+      open.append(s)
+    } else {
+      open.append((k, [UInt32(i)]))
+      if open.count > 4 { closed.append("\(open[0].key)=\(open.removeFirst().events)") }
+    }
+  }
+  closed += open.map { "\($0.key)=\($0.events)" }
+  #expect(got.map { "\($0.labelKey)=\($0.events)" } == closed)
+}
+
 @Test func sessionsCloseWhenIdleFullOrTooMany() throws {
   let idle = try sessions(.block, ["blk_1", "blk_2", "blk_2", "blk_2", "blk_1"], idle: 2)
   // blk_1 closes after two lines without it; its last line starts a new session with the same key.
