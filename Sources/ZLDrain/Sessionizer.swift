@@ -58,10 +58,16 @@ public final class Sessionizer {
   var rememberedParts: Int { parts.count }
   var rememberedNodes: Int { nodeCounts.count }
 
-  /// An open session, mutated in place (a class, so appending an event copies nothing).
+  /// An open session, mutated in place (a class, so appending an event copies nothing). Its key
+  /// stays in the key table's bytes until it closes (no string per open session): `part` is its
+  /// "#k" suffix number (0: none).
   final class Open {
     var session: Session
-    init(_ s: Session) { session = s }
+    let part: Int
+    init(_ s: Session, part: Int) {
+      session = s
+      self.part = part
+    }
 
     /// Appends one line's event in place; returns the session's event count.
     @inline(__always)
@@ -174,12 +180,11 @@ public final class Sessionizer {
         touch(s)
         if slots[s]!.add(event, line: lineCount, anomaly: inlineAnomaly, keepLine: keepLineNumbers) >= limit { closed.append(close(s)) }
       } else {
-        let key = String(decoding: keyBytes[r], as: UTF8.self)
-        let part = parts[key]
-        let name = part.map { "\(key) #\($0)" } ?? key
-        var session = Session(key: name, labelKey: key, firstLine: lineCount, lastLine: lineCount)
+        // Keys split at max-events before go on as "key #k" (rare: a string only then).
+        let part = parts.isEmpty ? 0 : parts[String(decoding: keyBytes[r], as: UTF8.self)] ?? 0
+        var session = Session(key: "", labelKey: "", firstLine: lineCount, lastLine: lineCount)
         session.events.reserveCapacity(16)
-        let s = insert(Open(session), key: key)
+        let s = keyBytes.withUnsafeBufferPointer { b in insert(Open(session, part: part), key: UnsafeBufferPointer(rebasing: b[r])) }
         if slots[s]!.add(event, line: lineCount, anomaly: inlineAnomaly, keepLine: keepLineNumbers) >= limit { closed.append(close(s)) }
       }
     }
@@ -221,7 +226,7 @@ public final class Sessionizer {
     }
   }
 
-  private func insert(_ session: Open, key: String) -> Int {
+  private func insert(_ session: Open, key: UnsafeBufferPointer<UInt8>) -> Int {
     let s: Int
     if let f = free.popLast() {
       s = f
@@ -263,7 +268,11 @@ public final class Sessionizer {
 
   private func close(_ s: Int) -> Session {
     links.withUnsafeMutableBufferPointer { unlink(s, $0) }
-    let session = slots[s]!.session
+    let o = slots[s]!
+    var session = o.session
+    let key = open.key(slot: s)
+    session.labelKey = key
+    session.key = o.part > 0 ? "\(key) #\(o.part)" : key
     slots[s] = nil
     free.append(s)
     open.remove(slot: s)
@@ -449,14 +458,20 @@ struct KeyTable {
     }
   }
 
-  mutating func insert(_ key: String, slot: Int) {
+  /// The key of an occupied slot.
+  func key(slot: Int) -> String {
+    let n = Int(records[slot * KeyTable.stride])
+    if n == 255 { return String(decoding: longKeys[Int32(slot)] ?? [], as: UTF8.self) }
+    return records.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[(slot * KeyTable.stride + 1)..<(slot * KeyTable.stride + 1 + n)]), as: UTF8.self) }
+  }
+
+  mutating func insert(_ u: UnsafeBufferPointer<UInt8>, slot: Int) {
     if (count + 1) * 4 > buckets.count * 3 { grow() }  // load ≤ 3/4
     while bucketOf.count <= slot {
       records.append(contentsOf: repeatElement(0, count: KeyTable.stride))
       bucketOf.append(-1)
     }
-    var k = key
-    let h = k.withUTF8 { u -> UInt32 in
+    let h: UInt32 = {
       records.withUnsafeMutableBufferPointer { r in
         let rec = r.baseAddress! + slot * KeyTable.stride
         if u.count < KeyTable.stride {
@@ -468,7 +483,7 @@ struct KeyTable {
       }
       if u.count >= KeyTable.stride { longKeys[Int32(slot)] = Array(u) }
       return KeyTable.hash(u)
-    }
+    }()
     place(slot, hash: h)
     count += 1
   }

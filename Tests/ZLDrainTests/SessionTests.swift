@@ -170,7 +170,9 @@ extension String {
   var nextSlot = 0
   var rng = SplitMix64(seed: testSeed)
   for step in 0..<20_000 {
-    let key = Array("blk_\(rng.next() % 300)".utf8)
+    let n = rng.next() % 300
+    // Block-id-like keys inline in the table's records, some longer than a record holds.
+    let key = Array((n % 7 == 0 ? "instance-\(n)-" + String(repeating: "z", count: Int(n % 40)) : "blk_\(n)").utf8)
     let present = key.withUnsafeBufferPointer { table.find($0) }
     #expect(present == model[key], "step \(step)")
     if let s = present {
@@ -182,13 +184,16 @@ extension String {
       }
     } else {
       let s = freeSlots.popLast() ?? { nextSlot += 1; return nextSlot - 1 }()
-      table.insert(String(decoding: key, as: UTF8.self), slot: s)
+      key.withUnsafeBufferPointer { table.insert($0, slot: s) }
       model[key] = s
       slotKey[s] = key
     }
     #expect(table.count == model.count)
   }
-  for (k, s) in model { #expect(k.withUnsafeBufferPointer { table.find($0) } == s) }
+  for (k, s) in model {
+    #expect(k.withUnsafeBufferPointer { table.find($0) } == s)
+    #expect(Array(table.key(slot: s).utf8) == k)
+  }
 }
 
 /// A key that reaches max-events goes on as "key #2", "#3"...; those part numbers are remembered
