@@ -402,7 +402,11 @@ static inline int append(zlre_scratch *s, int64_t *blen, const uint8_t *p, int64
 static int64_t replace_all(const zlre_rule *r, zlre_dfa *dfa, zlre_scratch *s, int64_t n, const uint64_t *bits, int64_t step,
                            int64_t *blen, int64_t *first) {
   const uint8_t *t = s->a;
-  if (r->required_count > 0 && !contains(t, n, r->required, r->required_count)) return 0;
+  // A required literal that is the start of every match (blk_ of blk_[0-9]+) is checked at each
+  // candidate by the prefix test anyway: searching the text for it first would only repeat that.
+  int required_leads = r->required_count > 0 && r->prefix_count >= r->required_count;
+  for (int64_t k = 0; required_leads && k < r->required_count; k++) required_leads = r->prefix[k] == (uint32_t)r->required[k];
+  if (r->required_count > 0 && !required_leads && !contains(t, n, r->required, r->required_count)) return 0;
   engine e = {.t = t, .n = n, .r = r, .s = s, .top = 0, .steps = 0, .budget = 2000 + 64 * n, .dfa = dfa};
   int64_t pos = 0, last = 0;
   int must_advance = 0, any = 0;
