@@ -93,6 +93,31 @@ static void pack_a12_avx2(int kc, const float *src, int lda, float *dst) {
   for (; k < kc; k++)
     for (int i = 0; i < 12; i++) dst[(size_t)k * 12 + i] = src[(size_t)i * lda + k];
 }
+
+// The same for a full 6-row sliver (the AVX2 kernel's), 4 columns at a time: rows 0-3 by a 4×4
+// transpose, rows 4-5 by pairing.
+__attribute__((target("avx2")))
+static void pack_a6_avx2(int kc, const float *src, int lda, float *dst) {
+  int k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    const float *s = src + k;
+    __m128 q0 = _mm_loadu_ps(s), q1 = _mm_loadu_ps(s + lda), q2 = _mm_loadu_ps(s + 2 * (size_t)lda), q3 = _mm_loadu_ps(s + 3 * (size_t)lda);
+    __m128 q4 = _mm_loadu_ps(s + 4 * (size_t)lda), q5 = _mm_loadu_ps(s + 5 * (size_t)lda);
+    _MM_TRANSPOSE4_PS(q0, q1, q2, q3);
+    __m128 lo = _mm_unpacklo_ps(q4, q5), hi = _mm_unpackhi_ps(q4, q5);  // (r4k0 r5k0 r4k1 r5k1), (… k2, k3)
+    float *d = dst + (size_t)k * 6;
+    _mm_storeu_ps(d + 0, q0);
+    _mm_storel_pi((__m64 *)(d + 4), lo);
+    _mm_storeu_ps(d + 6, q1);
+    _mm_storeh_pi((__m64 *)(d + 10), lo);
+    _mm_storeu_ps(d + 12, q2);
+    _mm_storel_pi((__m64 *)(d + 16), hi);
+    _mm_storeu_ps(d + 18, q3);
+    _mm_storeh_pi((__m64 *)(d + 22), hi);
+  }
+  for (; k < kc; k++)
+    for (int i = 0; i < 6; i++) dst[(size_t)k * 6 + i] = src[(size_t)i * lda + k];
+}
 #endif
 
 // A block rows [i0, i0+mc), cols [p0, p0+kc) of op(A) into MR-row slivers, k-major, zero-padded.
@@ -103,6 +128,11 @@ static void pack_a(int MR, int mc, int kc, const float *A, int lda, int transA, 
     if (!transA && MR == 12 && rows == 12) {  // MR 12: the AVX-512 kernel's, so AVX2 is there too
       pack_a12_avx2(kc, A + (size_t)(i0 + ir) * lda + p0, lda, dst);
       dst += (size_t)kc * 12;
+      continue;
+    }
+    if (!transA && MR == 6 && rows == 6) {  // MR 6: the AVX2 kernel's
+      pack_a6_avx2(kc, A + (size_t)(i0 + ir) * lda + p0, lda, dst);
+      dst += (size_t)kc * 6;
       continue;
     }
 #endif
