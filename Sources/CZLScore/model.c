@@ -1,8 +1,10 @@
 // The scoring forward pass: GRU directions over a batch with lengths (padding never enters the
 // recurrence), stacked and bidirectional layers, attention pooling (additive guide-vector form, or
-// Q/K/V), the 2-logit head and softmax. Input projections of all time steps are one SGEMM; each step
-// is one SGEMM over the sequences still running (the batch is sorted longest first so those form a
-// prefix). Threads split the batch; a sequence's numbers do not depend on the split.
+// Q/K/V), the 2-logit head and softmax. The first layer's input projection is one SGEMM over the
+// batch's distinct input rows; a later layer's (bidirectional) is a forward part plus a backward part,
+// products over gathered rows, which cached first-layer states may bring along (split_projection).
+// Each step is one SGEMM over the sequences still running (the batch is sorted longest first so those
+// form a prefix). Threads split the batch; a sequence's numbers do not depend on the split.
 #include "zl_score.h"
 #include "internal.h"
 #include <stdlib.h>
