@@ -45,28 +45,44 @@ float zls_tanhf(float x) { return 1.0f - 2.0f / (1.0f + zls_expf(x + x)); }
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
-__attribute__((target("avx512f")))
+// exp of `count` vectors (a constant once inlined), stage by stage: the same operations per lane
+// as zls_expf, with `count` independent chains in flight (one chain is mostly latency: about 20
+// dependent operations). At most 8.
+__attribute__((target("avx512f"), always_inline))
+static inline void exp512_n(__m512 *x, const int count) {
+  __mmask16 nan[8];
+  __m512 orig[8], fx[8], z[8], y[8];
+  for (int v = 0; v < count; v++) {
+    nan[v] = _mm512_cmp_ps_mask(x[v], x[v], _CMP_UNORD_Q);
+    orig[v] = x[v];
+    x[v] = _mm512_max_ps(_mm512_min_ps(x[v], _mm512_set1_ps(EXP_HI)), _mm512_set1_ps(EXP_LO));
+    fx[v] = _mm512_add_ps(_mm512_mul_ps(x[v], _mm512_set1_ps(LOG2EF)), _mm512_set1_ps(0.5f));
+    fx[v] = _mm512_roundscale_ps(fx[v], _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  }
+  for (int v = 0; v < count; v++) {
+    __m512 t = _mm512_sub_ps(x[v], _mm512_mul_ps(fx[v], _mm512_set1_ps(C1)));
+    x[v] = _mm512_sub_ps(t, _mm512_mul_ps(fx[v], _mm512_set1_ps(C2)));
+    z[v] = _mm512_mul_ps(x[v], x[v]);
+    y[v] = _mm512_set1_ps(P0);
+  }
+  for (int v = 0; v < count; v++) y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], x[v]), _mm512_set1_ps(P1));
+  for (int v = 0; v < count; v++) y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], x[v]), _mm512_set1_ps(P2));
+  for (int v = 0; v < count; v++) y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], x[v]), _mm512_set1_ps(P3));
+  for (int v = 0; v < count; v++) y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], x[v]), _mm512_set1_ps(P4));
+  for (int v = 0; v < count; v++) y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], x[v]), _mm512_set1_ps(P5));
+  for (int v = 0; v < count; v++) {
+    y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], z[v]), x[v]);
+    y[v] = _mm512_add_ps(y[v], _mm512_set1_ps(1.0f));
+    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(fx[v]), _mm512_set1_epi32(127)), 23);
+    y[v] = _mm512_mul_ps(y[v], _mm512_castsi512_ps(e));
+    x[v] = _mm512_mask_blend_ps(nan[v], y[v], orig[v]);
+  }
+}
+
+__attribute__((target("avx512f"), always_inline))
 static inline __m512 exp512(__m512 x) {
-  __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-  __m512 orig = x;
-  x = _mm512_min_ps(x, _mm512_set1_ps(EXP_HI));
-  x = _mm512_max_ps(x, _mm512_set1_ps(EXP_LO));
-  __m512 fx = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(LOG2EF)), _mm512_set1_ps(0.5f));
-  fx = _mm512_roundscale_ps(fx, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  __m512 t = _mm512_sub_ps(x, _mm512_mul_ps(fx, _mm512_set1_ps(C1)));
-  x = _mm512_sub_ps(t, _mm512_mul_ps(fx, _mm512_set1_ps(C2)));
-  __m512 z = _mm512_mul_ps(x, x);
-  __m512 y = _mm512_set1_ps(P0);
-  y = _mm512_add_ps(_mm512_mul_ps(y, x), _mm512_set1_ps(P1));
-  y = _mm512_add_ps(_mm512_mul_ps(y, x), _mm512_set1_ps(P2));
-  y = _mm512_add_ps(_mm512_mul_ps(y, x), _mm512_set1_ps(P3));
-  y = _mm512_add_ps(_mm512_mul_ps(y, x), _mm512_set1_ps(P4));
-  y = _mm512_add_ps(_mm512_mul_ps(y, x), _mm512_set1_ps(P5));
-  y = _mm512_add_ps(_mm512_mul_ps(y, z), x);
-  y = _mm512_add_ps(y, _mm512_set1_ps(1.0f));
-  __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(fx), _mm512_set1_epi32(127)), 23);
-  y = _mm512_mul_ps(y, _mm512_castsi512_ps(e));
-  return _mm512_mask_blend_ps(nan, y, orig);
+  exp512_n(&x, 1);
+  return x;
 }
 
 __attribute__((target("avx512f")))
@@ -83,28 +99,40 @@ static void map512(int kind, const float *x, float *y, size_t n) {
   for (; i < n; i++) y[i] = kind == 0 ? zls_expf(x[i]) : kind == 1 ? zls_sigmoidf(x[i]) : zls_tanhf(x[i]);
 }
 
-__attribute__((target("avx2,fma")))
+// The AVX2 form of exp512_n.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void exp256_n(__m256 *x, const int count) {
+  __m256 nan[8], orig[8], fx[8], z[8], y[8];
+  for (int v = 0; v < count; v++) {
+    nan[v] = _mm256_cmp_ps(x[v], x[v], _CMP_UNORD_Q);
+    orig[v] = x[v];
+    x[v] = _mm256_max_ps(_mm256_min_ps(x[v], _mm256_set1_ps(EXP_HI)), _mm256_set1_ps(EXP_LO));
+    fx[v] = _mm256_floor_ps(_mm256_add_ps(_mm256_mul_ps(x[v], _mm256_set1_ps(LOG2EF)), _mm256_set1_ps(0.5f)));
+  }
+  for (int v = 0; v < count; v++) {
+    __m256 t = _mm256_sub_ps(x[v], _mm256_mul_ps(fx[v], _mm256_set1_ps(C1)));
+    x[v] = _mm256_sub_ps(t, _mm256_mul_ps(fx[v], _mm256_set1_ps(C2)));
+    z[v] = _mm256_mul_ps(x[v], x[v]);
+    y[v] = _mm256_set1_ps(P0);
+  }
+  for (int v = 0; v < count; v++) y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], x[v]), _mm256_set1_ps(P1));
+  for (int v = 0; v < count; v++) y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], x[v]), _mm256_set1_ps(P2));
+  for (int v = 0; v < count; v++) y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], x[v]), _mm256_set1_ps(P3));
+  for (int v = 0; v < count; v++) y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], x[v]), _mm256_set1_ps(P4));
+  for (int v = 0; v < count; v++) y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], x[v]), _mm256_set1_ps(P5));
+  for (int v = 0; v < count; v++) {
+    y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], z[v]), x[v]);
+    y[v] = _mm256_add_ps(y[v], _mm256_set1_ps(1.0f));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx[v]), _mm256_set1_epi32(127)), 23);
+    y[v] = _mm256_mul_ps(y[v], _mm256_castsi256_ps(e));
+    x[v] = _mm256_blendv_ps(y[v], orig[v], nan[v]);
+  }
+}
+
+__attribute__((target("avx2,fma"), always_inline))
 static inline __m256 exp256(__m256 x) {
-  __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
-  __m256 orig = x;
-  x = _mm256_min_ps(x, _mm256_set1_ps(EXP_HI));
-  x = _mm256_max_ps(x, _mm256_set1_ps(EXP_LO));
-  __m256 fx = _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(LOG2EF)), _mm256_set1_ps(0.5f));
-  fx = _mm256_floor_ps(fx);
-  __m256 t = _mm256_sub_ps(x, _mm256_mul_ps(fx, _mm256_set1_ps(C1)));
-  x = _mm256_sub_ps(t, _mm256_mul_ps(fx, _mm256_set1_ps(C2)));
-  __m256 z = _mm256_mul_ps(x, x);
-  __m256 y = _mm256_set1_ps(P0);
-  y = _mm256_add_ps(_mm256_mul_ps(y, x), _mm256_set1_ps(P1));
-  y = _mm256_add_ps(_mm256_mul_ps(y, x), _mm256_set1_ps(P2));
-  y = _mm256_add_ps(_mm256_mul_ps(y, x), _mm256_set1_ps(P3));
-  y = _mm256_add_ps(_mm256_mul_ps(y, x), _mm256_set1_ps(P4));
-  y = _mm256_add_ps(_mm256_mul_ps(y, x), _mm256_set1_ps(P5));
-  y = _mm256_add_ps(_mm256_mul_ps(y, z), x);
-  y = _mm256_add_ps(y, _mm256_set1_ps(1.0f));
-  __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127)), 23);
-  y = _mm256_mul_ps(y, _mm256_castsi256_ps(e));
-  return _mm256_blendv_ps(y, orig, nan);
+  exp256_n(&x, 1);
+  return x;
 }
 
 __attribute__((target("avx2,fma")))
@@ -139,42 +167,11 @@ static void gates_portable(int H, const float *gx, const float *gh, const float 
 }
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-// exp512 over GV vectors at once, stage by stage: the same operations per lane, but GV independent
-// chains in flight (one chain is mostly latency: about 20 dependent operations).
+// Vectors per group in the fused gates.
 #define GV 4
-__attribute__((target("avx512f"), always_inline))
-static inline void exp512_group(__m512 *x) {
-  __mmask16 nan[GV];
-  __m512 orig[GV], fx[GV], z[GV], y[GV];
-  for (int v = 0; v < GV; v++) {
-    nan[v] = _mm512_cmp_ps_mask(x[v], x[v], _CMP_UNORD_Q);
-    orig[v] = x[v];
-    x[v] = _mm512_max_ps(_mm512_min_ps(x[v], _mm512_set1_ps(EXP_HI)), _mm512_set1_ps(EXP_LO));
-    fx[v] = _mm512_add_ps(_mm512_mul_ps(x[v], _mm512_set1_ps(LOG2EF)), _mm512_set1_ps(0.5f));
-    fx[v] = _mm512_roundscale_ps(fx[v], _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  }
-  for (int v = 0; v < GV; v++) {
-    __m512 t = _mm512_sub_ps(x[v], _mm512_mul_ps(fx[v], _mm512_set1_ps(C1)));
-    x[v] = _mm512_sub_ps(t, _mm512_mul_ps(fx[v], _mm512_set1_ps(C2)));
-    z[v] = _mm512_mul_ps(x[v], x[v]);
-    y[v] = _mm512_set1_ps(P0);
-  }
-  for (int v = 0; v < GV; v++) y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], x[v]), _mm512_set1_ps(P1));
-  for (int v = 0; v < GV; v++) y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], x[v]), _mm512_set1_ps(P2));
-  for (int v = 0; v < GV; v++) y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], x[v]), _mm512_set1_ps(P3));
-  for (int v = 0; v < GV; v++) y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], x[v]), _mm512_set1_ps(P4));
-  for (int v = 0; v < GV; v++) y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], x[v]), _mm512_set1_ps(P5));
-  for (int v = 0; v < GV; v++) {
-    y[v] = _mm512_add_ps(_mm512_mul_ps(y[v], z[v]), x[v]);
-    y[v] = _mm512_add_ps(y[v], _mm512_set1_ps(1.0f));
-    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(fx[v]), _mm512_set1_epi32(127)), 23);
-    y[v] = _mm512_mul_ps(y[v], _mm512_castsi512_ps(e));
-    x[v] = _mm512_mask_blend_ps(nan[v], y[v], orig[v]);
-  }
-}
 
-// gates512 for GV vectors (16·GV units from j; lanes past H are masked off): each stage for all of
-// them before the next.
+// gates512 for GV vectors (16·GV units from j; lanes past H are masked off), each exp stage for
+// all of them before the next.
 __attribute__((target("avx512f"), always_inline))
 static inline void gates512_group(int H, int j, const float *gx, const float *gh, const float *b, float *h, float *out) {
   const __m512 one = _mm512_set1_ps(1.0f), two = _mm512_set1_ps(2.0f), zero = _mm512_setzero_ps();
@@ -191,14 +188,14 @@ static inline void gates512_group(int H, int j, const float *gx, const float *gh
     e[v] = _mm512_sub_ps(zero, rp);
     e[GV + v] = _mm512_sub_ps(zero, zp);
   }
-  exp512_group(e);
-  exp512_group(e + GV);
+  exp512_n(e, GV);
+  exp512_n(e + GV, GV);
   for (int v = 0; v < GV; v++) {
     __m512 r = _mm512_div_ps(one, _mm512_add_ps(one, e[v]));
     __m512 np = _mm512_add_ps(LD(v, gx + 2 * H), _mm512_mul_ps(r, _mm512_add_ps(LD(v, gh + 2 * H), LD(v, b + 2 * H))));
     n[v] = _mm512_add_ps(np, np);
   }
-  exp512_group(n);
+  exp512_n(n, GV);
   for (int v = 0; v < GV; v++) {
     __m512 z = _mm512_div_ps(one, _mm512_add_ps(one, e[GV + v]));
     __m512 nn = _mm512_sub_ps(one, _mm512_div_ps(two, _mm512_add_ps(one, n[v])));
@@ -214,36 +211,7 @@ static void gates512(int H, const float *gx, const float *gh, const float *b, fl
   for (int j = 0; j < H; j += 16 * GV) gates512_group(H, j, gx, gh, b, h, out);
 }
 
-// The AVX2 forms of exp512_group / gates512_group (GV vectors of 8; lanes past H masked off).
-__attribute__((target("avx2,fma"), always_inline))
-static inline void exp256_group(__m256 *x) {
-  __m256 nan[GV], orig[GV], fx[GV], z[GV], y[GV];
-  for (int v = 0; v < GV; v++) {
-    nan[v] = _mm256_cmp_ps(x[v], x[v], _CMP_UNORD_Q);
-    orig[v] = x[v];
-    x[v] = _mm256_max_ps(_mm256_min_ps(x[v], _mm256_set1_ps(EXP_HI)), _mm256_set1_ps(EXP_LO));
-    fx[v] = _mm256_floor_ps(_mm256_add_ps(_mm256_mul_ps(x[v], _mm256_set1_ps(LOG2EF)), _mm256_set1_ps(0.5f)));
-  }
-  for (int v = 0; v < GV; v++) {
-    __m256 t = _mm256_sub_ps(x[v], _mm256_mul_ps(fx[v], _mm256_set1_ps(C1)));
-    x[v] = _mm256_sub_ps(t, _mm256_mul_ps(fx[v], _mm256_set1_ps(C2)));
-    z[v] = _mm256_mul_ps(x[v], x[v]);
-    y[v] = _mm256_set1_ps(P0);
-  }
-  for (int v = 0; v < GV; v++) y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], x[v]), _mm256_set1_ps(P1));
-  for (int v = 0; v < GV; v++) y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], x[v]), _mm256_set1_ps(P2));
-  for (int v = 0; v < GV; v++) y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], x[v]), _mm256_set1_ps(P3));
-  for (int v = 0; v < GV; v++) y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], x[v]), _mm256_set1_ps(P4));
-  for (int v = 0; v < GV; v++) y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], x[v]), _mm256_set1_ps(P5));
-  for (int v = 0; v < GV; v++) {
-    y[v] = _mm256_add_ps(_mm256_mul_ps(y[v], z[v]), x[v]);
-    y[v] = _mm256_add_ps(y[v], _mm256_set1_ps(1.0f));
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx[v]), _mm256_set1_epi32(127)), 23);
-    y[v] = _mm256_mul_ps(y[v], _mm256_castsi256_ps(e));
-    x[v] = _mm256_blendv_ps(y[v], orig[v], nan[v]);
-  }
-}
-
+// The AVX2 form of gates512_group (GV vectors of 8; lanes past H masked off).
 __attribute__((target("avx2,fma"), always_inline))
 static inline void gates256_group(int H, int j, const float *gx, const float *gh, const float *b, float *h, float *out) {
   const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f), zero = _mm256_setzero_ps();
@@ -258,14 +226,14 @@ static inline void gates256_group(int H, int j, const float *gx, const float *gh
     e[v] = _mm256_sub_ps(zero, rp);
     e[GV + v] = _mm256_sub_ps(zero, zp);
   }
-  exp256_group(e);
-  exp256_group(e + GV);
+  exp256_n(e, GV);
+  exp256_n(e + GV, GV);
   for (int v = 0; v < GV; v++) {
     __m256 r = _mm256_div_ps(one, _mm256_add_ps(one, e[v]));
     __m256 np = _mm256_add_ps(LD(v, gx + 2 * H), _mm256_mul_ps(r, _mm256_add_ps(LD(v, gh + 2 * H), LD(v, b + 2 * H))));
     n[v] = _mm256_add_ps(np, np);
   }
-  exp256_group(n);
+  exp256_n(n, GV);
   for (int v = 0; v < GV; v++) {
     __m256 z = _mm256_div_ps(one, _mm256_add_ps(one, e[GV + v]));
     __m256 nn = _mm256_sub_ps(one, _mm256_div_ps(two, _mm256_add_ps(one, n[v])));
