@@ -34,9 +34,9 @@ let package = Package(
     .target(name: "CZLRegex", cSettings: kernelFlags),
 
     // MARK: - Libraries (all logic lives here)
-    .target(name: "ZLBase"),
+    .target(name: "ZLBase", dependencies: ["CZlib", "CZLHash"], swiftSettings: hotPath),
     .target(name: "ZLRegex", dependencies: ["CZLRegex"], swiftSettings: hotPath),
-    .target(name: "ZLFormat", dependencies: ["ZLBase", "ZLRegex", "CZlib", "CZLHash"], swiftSettings: hotPath),
+    .target(name: "ZLFormat", dependencies: ["ZLBase", "ZLRegex"], swiftSettings: hotPath),
     .target(name: "ZLCommandLine", dependencies: ["ZLBase"]),
     .target(name: "ZLDrain", dependencies: ["ZLBase", "ZLRegex", "ZLFormat"], swiftSettings: hotPath),
     .target(name: "ZLEmbedding", dependencies: ["ZLBase", "ZLFormat", "ZLDrain"], swiftSettings: hotPath),
@@ -59,7 +59,7 @@ let package = Package(
 
     // MARK: - Tests
     .target(name: "_ZLTestSupport", dependencies: ["ZLBase", "ZLFormat"], path: "Tests/_ZLTestSupport"),
-    .testTarget(name: "ZLBaseTests", dependencies: ["ZLBase", "_ZLTestSupport"]),
+    .testTarget(name: "ZLBaseTests", dependencies: ["ZLBase", "CZLHash", "_ZLTestSupport"]),
     .testTarget(name: "ZLRegexTests", dependencies: ["ZLRegex", "ZLBase", "_ZLTestSupport"]),
     .testTarget(name: "ZLFormatTests", dependencies: ["ZLFormat", "CZLHash", "_ZLTestSupport"]),
     .testTarget(name: "ZLCommandLineTests", dependencies: ["ZLCommandLine", "_ZLTestSupport"]),

@@ -4,6 +4,7 @@
 // tokens routed to the parameter child, and an LRU cache of templates bounded by `max_clusters`.
 // `learn` changes state; `match` (Drain3's `match(…, "never")`) never does. Tokens are interned ids.
 
+import ZLBase
 import ZLFormat
 
 /// How a learned line changed the state (Drain3's update_type).

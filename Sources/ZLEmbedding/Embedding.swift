@@ -9,6 +9,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import ZLBase
 import ZLFormat
 
 /// The embedding a model uses, rebuilt from its VOCB and GLOV sections.

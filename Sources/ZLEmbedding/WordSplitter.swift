@@ -3,6 +3,7 @@
 // ASCII letter and at camelCase boundaries (HTTPServer → http, server), and lower-cased. Digits
 // are not letters, so they are dropped with the other separators.
 
+import ZLBase
 import ZLFormat
 
 public struct WordSplitter: Sendable {

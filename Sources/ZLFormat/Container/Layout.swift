@@ -1,6 +1,8 @@
 // Layout: the fixed structures of Formats/zlck-v1.md §2–5 — header, section table entry, trailer —
 // their constants, and the section types of §8 with their required flags. No I/O here.
 
+import ZLBase
+
 /// Constants of the container layout (zlck-v1.md §3–5).
 public enum ZLCK {
   /// `\x89ZLK\r\n\x1a\n`

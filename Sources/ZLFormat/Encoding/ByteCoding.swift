@@ -109,12 +109,6 @@ extension Array where Element == UInt8 {
   }
 }
 
-/// Bytewise (memcmp) order: true when `a` sorts strictly before `b`.
-public func bytewiseLess<A: Collection, B: Collection>(_ a: A, _ b: B) -> Bool
-where A.Element == UInt8, B.Element == UInt8 {
-  a.lexicographicallyPrecedes(b)
-}
-
 /// Rounds `x` up to a multiple of `alignment` (a power of two); nil on overflow.
 @inline(__always)
 public func alignUp(_ x: UInt64, _ alignment: UInt64) -> UInt64? {

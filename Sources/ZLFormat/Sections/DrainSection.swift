@@ -2,6 +2,7 @@
 // rules (zl-re/1) and state as plain data: templates and a flat prefix tree in breadth-first
 // order. Validation is iterative (parents precede children), so no input can recurse deeply.
 
+import ZLBase
 import ZLRegex
 
 /// Drain configuration (Drain3 0.9.x parameters).

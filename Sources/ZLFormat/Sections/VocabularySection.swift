@@ -1,6 +1,8 @@
 // VocabularySection: the VOCB section (zlck-v1.md §8.3) — the word vocabulary with document
 // frequencies, IDF and the tokenizer settings that produced it, validated in spec order.
 
+import ZLBase
+
 /// Tokenizer settings stored with the vocabulary, so the preprocessor travels with the model.
 public struct TokenizerSettings: Equatable, Sendable {
   public var name: String

@@ -2,7 +2,7 @@
 
 import Testing
 import CZLHash
-import ZLFormat
+import ZLBase
 import _ZLTestSupport
 
 @Test(arguments: [

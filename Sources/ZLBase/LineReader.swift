@@ -2,8 +2,6 @@
 // bytes), in bounded memory. LF and CRLF both end a line; a line longer than the limit is cut at
 // the limit and counted, and the rest of it is skipped, so a 10 MB line cannot exhaust memory.
 
-import ZLBase
-
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
