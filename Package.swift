@@ -36,40 +36,43 @@ let package = Package(
     // MARK: - Libraries (all logic lives here)
     .target(name: "ZLBase", dependencies: ["CZlib", "CZLHash"], swiftSettings: hotPath),
     .target(name: "ZLRegex", dependencies: ["CZLRegex"], swiftSettings: hotPath),
-    .target(name: "ZLFormat", dependencies: ["ZLBase", "ZLRegex"], swiftSettings: hotPath),
+    .target(name: "ZLFormat", dependencies: ["ZLBase"], swiftSettings: hotPath),
+    .target(name: "ZLProfile", dependencies: ["ZLBase", "ZLFormat"]),
     .target(name: "ZLCommandLine", dependencies: ["ZLBase"]),
     .target(name: "ZLDrain", dependencies: ["ZLBase", "ZLRegex", "ZLFormat"], swiftSettings: hotPath),
-    .target(name: "ZLEmbedding", dependencies: ["ZLBase", "ZLFormat", "ZLDrain"], swiftSettings: hotPath),
-    .target(name: "ZLScoring", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "CZLScore"], swiftSettings: hotPath),
+    .target(name: "ZLEmbedding", dependencies: ["ZLBase", "ZLFormat"], swiftSettings: hotPath),
+    .target(name: "ZLCheckpoint", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLProfile"]),
+    .target(name: "ZLScoring", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLProfile", "ZLCheckpoint", "CZLScore"], swiftSettings: hotPath),
     .target(name: "ZLTensor", dependencies: ["ZLBase", "CZLScore"], swiftSettings: hotPath),
-    .target(name: "ZLTraining", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLScoring", "ZLModel", "ZLTensor"], swiftSettings: hotPath),
-    .target(name: "ZLModel", dependencies: ["ZLBase", "ZLTensor", "ZLFormat", "ZLScoring", "CZLScore"], swiftSettings: hotPath),
+    .target(name: "ZLTraining", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLProfile", "ZLCheckpoint", "ZLScoring", "ZLModel", "ZLTensor"], swiftSettings: hotPath),
+    .target(name: "ZLModel", dependencies: ["ZLBase", "ZLTensor", "ZLFormat", "ZLProfile", "CZLScore"], swiftSettings: hotPath),
 
     // MARK: - Executables (argument wiring only)
     .executableTarget(name: "zl-train", dependencies: [
       "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLScoring", "ZLTensor", "ZLModel", "ZLTraining",
     ]),
     .executableTarget(name: "zl-pack", dependencies: [
-      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLScoring",
+      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLProfile", "ZLCheckpoint", "ZLScoring",
     ]),
-    .executableTarget(name: "zl-score", dependencies: ["ZLBase", "ZLCommandLine", "ZLFormat", "ZLScoring"]),
+    .executableTarget(name: "zl-score", dependencies: ["ZLBase", "ZLCommandLine", "ZLDrain", "ZLScoring"]),
     .executableTarget(name: "zl-bench", dependencies: [
-      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLTensor", "ZLModel", "ZLScoring", "CZLScore",
+      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLProfile", "ZLCheckpoint", "ZLTensor", "ZLModel", "ZLScoring",
     ]),
 
     // MARK: - Tests
     .target(name: "_ZLTestSupport", dependencies: ["ZLBase", "ZLFormat"], path: "Tests/_ZLTestSupport"),
     .testTarget(name: "ZLBaseTests", dependencies: ["ZLBase", "CZLHash", "_ZLTestSupport"]),
     .testTarget(name: "ZLRegexTests", dependencies: ["ZLRegex", "ZLBase", "_ZLTestSupport"]),
-    .testTarget(name: "ZLFormatTests", dependencies: ["ZLFormat", "CZLHash", "_ZLTestSupport"]),
+    .testTarget(name: "ZLFormatTests", dependencies: ["ZLFormat", "_ZLTestSupport"]),
+    .testTarget(name: "ZLCheckpointTests", dependencies: ["ZLCheckpoint", "ZLFormat", "_ZLTestSupport"]),
     .testTarget(name: "ZLCommandLineTests", dependencies: ["ZLCommandLine", "_ZLTestSupport"]),
     .testTarget(name: "ZLDrainTests", dependencies: ["ZLDrain", "ZLRegex", "ZLFormat", "_ZLTestSupport"]),
-    .testTarget(name: "ZLEmbeddingTests", dependencies: ["ZLEmbedding", "ZLDrain", "ZLFormat", "_ZLTestSupport"]),
+    .testTarget(name: "ZLEmbeddingTests", dependencies: ["ZLEmbedding", "ZLFormat", "_ZLTestSupport"]),
     .testTarget(name: "ZLTensorTests", dependencies: ["ZLTensor", "_ZLTestSupport"]),
-    .testTarget(name: "ZLModelTests", dependencies: ["ZLModel", "ZLTensor", "ZLScoring", "ZLBase", "_ZLTestSupport"]),
-    .testTarget(name: "ZLScoringTests", dependencies: ["ZLScoring", "ZLModel", "ZLTensor", "_ZLTestSupport"]),
+    .testTarget(name: "ZLModelTests", dependencies: ["ZLModel", "ZLTensor", "ZLProfile", "ZLScoring", "ZLBase", "_ZLTestSupport"]),
+    .testTarget(name: "ZLScoringTests", dependencies: ["ZLScoring", "ZLCheckpoint", "ZLDrain", "ZLEmbedding", "ZLFormat", "_ZLTestSupport"]),
     .testTarget(name: "ZLTrainingTests", dependencies: ["ZLTraining", "_ZLTestSupport"]),
-    .testTarget(name: "CLITests", dependencies: ["zl-train", "zl-pack", "zl-score", "_ZLTestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["zl-train", "zl-pack", "zl-score", "ZLCheckpoint", "ZLFormat", "_ZLTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

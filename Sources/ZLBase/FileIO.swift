@@ -28,6 +28,8 @@ public enum IOFailure: ToolError, Equatable {
     }
   }
 
+  public var namesItsFile: Bool { true }
+
   public var message: String {
     switch self {
     case .cannotOpen(let path, let e): return "\(path): cannot open (\(systemReason(e)))"

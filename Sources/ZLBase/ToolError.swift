@@ -29,6 +29,9 @@ public protocol ToolError: Error, CustomStringConvertible {
   var message: String { get }
   /// An optional second line telling the user what to do.
   var hint: String? { get }
+  /// True when the message already starts with the file it is about (`IOFailure`, `ContextError`),
+  /// so `naming` leaves it alone.
+  var namesItsFile: Bool { get }
 }
 
 extension ToolError {
@@ -36,7 +39,8 @@ extension ToolError {
   public var description: String { message }
 }
 
-/// An error that already carries its file name (or other context) in front of the message.
+/// An error with its file name (or other context) in front of the message. Made by `naming`, the
+/// one way to add a file name to an error.
 public struct ContextError: ToolError {
   public let context: String
   public let underlying: any ToolError
@@ -47,6 +51,31 @@ public struct ContextError: ToolError {
   public var exitStatus: ExitStatus { underlying.exitStatus }
   public var message: String { "\(context): \(underlying.message)" }
   public var hint: String? { underlying.hint }
+  public var namesItsFile: Bool { true }
+}
+
+extension ToolError {
+  public var namesItsFile: Bool { false }
+}
+
+/// Runs `body`; an error it throws that does not already name its file gets `context` (a file name)
+/// in front. Any other error is a bug and becomes an `InternalError` (exit 70), named likewise.
+public func naming<T>(_ context: String, _ body: () throws -> T) throws -> T {
+  do {
+    return try body()
+  } catch let e as any ToolError {
+    if e.namesItsFile { throw e }
+    throw ContextError(context, e)
+  } catch {
+    throw ContextError(context, InternalError("\(error)"))
+  }
+}
+
+/// The error inside any `ContextError` wrappers (for callers that dispatch on the error's type).
+public func rootError(_ e: any Error) -> any Error {
+  var e = e
+  while let c = e as? ContextError { e = c.underlying }
+  return e
 }
 
 /// A plain data error with a ready message, for checks that have no richer type.

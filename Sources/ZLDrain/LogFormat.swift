@@ -11,11 +11,6 @@
 #endif
 import ZLRegex
 
-/// A malformed header format.
-public struct LogFormatError: Error, CustomStringConvertible, Sendable {
-  public let description: String
-}
-
 public struct LogFormat: Sendable, CustomStringConvertible {
   /// The format as given.
   public let text: String
@@ -36,7 +31,7 @@ public struct LogFormat: Sendable, CustomStringConvertible {
 
   public var description: String { text }
 
-  /// - Throws: `LogFormatError` when there is no `<Content>` field, a field repeats, or the
+  /// - Throws: `DrainError.badLogFormat` when there is no `<Content>` field, a field repeats, or the
   ///   separators are not a valid zl-re/1 pattern.
   public init(_ format: String) throws {
     text = format
@@ -61,11 +56,11 @@ public struct LogFormat: Sendable, CustomStringConvertible {
     parts.append(current)
     chars.removeAll()
     guard let ci = names.firstIndex(of: "Content") else {
-      throw LogFormatError(description: "log format '\(format)' has no <Content> field")
+      throw DrainError(.badLogFormat, "log format '\(format)' has no <Content> field")
     }
-    if Set(names).count != names.count { throw LogFormatError(description: "log format '\(format)' repeats a field name") }
+    if Set(names).count != names.count { throw DrainError(.badLogFormat, "log format '\(format)' repeats a field name") }
     for n in names where !n.unicodeScalars.allSatisfy({ ($0.value >= 48 && $0.value <= 57) || ($0.value >= 65 && $0.value <= 90) || ($0.value >= 97 && $0.value <= 122) || $0 == "_" }) || n.unicodeScalars.first.map({ $0.value >= 48 && $0.value <= 57 }) == true {
-      throw LogFormatError(description: "log format field name '\(n)' is not [A-Za-z_][A-Za-z0-9_]*")
+      throw DrainError(.badLogFormat, "log format field name '\(n)' is not [A-Za-z_][A-Za-z0-9_]*")
     }
     fields = names
     contentIndex = ci
@@ -77,7 +72,7 @@ public struct LogFormat: Sendable, CustomStringConvertible {
     p += "$"
     pattern = p
     do { regex = try Regex(p) } catch {
-      throw LogFormatError(description: "log format '\(format)' is not a valid pattern: \(error)")
+      throw DrainError(.badLogFormat, "log format '\(format)' is not a valid pattern: \(error)")
     }
     fastSeparators = LogFormat.plainSeparators(parts)
   }

@@ -107,20 +107,9 @@ public final class Sessionizer {
     self.maxEvents = max(1, maxEvents)
     self.idleLines = idleLines
     self.maxOpen = max(1, maxOpen)
+    self.nodeField = try rule.check(format: format, nodeField: nodeField)
     let fields = format.fields
-    if case .nodeWindow = rule {
-      let wanted = nodeField.map { [$0] } ?? ["Node", "User", "Host", "Location"]
-      guard let k = wanted.compactMap({ fields.firstIndex(of: $0) }).first else {
-        throw SessionRuleError("rule node-window needs a node field (\(wanted.joined(separator: " or "))) in the log format '\(format.text)'")
-      }
-      self.nodeField = k
-    } else {
-      self.nodeField = nil
-    }
     timeFields = (fields.firstIndex(of: "Date"), fields.firstIndex(of: "Time"), fields.firstIndex(of: "Timestamp"))
-    if case .time = rule, timeFields.timestamp == nil && timeFields.time == nil {
-      throw SessionRuleError("rule time:SECONDS needs a Timestamp or Time field in the log format '\(format.text)'")
-    }
     if case .regex(let p) = rule { keyRegex = try Regex(p) } else { keyRegex = nil }
   }
 

@@ -20,11 +20,10 @@ public struct WordSplitter: Sendable {
     removedBytes = r.map { Array($0.utf8) }.sorted { $0.count > $1.count || ($0.count == $1.count && bytewiseLess($0, $1)) }
   }
 
-  /// A splitter for a Drain state: its masks (prefix + name + suffix) and its parameter string.
-  public init(settings: TokenizerSettings = .standard, drain: DrainSection) {
-    var tokens = drain.masks.map { drain.maskPrefix + $0.name + drain.maskSuffix }
-    tokens.append(drain.config.paramString)
-    self.init(settings: settings, maskTokens: settings.dropMasks ? tokens : [drain.config.paramString])
+  /// A splitter for a parser's templates: its mask tokens (prefix + name + suffix, dropped when the
+  /// settings drop masks) and its parameter token (Drain's `<*>`, always dropped).
+  public init(settings: TokenizerSettings = .standard, maskTokens: [String], parameterToken: String) {
+    self.init(settings: settings, maskTokens: (settings.dropMasks ? maskTokens : []) + [parameterToken])
   }
 
   /// The words of a template given as tokens, in order (repeats kept: they weigh in TF).

@@ -7,7 +7,7 @@
 //   domain classifier D: Linear(D·H → 128) → ReLU → LayerNorm → Dropout → Linear(128 → 2)
 // Names and layouts follow PyTorch (nn.GRU, nn.Linear, nn.LayerNorm) and zlck-v1.md Appendix A.
 
-import ZLScoring
+import ZLProfile
 import ZLTensor
 
 public typealias ParameterMap<T: Real> = [String: Tensor<T>]

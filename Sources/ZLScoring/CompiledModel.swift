@@ -3,6 +3,7 @@
 // parameter map; scoring and training evaluation both score through it, so they agree exactly.
 
 import CZLScore
+import ZLProfile
 
 public final class CompiledModel: @unchecked Sendable {
   public let hyperParameters: ModelHyperParameters

@@ -6,6 +6,34 @@ import ZLBase
 import ZLDrain
 import ZLEmbedding
 import ZLFormat
+import ZLProfile
+
+/// What a scoring run may change of a model's own settings (all nil or off: the model's).
+public struct ScoringOptions: Sendable {
+  /// Overrides the checkpoint's session rule.
+  public var sessionRule: SessionRule?
+  public var maxEvents: Int?
+  public var idleLines: Int?
+  /// Read inline alert labels from this field (evaluation only).
+  public var inlineLabelField: String?
+  /// The field naming the node for `node-window` sessions.
+  public var nodeField: String?
+  /// Overrides the checkpoint's threshold.
+  public var threshold: Double?
+  /// Keep each session's line numbers (for explanations).
+  public var keepLineNumbers = false
+
+  public init(sessionRule: SessionRule? = nil, maxEvents: Int? = nil, idleLines: Int? = nil, inlineLabelField: String? = nil,
+              nodeField: String? = nil, threshold: Double? = nil, keepLineNumbers: Bool = false) {
+    self.sessionRule = sessionRule
+    self.maxEvents = maxEvents
+    self.idleLines = idleLines
+    self.inlineLabelField = inlineLabelField
+    self.nodeField = nodeField
+    self.threshold = threshold
+    self.keepLineNumbers = keepLineNumbers
+  }
+}
 
 /// A closed, scored session.
 public struct ScoredSession: Sendable {
@@ -52,39 +80,20 @@ public final class ScoringPipeline {
   }
   private var scratch: [Float] = []
 
-  /// - Parameters:
-  ///   - sessionRule: overrides the checkpoint's rule (nil keeps it).
-  ///   - inlineLabelField: read inline alert labels from this field (evaluation only).
-  /// - Throws: `CheckpointError` when the checkpoint is not a usable model.
-  public init(checkpoint cp: Checkpoint, sessionRule: SessionRule? = nil, maxEvents: Int? = nil, idleLines: Int? = nil,
-              inlineLabelField: String? = nil, nodeField: String? = nil, threshold: Double? = nil,
-              keepLineNumbers: Bool = false) throws {
-    hyperParameters = try ModelProfile.validate(cp)
-    let drain = cp.drain!
-    let vocab = cp.vocabulary!
-    let splitter = WordSplitter(settings: vocab.tokenizer, drain: drain)
-    let embedding = EmbeddingModel(vocabulary: vocab, glove: cp.glove!, splitter: splitter)
-    var session = cp.session!
-    if let r = sessionRule { session.rule = r }
-    if let m = maxEvents { session.maxEvents = m }
-    if let i = idleLines { session.idleLines = i }
-    do {
-      frontEnd = try FrontEnd(drain: drain, embedding: embedding, session: session, inlineLabelField: inlineLabelField, nodeField: nodeField)
-    } catch let e as SessionRuleError {
-      throw CheckpointError(.badValue, "section SESS: \(e.description)")
-    }
-    frontEnd.sessionizer.keepLineNumbers = keepLineNumbers
-    var tensors: [String: [Float]] = [:]
-    for (name, _) in ModelProfile.expectedShapes(hyperParameters) {
-      let values = cp.tensors![name]!.floats()
-      // Format-valid but unusable: a non-finite weight would turn every score into NaN.
-      if let k = values.firstIndex(where: { !$0.isFinite }) {
-        throw CheckpointError(.badValue, "section TENS: tensor '\(name)' holds a non-finite value (\(values[k])) at element \(k); the model cannot score")
-      }
-      tensors[name] = values
-    }
-    model = CompiledModel(hyperParameters, tensors: tensors)
-    self.threshold = threshold ?? cp.threshold!.threshold
+  /// - Throws: `DrainError.sessionRuleNeedsField` when `options` override the session rule or the
+  ///   node field with one the model's log format cannot serve (the model's own rule was checked
+  ///   when it was loaded).
+  public init(model m: ScoringModel, options o: ScoringOptions = ScoringOptions()) throws {
+    hyperParameters = m.hyperParameters
+    var session = m.session
+    if let r = o.sessionRule { session.rule = r }
+    if let n = o.maxEvents { session.maxEvents = n }
+    if let i = o.idleLines { session.idleLines = i }
+    frontEnd = try FrontEnd(drain: m.drain, embedding: m.embedding, session: session, inlineLabelField: o.inlineLabelField,
+                            nodeField: o.nodeField)
+    frontEnd.sessionizer.keepLineNumbers = o.keepLineNumbers
+    model = CompiledModel(hyperParameters, tensors: m.weights)
+    threshold = o.threshold ?? m.threshold.threshold
   }
 
   private struct Waiting {

@@ -6,6 +6,7 @@ import ZLBase
 import ZLDrain
 import ZLEmbedding
 import ZLFormat
+import ZLScoring
 
 /// How one system's logs are read, grouped and labelled.
 public struct SystemSpec: Sendable {
@@ -92,11 +93,9 @@ public final class Corpus {
   }
 
   func makeSessionizer(format: LogFormat) throws -> Sessionizer {
-    do {
-      return try Sessionizer(rule: spec.session.rule, maxEvents: spec.session.maxEvents, idleLines: spec.session.idleLines,
-                             maxOpen: spec.session.maxOpen, format: format, nodeField: spec.nodeField)
-    } catch let e as SessionRuleError {
-      throw TrainingError("\(spec.role) sessions: \(e.description)", status: .usage)
+    try naming("\(spec.role) sessions") {
+      try Sessionizer(rule: spec.session.rule, maxEvents: spec.session.maxEvents, idleLines: spec.session.idleLines,
+                      maxOpen: spec.session.maxOpen, format: format, nodeField: spec.nodeField)
     }
   }
 
@@ -109,12 +108,9 @@ public final class Corpus {
 
   /// Every line through the shared front end (match mode on `drain`): sessions with events.
   public func sessions(drain: DrainSection, embedding: EmbeddingModel) throws -> (FrontEnd, [Session]) {
-    let fe: FrontEnd
-    do {
-      fe = try FrontEnd(drain: drain, embedding: embedding, session: spec.session, inlineLabelField: spec.inlineLabelField,
-                        nodeField: spec.nodeField)
-    } catch let e as SessionRuleError {
-      throw TrainingError("\(spec.role) sessions: \(e.description)", status: .usage)
+    let fe = try naming("\(spec.role) sessions") {
+      try FrontEnd(drain: drain, embedding: embedding, session: spec.session, inlineLabelField: spec.inlineLabelField,
+                   nodeField: spec.nodeField)
     }
     var out: [Session] = []
     for l in lines { out += l.withUnsafeBufferPointer { fe.process(line: $0).1 } }

@@ -17,10 +17,12 @@ public struct Evaluation {
   public var unusedLabelKeys = 0
 
   /// Scores every session of `corpusLines` (or of the spec's files when nil).
-  public static func run(checkpoint: Checkpoint, spec: SystemSpec, labelFile: LabelFile?, corpusLines: [[UInt8]]? = nil,
+  public static func run(model: ScoringModel, spec: SystemSpec, labelFile: LabelFile?, corpusLines: [[UInt8]]? = nil,
                          threshold: Double? = nil) throws -> Evaluation {
-    let pipe = try ScoringPipeline(checkpoint: checkpoint, sessionRule: spec.session.rule, inlineLabelField: spec.inlineLabelField,
-                                   nodeField: spec.nodeField, threshold: threshold)
+    let pipe = try naming("\(spec.role) sessions") {
+      try ScoringPipeline(model: model, options: ScoringOptions(sessionRule: spec.session.rule, inlineLabelField: spec.inlineLabelField,
+                                                                nodeField: spec.nodeField, threshold: threshold))
+    }
     var ev = Evaluation(threshold: pipe.threshold)
     var scored: [ScoredSession] = []
     if let lines = corpusLines {

@@ -11,10 +11,12 @@
 
 import Foundation
 import ZLBase
+import ZLCheckpoint
 import ZLDrain
 import ZLEmbedding
 import ZLFormat
 import ZLModel
+import ZLProfile
 import ZLScoring
 import ZLTensor
 
@@ -395,8 +397,8 @@ public final class FitRun {
     log("wrote \(output) (\(grouped(Int(info.fileLength))) bytes)")
 
     // 6. Evaluation through the scoring code on the written file.
-    let written = try Checkpoint.load(path: output)
-    let eval = try Evaluation.run(checkpoint: written, spec: c.target, labelFile: targetLabelFile, corpusLines: target.lines)
+    let written = try ScoringModel.load(path: output)
+    let eval = try Evaluation.run(model: written, spec: c.target, labelFile: targetLabelFile, corpusLines: target.lines)
     var inductive: JSON = .null, transductive: JSON = .null
     if c.target.hasLabels {
       inductive = eval.metrics(keys: testKeys).json

@@ -4,6 +4,7 @@
 import ZLBase
 import ZLFormat
 import ZLModel
+import ZLProfile
 import ZLScoring
 
 public enum ModelSelection: String, Sendable { case last, sourceValidationLoss = "source-val-loss" }

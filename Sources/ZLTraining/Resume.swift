@@ -5,6 +5,7 @@
 // epoch), so no generator state needs saving.
 
 import ZLBase
+import ZLCheckpoint
 import ZLFormat
 import ZLModel
 import ZLTensor

@@ -1,6 +1,7 @@
 // zl-bench format: write / inspect / verified-load throughput of a large checkpoint.
 
 import ZLBase
+import ZLCheckpoint
 import ZLCommandLine
 import ZLFormat
 

@@ -6,6 +6,7 @@ import ZLCommandLine
 import ZLDrain
 import ZLEmbedding
 import ZLFormat
+import ZLScoring
 
 let frontEndBenchCommand = Command(
   name: "front-end", summary: "lines/s from raw line to event vector and session (one thread)",

@@ -5,6 +5,7 @@
 import ZLBase
 import ZLCommandLine
 import ZLModel
+import ZLProfile
 import ZLScoring
 import ZLTensor
 

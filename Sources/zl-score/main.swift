@@ -70,14 +70,14 @@ let scoreCommand = Command(
     do { rule = try SessionRule(parsing: r) } catch { throw args.error("--sessions: \(error)") }
   }
   let t0 = monotonicSeconds()
-  // The checkpoint is dropped once the pipeline holds what it needs (its tensors are copied).
+  // The model is dropped once the pipeline holds what it needs (its tensors are copied).
   func makePipeline() throws -> ScoringPipeline {
+    let model = try ScoringModel.load(path: modelPath)
     do {
-      let cp = try Checkpoint.load(path: modelPath)
-      return try ScoringPipeline(checkpoint: cp, sessionRule: rule, maxEvents: maxEvents, idleLines: idle, threshold: threshold,
-                                 keepLineNumbers: explain)
-    } catch let e as CheckpointError {
-      throw CheckpointError(e.code, "\(modelPath): \(e.message)")
+      return try ScoringPipeline(model: model, options: ScoringOptions(sessionRule: rule, maxEvents: maxEvents, idleLines: idle,
+                                                                       threshold: threshold, keepLineNumbers: explain))
+    } catch let e as DrainError {
+      throw args.error("--sessions: \(e.detail)")  // the model's own rule was checked when it loaded
     }
   }
   let pipe = try makePipeline()

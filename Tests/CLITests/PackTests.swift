@@ -3,6 +3,7 @@
 
 import Testing
 import ZLBase
+import ZLCheckpoint
 import ZLFormat
 import _ZLTestSupport
 

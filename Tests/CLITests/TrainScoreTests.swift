@@ -4,6 +4,7 @@
 
 import Testing
 import ZLBase
+import ZLCheckpoint
 import ZLFormat
 import _ZLTestSupport
 

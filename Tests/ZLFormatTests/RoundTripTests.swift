@@ -47,7 +47,13 @@ func randomTensor(_ name: String, _ rng: inout SplitMix64) -> Tensor {
   return Tensor(name: name, shape: shape, floats: (0..<n).map { _ in Float.random(in: -3...3, using: &rng) }, dtype: dtype)
 }
 
-@Test func randomCheckpointsRoundTrip() throws {
+/// A container of a META record and a TENS tensor set (the encodings only; no schema).
+func encodeContainer(meta: Record, tensors: TensorSet, alignment: UInt32 = ZLCK.defaultAlignment) throws -> [UInt8] {
+  try ContainerWriter.encode([.known(.metadata, raw: meta.encoded()), .known(.tensors, raw: tensors.encoded(alignment: Int(alignment)))],
+                             alignment: alignment)
+}
+
+@Test func randomContainersRoundTrip() throws {
   var rng = SplitMix64(seed: testSeed)
   for trial in 0..<200 {
     var meta = Record()
@@ -56,27 +62,23 @@ func randomTensor(_ name: String, _ rng: inout SplitMix64) -> Tensor {
     var names = Set<String>()
     while names.count < Int.random(in: 0...6, using: &rng) { names.insert(randomKey(&rng)) }
     let tensors = TensorSet(names.map { randomTensor($0, &rng) })
-    var cp = Checkpoint()
-    cp.metadata = meta
-    cp.tensors = tensors
     let alignment = UInt32(1 << Int.random(in: 3...8, using: &rng))
-    let bytes = try cp.encoded(alignment: alignment)
-    let back = try Checkpoint.decode(try ContainerReader.load(bytes: bytes))
-    #expect(back.metadata == meta, "trial \(trial), seed \(testSeed)")
-    #expect(back.tensors == tensors, "trial \(trial), seed \(testSeed)")
-    #expect(try back.encoded(alignment: alignment) == bytes, "trial \(trial) not byte-identical, seed \(testSeed)")
+    let bytes = try encodeContainer(meta: meta, tensors: tensors, alignment: alignment)
+    let back = try DecodedContainer(try ContainerReader.load(bytes: bytes))
+    #expect(back.records[.metadata] == meta, "trial \(trial), seed \(testSeed)")
+    #expect(back.tensorSets[.tensors] == tensors, "trial \(trial), seed \(testSeed)")
+    let again = try encodeContainer(meta: back.records[.metadata]!, tensors: back.tensorSets[.tensors]!, alignment: alignment)
+    #expect(again == bytes, "trial \(trial) not byte-identical, seed \(testSeed)")
   }
 }
 
 @Test func writerIsDeterministic() throws {
   var rng = SplitMix64(seed: testSeed &+ 1)
-  var cp = Checkpoint()
   var meta = Record()
   meta["general.architecture"] = .string("example")
   for _ in 0..<50 { meta[randomKey(&rng)] = randomValue(&rng) }
-  cp.metadata = meta
-  cp.tensors = TensorSet((0..<8).map { randomTensor("t\($0)", &rng) })
-  let a = try cp.encoded(), b = try cp.encoded()
+  let tensors = TensorSet((0..<8).map { randomTensor("t\($0)", &rng) })
+  let a = try encodeContainer(meta: meta, tensors: tensors), b = try encodeContainer(meta: meta, tensors: tensors)
   #expect(a == b)
 }
 

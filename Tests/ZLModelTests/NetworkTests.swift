@@ -4,6 +4,7 @@
 
 import Testing
 import ZLModel
+import ZLProfile
 import ZLScoring
 import ZLTensor
 import _ZLTestSupport

@@ -6,6 +6,7 @@
 import Testing
 import ZLBase
 import ZLModel
+import ZLProfile
 import ZLScoring
 import ZLTensor
 import _ZLTestSupport

@@ -1,7 +1,9 @@
-// The model profile (zlck-v1.md Appendix A) on the vector corpus: valid models pass, and the
-// model-level invalid vectors raise modelMismatch / missingSection.
+// The model profile (zlck-v1.md Appendix A) on the vector corpus, through ScoringModel (what
+// zl-score, eval and verify --scoring load): valid models pass, and the model-level invalid vectors
+// raise modelMismatch / missingSection.
 
 import Testing
+import ZLCheckpoint
 import ZLFormat
 import ZLScoring
 import _ZLTestSupport
@@ -10,7 +12,7 @@ import _ZLTestSupport
   let models = Vectors.valid.filter { $0.name.hasPrefix("model-") || $0.name.hasPrefix("drain-") }
   #expect(models.count >= 3)
   for v in models {
-    let hp = try ModelProfile.validate(try Checkpoint.decode(try ContainerReader.load(bytes: v.bytes)))
+    let hp = try ScoringModel(try Checkpoint.decode(try ContainerReader.load(bytes: v.bytes))).hyperParameters
     #expect(hp.inputSize == 4 && hp.hiddenSize == 3 && hp.bidirectional, "\(v.name)")
   }
 }
@@ -21,7 +23,7 @@ import _ZLTestSupport
   for v in cases {
     let cp = try Checkpoint.decode(try ContainerReader.load(bytes: v.bytes))
     do {
-      _ = try ModelProfile.validate(cp)
+      _ = try ScoringModel(cp)
       Issue.record("\(v.name) passed the model profile")
     } catch let e as CheckpointError {
       #expect(e.code.rawValue == v.expectedCode, "\(v.name): \(e.message)")

@@ -52,3 +52,11 @@ public func isClose(_ a: Double, _ b: Double, rtol: Double, atol: Double) -> Boo
   if !a.isFinite || !b.isFinite { return false }
   return abs(a - b) <= rtol * max(abs(a), abs(b)) + atol
 }
+
+/// Writes `bytes` to a new file `name` in a fresh temporary directory; returns its path.
+public func tempFile(_ name: String, _ bytes: [UInt8]) throws -> String {
+  let dir = try uniqueDirectory("zl-tests")
+  let p = dir + "/" + name
+  try writeFileAtomically(p, bytes)
+  return p
+}

@@ -43,17 +43,35 @@ public enum ContainerReader {
   /// Reads only the header, the table and the trailer (phases 1–3): the `inspect` path.
   /// - Throws: `CheckpointError` for a malformed file, `IOFailure` for a missing or unreadable one.
   public static func inspect(path: String, limits: ReaderLimits = .standard) throws -> ContainerInfo {
-    let file = try InputFile(path: path)
-    return try readLayout(fileSize: file.size, limits: limits) { try file.read(at: $0, count: $1) }
+    try naming(path) {
+      let file = try InputFile(path: path)
+      return try readLayout(fileSize: file.size, limits: limits) { try file.read(at: $0, count: $1) }
+    }
   }
 
-  /// Reads and verifies a whole file (phases 1–4).
+  /// Reads and verifies a whole file (phases 1–4); errors name the file.
   public static func load(path: String, limits: ReaderLimits = .standard) throws -> Container {
-    let file = try InputFile(path: path)
-    // Phases 1–3 first, from small reads, so a lying header never makes us read a huge file.
-    _ = try readLayout(fileSize: file.size, limits: limits) { try file.read(at: $0, count: $1) }
-    let bytes = try file.readAll(limit: limits.maxFileSize)
-    return try load(bytes: bytes, limits: limits)
+    try naming(path) {
+      let file = try InputFile(path: path)
+      // Phases 1–3 first, from small reads, so a lying header never makes us read a huge file. The
+      // ranges they read are kept and compared with the whole file read next (a file that changed
+      // in between is refused), so phases 1–3 run once.
+      var seen: [(UInt64, [UInt8])] = []
+      let info = try readLayout(fileSize: file.size, limits: limits) { offset, count in
+        let b = try file.read(at: offset, count: count)
+        seen.append((offset, b))
+        return b
+      }
+      let bytes = try file.readAll(limit: limits.maxFileSize)
+      if UInt64(bytes.count) != info.fileLength {
+        throw CheckpointError(.truncatedFile, "the file changed while it was read (\(bytes.count) bytes, the header says \(info.fileLength))")
+      }
+      for (offset, b) in seen where UInt64(bytes.count) < offset + UInt64(b.count) || !bytes[Int(offset)..<(Int(offset) + b.count)].elementsEqual(b) {
+        throw CheckpointError(.truncatedFile, "the file changed while it was read (bytes at offset \(offset) differ)")
+      }
+      let sections = try bytes.withUnsafeBytes { try readBodies(info: info, file: $0) }
+      return Container(info: info, sections: sections)
+    }
   }
 
   /// Verifies a container held in memory (phases 1–4).

@@ -2,6 +2,7 @@
 
 import ZLBase
 import ZLCommandLine
+import ZLCheckpoint
 import ZLFormat
 
 let extractCommand = Command(
@@ -16,7 +17,7 @@ let extractCommand = Command(
   guard let dir = try args.option("--to") else { throw args.error("missing --to DIR") }
   let file = try args.finish(min: 1, max: 1, names: "FILE")[0]
   let files: [String]
-  do { files = try Bundle.extract(input: file, to: dir) } catch let e as CheckpointError { throw ContextError(file, e) }
+  files = try Bundle.extract(input: file, to: dir)
   let out = StandardOutput()
   for f in files { try out.line(f) }
   try out.flush()

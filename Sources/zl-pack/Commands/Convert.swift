@@ -2,6 +2,7 @@
 
 import ZLBase
 import ZLCommandLine
+import ZLCheckpoint
 import ZLFormat
 
 let convertCommand = Command(
@@ -23,9 +24,7 @@ let convertCommand = Command(
   let file = try args.finish(min: 1, max: 1, names: "FILE")[0]
   let dtype = DType(name: name)!
   let (info, reports): (ContainerInfo, [DTypeConversion.TensorReport])
-  do { (info, reports) = try DTypeConversion.convert(input: file, to: dtype, output: output) } catch let e as CheckpointError {
-    throw ContextError(file, e)
-  }
+  (info, reports) = try DTypeConversion.convert(input: file, to: dtype, output: output)
   let out = StandardOutput()
   let worst = reports.map { $0.maxAbsError }.max() ?? 0
   if json {

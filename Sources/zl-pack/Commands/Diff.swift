@@ -2,6 +2,7 @@
 
 import ZLBase
 import ZLCommandLine
+import ZLCheckpoint
 import ZLFormat
 
 let diffCommand = Command(
@@ -13,12 +14,7 @@ let diffCommand = Command(
     """
 ) { args in
   let files = try args.finish(min: 2, max: 2, names: "A and B")
-  func load(_ f: String) throws -> Container {
-    do { return try ContainerReader.load(path: f) } catch let e as CheckpointError { throw ContextError(f, e) }
-  }
-  let a = try load(files[0]), b = try load(files[1])
-  let lines: [String]
-  do { lines = try CheckpointDiff.lines(a, b) } catch let e as CheckpointError { throw ContextError("\(files[0]) / \(files[1])", e) }
+  let (a, b, lines) = try CheckpointDiff.compare(files[0], files[1])
   let out = StandardOutput()
   for l in lines { try out.line(l) }
   if lines.isEmpty { try out.line("identical: \(hexString(a.info.contentDigest))") }

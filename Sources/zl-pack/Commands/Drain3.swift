@@ -3,6 +3,7 @@
 import ZLBase
 import ZLCommandLine
 import ZLDrain
+import ZLCheckpoint
 import ZLFormat
 
 let importDrain3Command = Command(
@@ -83,7 +84,7 @@ let exportDrain3Command = Command(
   let compress = args.flag("--compress")
   let file = try args.finish(min: 1, max: 1, names: "MODEL.zlck")[0]
   let cp: Checkpoint
-  do { cp = try Checkpoint.load(path: file) } catch let e as CheckpointError { throw ContextError(file, e) }
+  cp = try Checkpoint.load(path: file)
   guard let d = cp.drain else { throw DataError("\(file): has no Drain section (DRAN)") }
   let json = Drain3State.exportState(d)
   if compress {

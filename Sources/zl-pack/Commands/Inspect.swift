@@ -17,7 +17,7 @@ let inspectCommand = Command(
   let json = args.flag("--json")
   let file = try args.finish(min: 1, max: 1, names: "FILE")[0]
   let info: ContainerInfo
-  do { info = try ContainerReader.inspect(path: file) } catch let e as CheckpointError { throw ContextError(file, e) }
+  info = try ContainerReader.inspect(path: file)
   let out = StandardOutput()
   try out.write(json ? info.json.serialized(indent: 2) + "\n" : info.text)
   try out.flush()

@@ -2,6 +2,7 @@
 
 import ZLBase
 import ZLCommandLine
+import ZLCheckpoint
 import ZLFormat
 
 let setMetaCommand = Command(
@@ -24,11 +25,9 @@ let setMetaCommand = Command(
   let positional = try args.finish(min: 1, names: "FILE")
   let assignments = Array(positional.dropFirst())
   if assignments.isEmpty && deletions.isEmpty { throw args.error("nothing to change: give KEY=VALUE or --delete KEY") }
-  do {
-    let (info, dropped) = try MetadataEdit.apply(input: positional[0], assignments: assignments, deletions: deletions,
-                                                 output: output, allowModelKeys: force)
-    for t in dropped { printError("zl-pack: note: dropped unknown section \(t), which is not marked safe to copy") }
-    printError("zl-pack: wrote \(output) (\(info.fileLength) bytes, content \(hexString(info.contentDigest).prefix(16))…)")
-  } catch let e as CheckpointError { throw ContextError(positional[0], e) }
+  let (info, dropped) = try MetadataEdit.apply(input: positional[0], assignments: assignments, deletions: deletions,
+                                               output: output, allowModelKeys: force)
+  for t in dropped { printError("zl-pack: note: dropped unknown section \(t), which is not marked safe to copy") }
+  printError("zl-pack: wrote \(output) (\(info.fileLength) bytes, content \(hexString(info.contentDigest).prefix(16))…)")
   return .ok
 }

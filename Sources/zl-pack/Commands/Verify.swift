@@ -3,7 +3,9 @@
 
 import ZLBase
 import ZLCommandLine
+import ZLCheckpoint
 import ZLFormat
+import ZLProfile
 import ZLScoring
 
 let verifyCommand = Command(
@@ -23,13 +25,12 @@ let verifyCommand = Command(
   let file = try args.finish(min: 1, max: 1, names: "FILE")[0]
   let t0 = monotonicSeconds()
   var model: ModelHyperParameters? = nil
-  let cp: Checkpoint
-  do {
-    cp = try Checkpoint.load(path: file)
-    if scoring || cp.architecture == ModelProfile.architecture || cp.tensors != nil && cp.metadata != nil {
-      if cp.architecture == ModelProfile.architecture || scoring { model = try ModelProfile.validate(cp) }
-    }
-  } catch let e as CheckpointError { throw ContextError(file, e) }
+  let cp = try Checkpoint.load(path: file)
+  // A file that names the model architecture is checked as a model; --scoring requires one. The
+  // model is built exactly as zl-score builds it, so what passes here scores.
+  if scoring || cp.architecture == ModelProfile.architecture {
+    model = try naming(file) { try ScoringModel(cp) }.hyperParameters
+  }
   let info = cp.info!
   let seconds = monotonicSeconds() - t0
   let out = StandardOutput()

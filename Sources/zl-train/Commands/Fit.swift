@@ -5,6 +5,7 @@ import ZLCommandLine
 import ZLDrain
 import ZLFormat
 import ZLModel
+import ZLProfile
 import ZLScoring
 import ZLTraining
 
@@ -193,18 +194,21 @@ let evalCommand = Command(
   let reportPath = try args.option("--report")
   let scoresPath = try args.option("--scores")
   let model = try args.finish(min: 1, max: 1, names: "MODEL")[0]
-  let cp = try Checkpoint.load(path: model)
-  guard let sess = cp.session, let drain = cp.drain else { throw CheckpointError(.missingSection, "\(model): not a scoring model (no SESS/DRAN)") }
-  var session = sess
+  let scoring = try ScoringModel.load(path: model)
+  let drain = scoring.drain
+  var session = scoring.session
   if let r = ruleText {
-    do { session.rule = try SessionRule(parsing: r) } catch { throw args.error("--sessions: \(error)") }
+    do {
+      session.rule = try SessionRule(parsing: r)
+      try session.rule.check(format: try LogFormat(drain.logFormat), nodeField: preset?.nodeField)
+    } catch let e as DrainError { throw args.error("--sessions: \(e.detail)") }
   }
   let spec = SystemSpec(role: "eval", files: logs, presetName: presetName ?? "custom",
                         settings: ParserSettings(logFormat: drain.logFormat, masks: drain.masks, drain: drain.config), session: session,
                         labelFile: labels, inlineLabelField: inline, nodeField: preset?.nodeField)
   let labelFile = try labels.map { try LabelFile.read(path: $0) }
   let t0 = monotonicSeconds()
-  let ev = try Evaluation.run(checkpoint: cp, spec: spec, labelFile: labelFile, threshold: threshold)
+  let ev = try Evaluation.run(model: scoring, spec: spec, labelFile: labelFile, threshold: threshold)
   let m = ev.metrics(keys: nil)
   let secs = monotonicSeconds() - t0
   if let p = scoresPath {

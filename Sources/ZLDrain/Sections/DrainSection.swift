@@ -3,6 +3,7 @@
 // order. Validation is iterative (parents precede children), so no input can recurse deeply.
 
 import ZLBase
+import ZLFormat
 import ZLRegex
 
 /// Drain configuration (Drain3 0.9.x parameters).
@@ -94,6 +95,9 @@ public struct DrainSection: Equatable, Sendable {
     self.nodes = nodes
   }
 
+  /// The tokens masking writes (prefix + name + suffix), in rule order.
+  public var maskTokens: [String] { masks.map { maskPrefix + $0.name + maskSuffix } }
+
   public var record: Record {
     var r = Record()
     r["log_format"] = .string(logFormat)
@@ -124,7 +128,7 @@ public struct DrainSection: Equatable, Sendable {
 
   /// Validates a decoded DRAN record (§8.5, keys in the listed order).
   public init(record: Record) throws {
-    let f = Fields(record: record, section: "section DRAN")
+    let f = RecordFields(record: record, section: "section DRAN")
     logFormat = try f.string("log_format")
     if !logFormat.contains("<Content>") { throw f.bad("log_format", "'\(logFormat)' has no <Content> field") }
     let depth = try f.uint("config.depth")
@@ -166,7 +170,7 @@ public struct DrainSection: Equatable, Sendable {
     try readTree(f)
   }
 
-  private mutating func readTemplates(_ f: Fields) throws {
+  private mutating func readTemplates(_ f: RecordFields) throws {
     let ids = try f.uint32s("templates.ids")
     for k in ids.indices {
       if ids[k] < 1 { throw f.bad("templates.ids", "entry \(k) is 0, expected >= 1") }
@@ -201,7 +205,7 @@ public struct DrainSection: Equatable, Sendable {
     lruOrder = lru
   }
 
-  private mutating func readTree(_ f: Fields) throws {
+  private mutating func readTree(_ f: RecordFields) throws {
     let parents = try f.uint32s("tree.parents")
     let keys = try f.strings("tree.keys")
     try f.sameLength("tree.keys", keys.count, as: "tree.parents", parents.count)
@@ -280,4 +284,11 @@ func binarySearch(_ a: [UInt32], _ x: UInt32) -> Int? {
     if a[mid] < x { lo = mid + 1 } else { hi = mid }
   }
   return nil
+}
+
+/// True when the bytes are a decimal integer without leading zeros ("0" allowed).
+func isCanonicalDecimal(_ s: String) -> Bool {
+  let u = Array(s.utf8)
+  guard !u.isEmpty, u.count <= 10, u.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+  return u.count == 1 || u[0] != 0x30
 }

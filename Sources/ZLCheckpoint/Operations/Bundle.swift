@@ -3,6 +3,10 @@
 // back. extract then build gives the same content digest for f32/f16/bf16 files.
 
 import ZLBase
+import ZLDrain
+import ZLEmbedding
+import ZLFormat
+import ZLProfile
 
 public enum Bundle {
   public static let formatName = "zlck-extract/1"

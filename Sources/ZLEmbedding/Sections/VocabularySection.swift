@@ -2,6 +2,7 @@
 // frequencies, IDF and the tokenizer settings that produced it, validated in spec order.
 
 import ZLBase
+import ZLFormat
 
 /// Tokenizer settings stored with the vocabulary, so the preprocessor travels with the model.
 public struct TokenizerSettings: Equatable, Sendable {
@@ -48,7 +49,7 @@ public struct VocabularySection: Equatable, Sendable {
 
   /// Validates a decoded VOCB record (§8.3 order).
   public init(record: Record) throws {
-    let f = Fields(record: record, section: "section VOCB")
+    let f = RecordFields(record: record, section: "section VOCB")
     words = try f.strings("words")
     var previous: [UInt8]? = nil
     for (i, w) in words.enumerated() {

@@ -5,6 +5,7 @@
 // computed once per template (for an overlay template: from its text when first seen).
 
 import ZLDrain
+import ZLEmbedding
 import ZLFormat
 
 /// What a processed line became.
@@ -174,5 +175,12 @@ public final class FrontEnd {
       rowOf[id] = nil
       freeRows.append(r)
     }
+  }
+}
+
+extension WordSplitter {
+  /// The splitter for a Drain state's templates: its mask tokens and its parameter string.
+  public init(settings: TokenizerSettings = .standard, drain: DrainSection) {
+    self.init(settings: settings, maskTokens: drain.maskTokens, parameterToken: drain.config.paramString)
   }
 }

@@ -3,8 +3,19 @@
 // (compression, alignment) that leave the content digest unchanged.
 
 import ZLBase
+import ZLFormat
 
 public enum CheckpointDiff {
+  /// Loads two files and describes their differences (see `lines(_:_:)`); errors name the file.
+  public static func compare(_ pathA: String, _ pathB: String) throws -> (a: Container, b: Container, lines: [String]) {
+    let a = try ContainerReader.load(path: pathA), b = try ContainerReader.load(path: pathB)
+    if a.info.contentDigest != b.info.contentDigest {
+      _ = try naming(pathA) { try Checkpoint.decode(a) }
+      _ = try naming(pathB) { try Checkpoint.decode(b) }
+    }
+    return (a, b, try lines(a, b))
+  }
+
   /// Lines describing the differences; empty when the content digests are equal.
   public static func lines(_ a: Container, _ b: Container) throws -> [String] {
     if a.info.contentDigest == b.info.contentDigest {

@@ -1,6 +1,8 @@
 // GloveSection: the GLOV section (zlck-v1.md §8.4) — word vectors for a subset of the vocabulary
 // plus the vector of an event with no known word; a tensor set of exactly three tensors.
 
+import ZLFormat
+
 /// The GloVe subset of a checkpoint.
 public struct GloveSection: Equatable, Sendable {
   /// [rows, dim] word vectors (any float dtype).

@@ -1,8 +1,13 @@
-// Checkpoint: a whole .zlck file as typed sections — the container verified (phases 1–4), each
-// known section decoded (phase 5) and checked against its schema (phase 6), in table order —
-// and the way back: typed sections to section inputs for the writer.
+// Checkpoint: a whole .zlck file as typed sections — the container verified and decoded (ZLFormat,
+// phases 1–5), then each known section checked against its schema (phase 6), in table order, by the
+// module that owns it: DRAN and SESS by ZLDrain, VOCB and GLOV by ZLEmbedding, META, TENS and THRS
+// by ZLProfile. And the way back: typed sections to section inputs for the writer.
 
 import ZLBase
+import ZLDrain
+import ZLEmbedding
+import ZLFormat
+import ZLProfile
 
 /// A decoded checkpoint. Any section may be absent; `requireScoringSections()` checks §8.9.
 public struct Checkpoint: Sendable {
@@ -24,51 +29,38 @@ public struct Checkpoint: Sendable {
   /// Reads and fully validates a file (phases 1–6).
   /// - Throws: `CheckpointError` (exit 65), `IOFailure` (66/74).
   public static func load(path: String, limits: ReaderLimits = .standard) throws -> Checkpoint {
-    try decode(try ContainerReader.load(path: path, limits: limits))
+    try naming(path) { try Checkpoint(try DecodedContainer.load(path: path, limits: limits)) }
   }
 
   /// Phases 5 and 6 on a verified container.
-  public static func decode(_ c: Container) throws -> Checkpoint {
-    var cp = Checkpoint()
-    cp.info = c.info
-    let alignment = Int(c.info.alignment)
-    // Phase 5: encodings, in table order.
-    var records: [SectionType: Record] = [:]
-    var sets: [SectionType: TensorSet] = [:]
-    for s in c.sections {
-      guard let known = KnownSection.lookup(s.entry.type) else {
-        cp.otherSections.append(s)
-        continue
-      }
-      let name = "section \(s.entry.type)"
-      switch known.encoding {
-      case .record: records[s.entry.type] = try Record.decode(s.raw, section: name)
-      case .tensorSet: sets[s.entry.type] = try TensorSet.decode(s.raw, alignment: alignment, section: name)
-      }
-    }
-    // Phase 6: schemas, in table order.
+  public static func decode(_ c: Container) throws -> Checkpoint { try Checkpoint(try DecodedContainer(c)) }
+
+  /// Phase 6 on a decoded container: every known section's schema, in table order.
+  public init(_ d: DecodedContainer) throws {
+    info = d.info
+    otherSections = d.unknown
+    let records = d.records
     let vocabWords: Int? = {
       if case .strings(let w)? = records[.vocabulary]?["words"] { return w.count }
       return nil
     }()
-    for s in c.sections {
-      switch s.entry.type {
-      case .drain: cp.drain = try DrainSection(record: records[.drain]!)
+    for type in d.order {
+      switch type {
+      case .drain: drain = try DrainSection(record: records[type]!)
       case .glove:
-        cp.glove = try GloveSection(tensors: sets[.glove]!, vocabularyCount: vocabWords, hasVocabulary: records[.vocabulary] != nil)
+        glove = try GloveSection(tensors: d.tensorSets[type]!, vocabularyCount: vocabWords, hasVocabulary: records[.vocabulary] != nil)
       case .metadata:
-        let m = records[.metadata]!
-        _ = try Fields(record: m, section: "section META").string("general.architecture")
-        cp.metadata = m
-      case .repro: cp.repro = records[.repro]!
-      case .session: cp.session = try SessionSection(record: records[.session]!)
-      case .tensors: cp.tensors = sets[.tensors]!
-      case .threshold: cp.threshold = try ThresholdSection(record: records[.threshold]!)
-      case .vocabulary: cp.vocabulary = try VocabularySection(record: records[.vocabulary]!)
+        let m = records[type]!
+        _ = try RecordFields(record: m, section: "section META").string("general.architecture")
+        metadata = m
+      case .repro: repro = records[type]!
+      case .session: session = try SessionSection(record: records[type]!)
+      case .tensors: tensors = d.tensorSets[type]!
+      case .threshold: threshold = try ThresholdSection(record: records[type]!)
+      case .vocabulary: vocabulary = try VocabularySection(record: records[type]!)
       default: break
       }
     }
-    return cp
   }
 
   /// The sections a scoring model needs (§8.9); throws `missingSection` naming the first absent one.
@@ -83,9 +75,18 @@ public struct Checkpoint: Sendable {
   }
 
   /// The model architecture named in META, if any.
-  public var architecture: String? {
-    if case .string(let s)? = metadata?["general.architecture"] { return s }
-    return nil
+  public var architecture: String? { metadata.flatMap(ModelProfile.architecture(of:)) }
+
+  /// Checks the checkpoint against the model profile (zlck-v1.md Appendix A): every scoring section
+  /// present, the weights against META, and the GloVe dimension against the input size.
+  /// - Throws: `CheckpointError` (missingSection, modelMismatch, META key errors).
+  public func validateModel() throws -> ModelHyperParameters {
+    try requireScoringSections()
+    let hp = try ModelProfile.validate(metadata: metadata!, tensors: tensors!)
+    if glove!.dim != hp.inputSize {
+      throw CheckpointError(.modelMismatch, "section GLOV: vector dimension \(glove!.dim) differs from model.input_size \(hp.inputSize)")
+    }
+    return hp
   }
 
   /// Section inputs for the writer: every typed section with the default codec policy, plus the

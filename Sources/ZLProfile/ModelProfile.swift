@@ -1,6 +1,7 @@
 // ModelProfile: the `zl.bigru-attn` model profile of zlck-v1.md Appendix A — hyper-parameters
 // read from META, the tensor names and shapes they imply, and the cross-checks that make a file
-// format-valid but model-invalid fail at load (modelMismatch), never at scoring time.
+// format-valid but model-invalid fail at load (modelMismatch), never at scoring time. Shared by the
+// network (ZLModel), the scorer (ZLScoring), training and zl-pack, so none imports another for it.
 
 import ZLBase
 import ZLFormat
@@ -107,17 +108,15 @@ public enum ModelProfile {
     return out.sorted { bytewiseLess($0.0.utf8, $1.0.utf8) }
   }
 
-  /// Checks a decoded checkpoint against the profile: architecture, hyper-parameters, every
-  /// tensor's presence, dtype and shape, and the GloVe dimension against the input size.
-  /// - Throws: `CheckpointError` (missingSection, modelMismatch, META key errors).
-  public static func validate(_ cp: Checkpoint) throws -> ModelHyperParameters {
-    try cp.requireScoringSections()
-    let meta = cp.metadata!
-    guard cp.architecture == architecture else {
-      throw CheckpointError(.modelMismatch, "section META: general.architecture is '\(cp.architecture ?? "")'; this reader implements \(architecture)")
+  /// Checks a model's metadata and weights against the profile: architecture, hyper-parameters,
+  /// and every tensor's presence, dtype and shape. (The GloVe dimension against the input size is
+  /// the whole checkpoint's check: ZLCheckpoint.)
+  /// - Throws: `CheckpointError` (modelMismatch, META key errors).
+  public static func validate(metadata meta: Record, tensors: TensorSet) throws -> ModelHyperParameters {
+    guard architecture(of: meta) == architecture else {
+      throw CheckpointError(.modelMismatch, "section META: general.architecture is '\(architecture(of: meta) ?? "")'; this reader implements \(architecture)")
     }
     let hp = try hyperParameters(from: meta)
-    let tensors = cp.tensors!
     let expected = expectedShapes(hp)
     let names = Set(expected.map { $0.0 })
     for t in tensors.tensors where !names.contains(t.name) && !t.name.hasPrefix("domain.") && !t.name.hasPrefix("optimizer.") {
@@ -132,9 +131,12 @@ public enum ModelProfile {
         throw CheckpointError(.modelMismatch, "section TENS: tensor '\(name)' has shape \(t.shape), expected \(shape) from the META hyper-parameters")
       }
     }
-    if cp.glove!.dim != hp.inputSize {
-      throw CheckpointError(.modelMismatch, "section GLOV: vector dimension \(cp.glove!.dim) differs from model.input_size \(hp.inputSize)")
-    }
     return hp
+  }
+
+  /// The model architecture a META record names, if any.
+  public static func architecture(of meta: Record) -> String? {
+    if case .string(let s)? = meta["general.architecture"] { return s }
+    return nil
   }
 }

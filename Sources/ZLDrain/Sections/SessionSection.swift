@@ -1,6 +1,7 @@
-// SessionSection and ThresholdSection: the SESS and THRS sections (zlck-v1.md §8.6–8.7) — how
-// lines are grouped into sessions and the score threshold that flags a session as anomalous.
+// SessionSection: the SESS section (zlck-v1.md §8.6) — how lines are grouped into sessions and the
+// limits that keep open sessions bounded.
 
+import ZLFormat
 import ZLRegex
 
 /// How log lines are grouped into sessions (ARCHITECTURE.md decision 6).
@@ -19,11 +20,11 @@ public enum SessionRule: Equatable, Sendable, CustomStringConvertible {
   case regex(String)
 
   /// Parses `block`, `instance`, `window:N`, `node-window:N`, `time:SECONDS`, `regex:PATTERN`.
-  /// - Throws: a message saying what is wrong.
+  /// - Throws: `DrainError.badSessionRule` saying what is wrong.
   public init(parsing text: String) throws {
     func isDigits(_ s: Substring) -> Bool { !s.isEmpty && s.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
     func count(_ s: Substring) throws -> Int {
-      guard isDigits(s), s.first != "0", let n = Int(s), n >= 1, n <= 1_000_000 else { throw SessionRuleError("'\(text)': N must be an integer in 1...1000000") }
+      guard isDigits(s), s.first != "0", let n = Int(s), n >= 1, n <= 1_000_000 else { throw DrainError(.badSessionRule, "'\(text)': N must be an integer in 1...1000000") }
       return n
     }
     if text == "block" {
@@ -38,15 +39,15 @@ public enum SessionRule: Equatable, Sendable, CustomStringConvertible {
       let t = text.dropFirst(5)
       let parts = t.split(separator: ".", omittingEmptySubsequences: false)
       guard parts.count <= 2, parts.allSatisfy(isDigits), let s = Double(t), s > 0, s <= 1e9 else {
-        throw SessionRuleError("'\(text)': SECONDS must be a number > 0")
+        throw DrainError(.badSessionRule, "'\(text)': SECONDS must be a number > 0")
       }
       self = .time(s)
     } else if text.hasPrefix("regex:") {
       let p = String(text.dropFirst(6))
-      do { _ = try Regex(p) } catch { throw SessionRuleError("'\(text)': \(error)") }
+      do { _ = try Regex(p) } catch { throw DrainError(.badSessionRule, "'\(text)': \(error)") }
       self = .regex(p)
     } else {
-      throw SessionRuleError("'\(text)' is not one of block, instance, window:N, node-window:N, time:SECONDS, regex:PATTERN")
+      throw DrainError(.badSessionRule, "'\(text)' is not one of block, instance, window:N, node-window:N, time:SECONDS, regex:PATTERN")
     }
   }
 
@@ -62,10 +63,29 @@ public enum SessionRule: Equatable, Sendable, CustomStringConvertible {
   }
 }
 
-/// A session rule that does not parse.
-public struct SessionRuleError: Error, CustomStringConvertible {
-  public let description: String
-  public init(_ d: String) { description = d }
+extension SessionRule {
+  /// Checks that the log format has every field the rule reads; returns the index of the node field
+  /// (`node-window`: `nodeField`, or the first of Node, User, Host, Location), nil for other rules.
+  /// - Throws: `DrainError.sessionRuleNeedsField`.
+  @discardableResult
+  public func check(format: LogFormat, nodeField: String?) throws -> Int? {
+    let fields = format.fields
+    switch self {
+    case .nodeWindow:
+      let wanted = nodeField.map { [$0] } ?? ["Node", "User", "Host", "Location"]
+      guard let k = wanted.compactMap({ fields.firstIndex(of: $0) }).first else {
+        throw DrainError(.sessionRuleNeedsField, "rule node-window needs a node field (\(wanted.joined(separator: " or "))) in the log format '\(format.text)'")
+      }
+      return k
+    case .time:
+      if !fields.contains("Timestamp") && !fields.contains("Time") {
+        throw DrainError(.sessionRuleNeedsField, "rule time:SECONDS needs a Timestamp or Time field in the log format '\(format.text)'")
+      }
+      return nil
+    default:
+      return nil
+    }
+  }
 }
 
 /// Session rule and the limits that keep open sessions bounded.
@@ -86,10 +106,10 @@ public struct SessionSection: Equatable, Sendable {
   }
 
   public init(record: Record) throws {
-    let f = Fields(record: record, section: "section SESS")
+    let f = RecordFields(record: record, section: "section SESS")
     let text = try f.string("rule")
     let rule: SessionRule
-    do { rule = try SessionRule(parsing: text) } catch { throw f.bad("rule", "\(error)") }
+    do { rule = try SessionRule(parsing: text) } catch let e as DrainError { throw f.bad("rule", e.detail) }
     let maxEvents = try f.uint("max_events")
     if maxEvents < 1 || maxEvents > 1 << 31 { throw f.bad("max_events", "is \(maxEvents), expected 1-2^31") }
     let idle = try f.uint("idle_lines")
@@ -102,34 +122,5 @@ public struct SessionSection: Equatable, Sendable {
   public var record: Record {
     Record([("rule", .string(rule.description)), ("max_events", .uint(UInt64(maxEvents))),
             ("idle_lines", .uint(UInt64(idleLines))), ("max_open", .uint(UInt64(maxOpen)))])
-  }
-}
-
-/// The decision threshold on the anomaly probability.
-public struct ThresholdSection: Equatable, Sendable {
-  public var threshold: Double
-  public var method: String
-  public var score: String
-
-  public static let methods = ["default", "source-validation-f1", "manual"]
-
-  public init(threshold: Double = 0.5, method: String = "default", score: String = "p_anomaly") {
-    self.threshold = threshold
-    self.method = method
-    self.score = score
-  }
-
-  public init(record: Record) throws {
-    let f = Fields(record: record, section: "section THRS")
-    score = try f.string("score")
-    if score != "p_anomaly" { throw f.bad("score", "is '\(score)', expected p_anomaly") }
-    threshold = try f.double("threshold")
-    if !(threshold >= 0 && threshold <= 1) { throw f.bad("threshold", "is \(threshold), expected 0-1") }
-    method = try f.string("method")
-    if !Self.methods.contains(method) { throw f.bad("method", "is '\(method)', expected one of \(Self.methods.joined(separator: ", "))") }
-  }
-
-  public var record: Record {
-    Record([("score", .string(score)), ("threshold", .double(threshold)), ("method", .string(method))])
   }
 }

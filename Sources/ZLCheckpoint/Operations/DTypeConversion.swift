@@ -3,6 +3,7 @@
 // other section byte for byte.
 
 import ZLBase
+import ZLFormat
 
 public enum DTypeConversion {
   /// One converted tensor and the largest |new − old| over its values.
@@ -18,7 +19,7 @@ public enum DTypeConversion {
   public static func convert(input: String, to dtype: DType, output: String) throws -> (ContainerInfo, [TensorReport]) {
     precondition(dtype.isFloating)
     let container = try ContainerReader.load(path: input)
-    let checkpoint = try Checkpoint.decode(container)
+    let checkpoint = try naming(input) { try Checkpoint.decode(container) }
     var reports: [TensorReport] = []
     func convertSet(_ set: TensorSet, _ section: SectionType) -> TensorSet {
       var out = TensorSet()

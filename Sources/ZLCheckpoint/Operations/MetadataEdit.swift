@@ -3,6 +3,7 @@
 // byte, so the content digests of untouched sections stay valid.
 
 import ZLBase
+import ZLFormat
 
 public enum MetadataEdit {
   /// Keys whose change would make the tensors mean something else.
@@ -57,7 +58,7 @@ public enum MetadataEdit {
   public static func apply(input: String, assignments: [String], deletions: [String], output: String,
                            allowModelKeys: Bool = false) throws -> (ContainerInfo, dropped: [SectionType]) {
     let container = try ContainerReader.load(path: input)
-    let checkpoint = try Checkpoint.decode(container)  // validates everything first
+    let checkpoint = try naming(input) { try Checkpoint.decode(container) }  // validates everything first
     var meta = checkpoint.metadata ?? Record()
     for k in deletions {
       if isProtected(k) && !allowModelKeys { throw UsageFailure("'\(k)' describes the tensors; changing it would break the model") }

@@ -1,0 +1,59 @@
+// ScoringModel: a checkpoint validated once as something that scores — every section present and
+// checked against its schema, the weights against the model profile, each weight finite, the
+// session rule against the log format, the parser and the embedding built. zl-score, zl-train eval,
+// zl-pack verify --scoring and the fuzz target all load models through this one type, so a file
+// that passes `verify --scoring` scores, and nothing after it can fail on the file's content.
+
+import ZLBase
+import ZLCheckpoint
+import ZLDrain
+import ZLEmbedding
+import ZLFormat
+import ZLProfile
+
+public struct ScoringModel: Sendable {
+  public let hyperParameters: ModelHyperParameters
+  /// The trained parser state (matched, never changed, when scoring).
+  public let drain: DrainSection
+  public let session: SessionSection
+  public let embedding: EmbeddingModel
+  /// Every tensor of the model profile as row-major f32 values, each finite.
+  public let weights: [String: [Float]]
+  public let threshold: ThresholdSection
+  /// The container's layout (digests, sections) as read.
+  public let info: ContainerInfo?
+
+  /// Validates a decoded checkpoint as a scoring model.
+  /// - Throws: `CheckpointError` (missingSection, modelMismatch, badValue, META key errors).
+  public init(_ cp: Checkpoint) throws {
+    hyperParameters = try cp.validateModel()
+    let drain = cp.drain!, vocab = cp.vocabulary!
+    var weights: [String: [Float]] = [:]
+    for (name, _) in ModelProfile.expectedShapes(hyperParameters) {
+      let values = cp.tensors![name]!.floats()
+      // Format-valid but unusable: a non-finite weight would turn every score into NaN.
+      if let k = values.firstIndex(where: { !$0.isFinite }) {
+        throw CheckpointError(.badValue, "section TENS: tensor '\(name)' holds a non-finite value (\(values[k])) at element \(k); the model cannot score")
+      }
+      weights[name] = values
+    }
+    // The session rule needs the fields it reads (node, time) in the parser's log format.
+    do {
+      try cp.session!.rule.check(format: try LogFormat(drain.logFormat), nodeField: nil)
+    } catch let e as DrainError {
+      throw CheckpointError(.badValue, "section SESS: key 'rule' \(e.detail)")
+    }
+    self.drain = drain
+    self.session = cp.session!
+    embedding = EmbeddingModel(vocabulary: vocab, glove: cp.glove!, splitter: WordSplitter(settings: vocab.tokenizer, drain: drain))
+    self.weights = weights
+    threshold = cp.threshold!
+    info = cp.info
+  }
+
+  /// Reads, verifies and validates a model file; errors name the file.
+  /// - Throws: `CheckpointError` (exit 65) or `IOFailure` (66/74), with the path in front.
+  public static func load(path: String) throws -> ScoringModel {
+    try naming(path) { try ScoringModel(try Checkpoint.load(path: path)) }
+  }
+}

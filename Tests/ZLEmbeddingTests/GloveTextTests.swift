@@ -1,0 +1,25 @@
+// GloVe text: a write-then-read round trip and the one-line errors naming a bad row.
+
+import Testing
+import ZLBase
+import ZLEmbedding
+import _ZLTestSupport
+
+@Test func gloveTextRoundTripsAndNamesBadLines() throws {
+  let words = ["a", "b"], vectors: [Float] = [0.1, -2, 3.5e-7, 1e10, 0, -0.0]
+  let p = try tempFile("g.txt", Array(GloveText.encode(words: words, vectors: vectors, dim: 3).utf8))
+  var got: [(String, [Float])] = []
+  let (dim, rows, _) = try GloveText.read(path: p) { got.append(($0, $1)) }
+  #expect(dim == 3 && rows == 2)
+  #expect(got.map { $0.0 } == words && got.flatMap { $0.1 } == vectors)
+  let bad = try tempFile("bad.txt", Array("a 1 2 3\nb 1 2\n".utf8))
+  do {
+    try GloveText.read(path: bad) { _, _ in }
+    Issue.record("accepted a short row")
+  } catch let e as GloveError {
+    #expect(e.message.contains("line 2") && e.message.contains("2 values, expected 3"))
+  }
+  let nan = try tempFile("nan.txt", Array("a 1 nan 3\n".utf8))
+  #expect(throws: GloveError.self) { try GloveText.read(path: nan) { _, _ in } }
+}
+
