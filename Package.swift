@@ -35,7 +35,7 @@ let package = Package(
 
     // MARK: - Libraries (all logic lives here)
     .target(name: "ZLBase", dependencies: ["CZlib", "CZLHash"], swiftSettings: hotPath),
-    .target(name: "ZLRegex", dependencies: ["CZLRegex"], swiftSettings: hotPath),
+    .target(name: "ZLRegex", dependencies: ["ZLBase", "CZLRegex"], swiftSettings: hotPath),
     .target(name: "ZLFormat", dependencies: ["ZLBase"], swiftSettings: hotPath),
     .target(name: "ZLProfile", dependencies: ["ZLBase", "ZLFormat"]),
     .target(name: "ZLCommandLine", dependencies: ["ZLBase"]),

@@ -18,13 +18,15 @@ public enum IOFailure: ToolError, Equatable {
   case cannotCreate(path: String, errno: Int32)
   case writeFailed(path: String, errno: Int32)
   case tooLarge(path: String, size: UInt64, limit: UInt64)
+  /// Compressed input that does not decompress (a truncated or corrupt gzip stream).
+  case corruptData(path: String, detail: String)
 
   public var exitStatus: ExitStatus {
     switch self {
     case .cannotOpen, .notARegularFile: return .noInput
     case .readFailed, .writeFailed: return .ioError
     case .cannotCreate: return .cantCreate
-    case .tooLarge: return .dataError
+    case .tooLarge, .corruptData: return .dataError
     }
   }
 
@@ -39,6 +41,7 @@ public enum IOFailure: ToolError, Equatable {
     case .writeFailed(let path, let e): return "\(path): write failed (\(systemReason(e)))"
     case .tooLarge(let path, let size, let limit):
       return "\(path): file is \(size) bytes, over the limit of \(limit) bytes"
+    case .corruptData(let path, let detail): return "\(path): \(detail)"
     }
   }
 }

@@ -88,7 +88,7 @@ public final class LineReader {
         rawEnd = n
         if n == 0 {
           eof = true
-          if let d = decoder, !d.finished { throw DataError("\(path): gzip stream is truncated") }
+          if let d = decoder, !d.finished { throw IOFailure.corruptData(path: path, detail: "gzip stream is truncated") }
           return false
         }
         if !decided {
@@ -103,14 +103,14 @@ public final class LineReader {
               return try d.decode(input: UnsafeRawBufferPointer(rebasing: r[rawStart..<rawEnd]),
                                   output: UnsafeMutableRawBufferPointer(rebasing: b[end...]))
             } catch InflateFailure.failed(let msg) {
-              throw DataError("\(path): gzip data is corrupt (\(msg))")
+              throw IOFailure.corruptData(path: path, detail: "gzip data is corrupt (\(msg))")
             }
           }
         }
         rawStart += used
         end += produced
         if produced > 0 { return true }
-        if used == 0 && rawStart < rawEnd { throw DataError("\(path): gzip data is corrupt (no progress)") }
+        if used == 0 && rawStart < rawEnd { throw IOFailure.corruptData(path: path, detail: "gzip data is corrupt (no progress)") }
       } else {
         let n = min(rawEnd - rawStart, buffer.count - end)
         buffer.withUnsafeMutableBytes { b in

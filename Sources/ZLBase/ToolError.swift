@@ -78,24 +78,6 @@ public func rootError(_ e: any Error) -> any Error {
   return e
 }
 
-/// A plain data error with a ready message, for checks that have no richer type.
-public struct DataError: ToolError {
-  public let message: String
-  public let hint: String?
-  public var exitStatus: ExitStatus { .dataError }
-  public init(_ message: String, hint: String? = nil) {
-    self.message = message
-    self.hint = hint
-  }
-}
-
-/// A usage error raised outside the argument parser (e.g. two flags that conflict).
-public struct UsageFailure: ToolError {
-  public let message: String
-  public var exitStatus: ExitStatus { .usage }
-  public init(_ message: String) { self.message = message }
-}
-
 /// A broken invariant: a bug, reported instead of trapping.
 public struct InternalError: ToolError {
   public let message: String

@@ -29,8 +29,9 @@ public struct ZlibStatus: Equatable, CustomStringConvertible, Sendable {
   }
 }
 
-/// How an exact-size inflate failed (mapped to checkpoint errors by the reader).
-public enum InflateFailure: Error, Equatable, Sendable {
+/// How an inflate failed (the checkpoint reader maps these to its rules; elsewhere they are bad
+/// data, exit 65).
+public enum InflateFailure: ToolError, Equatable, Sendable {
   /// zlib reported corrupt data, a bad Adler-32 or another error; the text is zlib's message.
   case failed(String)
   /// The stream produced more than the declared size.
@@ -39,6 +40,16 @@ public enum InflateFailure: Error, Equatable, Sendable {
   case tooShort(produced: Int)
   /// Input bytes remain after the end of the stream.
   case trailingInput(count: Int)
+
+  public var exitStatus: ExitStatus { .dataError }
+  public var message: String {
+    switch self {
+    case .failed(let m): return "zlib data is corrupt (\(m))"
+    case .tooLong: return "zlib data inflates past its declared size"
+    case .tooShort(let n): return "zlib data ends after \(n) bytes, before its declared size"
+    case .trailingInput(let n): return "\(n) bytes follow the end of the zlib data"
+    }
+  }
 }
 
 /// zlib compression parameters; recorded in each checkpoint section entry so files can be reproduced.

@@ -15,8 +15,8 @@ public struct Drain3Config: Sendable {
   public init() {}
 
   /// Parses drain3.ini text. Unknown sections and keys are ignored, as Drain3 ignores them.
-  /// - Throws: `Drain3StateError` naming the key whose value is malformed.
-  public init(ini text: String, path: String) throws {
+  /// - Throws: `DrainError.badDrain3Config` naming the key whose value is malformed (the caller names the file).
+  public init(ini text: String) throws {
     var sections: [String: [String: String]] = [:]
     var section = ""
     var lastKey: String? = nil
@@ -34,7 +34,7 @@ public struct Drain3Config: Sendable {
         continue
       }
       guard let eq = t.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
-        throw Drain3StateError("\(path): '\(t.prefix(40))' is not KEY = VALUE")
+        throw DrainError(.badDrain3Config, "'\(t.prefix(40))' is not KEY = VALUE")
       }
       let key = String(t[..<eq]).trimmingASCIISpace().lowercased()
       sections[section, default: [:]][key] = String(t[t.index(after: eq)...]).trimmingASCIISpace()
@@ -43,7 +43,7 @@ public struct Drain3Config: Sendable {
     let d = sections["DRAIN"] ?? [:]
     func num(_ k: String) throws -> Double? {
       guard let v = d[k] else { return nil }
-      guard let x = Double(v), x.isFinite else { throw Drain3StateError("\(path): [DRAIN] \(k) = '\(v)' is not a number") }
+      guard let x = Double(v), x.isFinite else { throw DrainError(.badDrain3Config, "[DRAIN] \(k) = '\(v)' is not a number") }
       return x
     }
     if let x = try num("sim_th") { drain.similarityThreshold = x }
@@ -55,7 +55,7 @@ public struct Drain3Config: Sendable {
       // A Python list literal such as ["_", "="]: read it as JSON after swapping quote styles.
       let json = v.replacingSingleQuotes()
       guard let list = (try? JSONParser().parse(json))?.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
-        throw Drain3StateError("\(path): [DRAIN] extra_delimiters = '\(v.prefix(40))' is not a list of strings")
+        throw DrainError(.badDrain3Config, "[DRAIN] extra_delimiters = '\(v.prefix(40))' is not a list of strings")
       }
       drain.extraDelimiters = list.compactMap { $0.stringValue }
     }
@@ -64,11 +64,11 @@ public struct Drain3Config: Sendable {
     if let p = m["mask_suffix"] { maskSuffix = p }
     if let v = m["masking"] {
       guard let list = (try? JSONParser().parse(v))?.arrayValue else {
-        throw Drain3StateError("\(path): [MASKING] masking is not a JSON list")
+        throw DrainError(.badDrain3Config, "[MASKING] masking is not a JSON list")
       }
       masks = try list.map { item in
         guard let p = item["regex_pattern"]?.stringValue, let n = item["mask_with"]?.stringValue else {
-          throw Drain3StateError("\(path): [MASKING] an entry lacks regex_pattern or mask_with")
+          throw DrainError(.badDrain3Config, "[MASKING] an entry lacks regex_pattern or mask_with")
         }
         return MaskRule(name: n, pattern: p)
       }

@@ -7,13 +7,6 @@
 import ZLBase
 import ZLFormat
 
-/// A Drain3 state that cannot be imported; the message says what and where.
-public struct Drain3StateError: ToolError {
-  public let message: String
-  public var exitStatus: ExitStatus { .dataError }
-  init(_ m: String) { message = m }
-}
-
 public enum Drain3State {
   /// Largest decoded state accepted (the compressed form is inflated at most to this size).
   public static let maxStateBytes = 1 << 30
@@ -23,10 +16,10 @@ public enum Drain3State {
     var data = bytes
     let firstNonSpace = bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
     if firstNonSpace != UInt8(ascii: "{") {
-      guard let z = base64Decode(bytes) else { throw Drain3StateError("not JSON and not base64 (a Drain3 state is one or the other)") }
+      guard let z = base64Decode(bytes) else { throw DrainError(.badDrain3State, "not JSON and not base64 (a Drain3 state is one or the other)") }
       data = try inflateUnknownSize(z)
     }
-    do { return try JSONParser().parse(data) } catch let e as JSONError { throw Drain3StateError("state JSON: \(e.message)") }
+    do { return try JSONParser().parse(data) } catch let e as JSONError { throw DrainError(.badDrain3State, "state JSON: \(e.message)") }
   }
 
   /// Inflates a zlib stream of unknown output size, refusing more than `maxStateBytes`.
@@ -40,43 +33,43 @@ public enum Drain3State {
         try chunk.withUnsafeMutableBytes { buf in
           do {
             return try decoder.decode(input: UnsafeRawBufferPointer(rebasing: zin[consumed...]), output: buf)
-          } catch InflateFailure.failed(let m) { throw Drain3StateError("zlib data is corrupt (\(m))") }
+          } catch InflateFailure.failed(let m) { throw DrainError(.badDrain3State, "zlib data is corrupt (\(m))") }
         }
       }
       consumed += used
       out += chunk[0..<made]
-      if out.count > maxStateBytes { throw Drain3StateError("state inflates to more than \(maxStateBytes) bytes") }
+      if out.count > maxStateBytes { throw DrainError(.badDrain3State, "state inflates to more than \(maxStateBytes) bytes") }
       if made == 0 && (used == 0 || consumed == z.count) { break }
     }
-    if !decoder.finished { throw Drain3StateError("zlib data is truncated") }
+    if !decoder.finished { throw DrainError(.badDrain3State, "zlib data is truncated") }
     return out
   }
 
   /// The object's `py/state`, unwrapping the `{"py/tuple": [null, {...}]}` form that classes with
   /// `__slots__` get.
   static func state(_ j: JSON, expect cls: String, at path: String) throws -> [(String, JSON)] {
-    guard case .object = j else { throw Drain3StateError("\(path): expected an object") }
+    guard case .object = j else { throw DrainError(.badDrain3State, "\(path): expected an object") }
     if j["py/id"] != nil || j["py/reduce"] != nil && cls != "OrderedDict" {
-      throw Drain3StateError("\(path): references and reduce forms are not accepted")
+      throw DrainError(.badDrain3State, "\(path): references and reduce forms are not accepted")
     }
-    guard let object = j["py/object"]?.stringValue else { throw Drain3StateError("\(path): missing py/object") }
-    guard object == cls else { throw Drain3StateError("\(path): object type '\(object)' is not \(cls)") }
-    guard let st = j["py/state"] else { throw Drain3StateError("\(path): missing py/state") }
+    guard let object = j["py/object"]?.stringValue else { throw DrainError(.badDrain3State, "\(path): missing py/object") }
+    guard object == cls else { throw DrainError(.badDrain3State, "\(path): object type '\(object)' is not \(cls)") }
+    guard let st = j["py/state"] else { throw DrainError(.badDrain3State, "\(path): missing py/state") }
     if let t = st["py/tuple"]?.arrayValue {
-      guard t.count == 2, case .object(let members) = t[1] else { throw Drain3StateError("\(path): unexpected slots state") }
+      guard t.count == 2, case .object(let members) = t[1] else { throw DrainError(.badDrain3State, "\(path): unexpected slots state") }
       return members
     }
-    guard case .object(let members) = st else { throw Drain3StateError("\(path): py/state is not an object") }
+    guard case .object(let members) = st else { throw DrainError(.badDrain3State, "\(path): py/state is not an object") }
     return members
   }
 
   static func field(_ m: [(String, JSON)], _ key: String, _ path: String) throws -> JSON {
-    guard let v = m.first(where: { $0.0 == key })?.1 else { throw Drain3StateError("\(path): missing '\(key)'") }
+    guard let v = m.first(where: { $0.0 == key })?.1 else { throw DrainError(.badDrain3State, "\(path): missing '\(key)'") }
     return v
   }
 
   static func int(_ j: JSON, _ what: String, range: ClosedRange<Int64>) throws -> Int64 {
-    guard let v = j.integerValue, range.contains(v) else { throw Drain3StateError("\(what) is not an integer in \(range.lowerBound)...\(range.upperBound)") }
+    guard let v = j.integerValue, range.contains(v) else { throw DrainError(.badDrain3State, "\(what) is not an integer in \(range.lowerBound)...\(range.upperBound)") }
     return v
   }
 
@@ -85,18 +78,18 @@ public enum Drain3State {
   public static func importState(_ root: JSON, logFormat: String, masks: [MaskRule], maskPrefix: String, maskSuffix: String) throws -> (DrainSection, staleIDs: Int) {
     let drain = try state(root, expect: "drain3.drain.Drain", at: "state")
     let depth = try int(try field(drain, "log_cluster_depth", "state"), "log_cluster_depth", range: 3...64)
-    guard let sim = try field(drain, "sim_th", "state").doubleValue, sim >= 0, sim <= 1 else { throw Drain3StateError("state: sim_th is not a number in 0...1") }
+    guard let sim = try field(drain, "sim_th", "state").doubleValue, sim >= 0, sim <= 1 else { throw DrainError(.badDrain3State, "state: sim_th is not a number in 0...1") }
     let maxChildren = try int(try field(drain, "max_children", "state"), "max_children", range: 1...(1 << 31))
     let maxClustersJ = try field(drain, "max_clusters", "state")
     let maxClusters: Int64 = maxClustersJ == .null ? 0 : try int(maxClustersJ, "max_clusters", range: 1...(1 << 31))
     guard let extraJ = try field(drain, "extra_delimiters", "state").arrayValue ?? field(drain, "extra_delimiters", "state")["py/tuple"]?.arrayValue else {
-      throw Drain3StateError("state: extra_delimiters is not a list")
+      throw DrainError(.badDrain3State, "state: extra_delimiters is not a list")
     }
     let extra = try extraJ.map { j -> String in
-      guard let s = j.stringValue, !s.isEmpty, s.utf8.count <= 16 else { throw Drain3StateError("state: an extra delimiter is not a 1-16 byte string") }
+      guard let s = j.stringValue, !s.isEmpty, s.utf8.count <= 16 else { throw DrainError(.badDrain3State, "state: an extra delimiter is not a 1-16 byte string") }
       return s
     }
-    guard let param = try field(drain, "param_str", "state").stringValue, !param.isEmpty else { throw Drain3StateError("state: param_str is not a string") }
+    guard let param = try field(drain, "param_str", "state").stringValue, !param.isEmpty else { throw DrainError(.badDrain3State, "state: param_str is not a string") }
     let numeric = drain.first(where: { $0.0 == "parametrize_numeric_tokens" })?.1.boolValue ?? true
     let counter = try int(try field(drain, "clusters_counter", "state"), "clusters_counter", range: 0...Int64(UInt32.max - 1))
     let config = DrainConfig(depth: Int(depth), similarityThreshold: sim, maxChildren: Int(maxChildren), maxClusters: Int(maxClusters),
@@ -109,21 +102,21 @@ public enum Drain3State {
     if cache["py/object"] != nil {
       let cs = try state(cache, expect: "drain3.drain.LogClusterCache", at: "state.id_to_cluster")
       guard case .object(let d) = try field(cs, "_Cache__data", "state.id_to_cluster") else {
-        throw Drain3StateError("state.id_to_cluster: _Cache__data is not an object")
+        throw DrainError(.badDrain3State, "state.id_to_cluster: _Cache__data is not an object")
       }
       clusterData = d
       if let o = cs.first(where: { $0.0.hasSuffix("__order") })?.1 {
         // OrderedDict as py/reduce: [type, args, state, listitems, dictitems{py/tuple: [[key, null], ...]}]
         guard let red = o["py/reduce"]?.arrayValue, red.count == 5, let items = red[4]["py/tuple"]?.arrayValue else {
-          throw Drain3StateError("state.id_to_cluster: unexpected LRU order form")
+          throw DrainError(.badDrain3State, "state.id_to_cluster: unexpected LRU order form")
         }
         for it in items {
-          guard let pair = it["py/tuple"]?.arrayValue, let k = pair.first else { throw Drain3StateError("state.id_to_cluster: bad LRU order item") }
+          guard let pair = it["py/tuple"]?.arrayValue, let k = pair.first else { throw DrainError(.badDrain3State, "state.id_to_cluster: bad LRU order item") }
           order.append(UInt32(try int(k, "an LRU order key", range: 1...Int64(UInt32.max - 1))))
         }
       }
     } else {
-      guard case .object(let d) = cache else { throw Drain3StateError("state.id_to_cluster is not an object") }
+      guard case .object(let d) = cache else { throw DrainError(.badDrain3State, "state.id_to_cluster is not an object") }
       clusterData = d
     }
     var templates: [DrainSection.Template] = []
@@ -131,24 +124,24 @@ public enum Drain3State {
     for (key, value) in clusterData {
       let path = "state.id_to_cluster[\(key)]"
       let keyText = key.hasPrefix("json://") ? String(key.dropFirst(7)) : key
-      guard let kid = UInt32(keyText), kid >= 1 else { throw Drain3StateError("\(path): key is not a cluster id") }
+      guard let kid = UInt32(keyText), kid >= 1 else { throw DrainError(.badDrain3State, "\(path): key is not a cluster id") }
       let c = try state(value, expect: "drain3.drain.LogCluster", at: path)
       let id = try int(try field(c, "cluster_id", path), "\(path).cluster_id", range: 1...Int64(UInt32.max - 1))
-      guard UInt32(id) == kid else { throw Drain3StateError("\(path): cluster_id \(id) differs from its key") }
-      guard Int64(kid) <= counter else { throw Drain3StateError("\(path): id \(kid) is above clusters_counter \(counter)") }
+      guard UInt32(id) == kid else { throw DrainError(.badDrain3State, "\(path): cluster_id \(id) differs from its key") }
+      guard Int64(kid) <= counter else { throw DrainError(.badDrain3State, "\(path): id \(kid) is above clusters_counter \(counter)") }
       let size = try int(try field(c, "size", path), "\(path).size", range: 0...Int64.max)
       let tj = try field(c, "log_template_tokens", path)
-      guard let tokensJ = tj["py/tuple"]?.arrayValue ?? tj.arrayValue else { throw Drain3StateError("\(path): log_template_tokens is not a list") }
+      guard let tokensJ = tj["py/tuple"]?.arrayValue ?? tj.arrayValue else { throw DrainError(.badDrain3State, "\(path): log_template_tokens is not a list") }
       let tokens = try tokensJ.map { t -> String in
-        guard let s = t.stringValue else { throw Drain3StateError("\(path): a template token is not a string") }
+        guard let s = t.stringValue else { throw DrainError(.badDrain3State, "\(path): a template token is not a string") }
         return s
       }
-      if !seen.insert(kid).inserted { throw Drain3StateError("\(path): id \(kid) appears twice") }
+      if !seen.insert(kid).inserted { throw DrainError(.badDrain3State, "\(path): id \(kid) appears twice") }
       templates.append(.init(id: kid, size: UInt64(size), tokens: tokens))
     }
     templates.sort { $0.id < $1.id }
     if order.isEmpty || maxClusters == 0 { order = templates.map { $0.id } }
-    if Set(order) != seen || order.count != seen.count { throw Drain3StateError("state.id_to_cluster: the LRU order does not list every cluster once") }
+    if Set(order) != seen || order.count != seen.count { throw DrainError(.badDrain3State, "state.id_to_cluster: the LRU order does not list every cluster once") }
 
     // The tree, breadth first with sorted sibling keys (iterative: no recursion on nested input).
     var nodes: [DrainSection.Node] = [.init(parent: DrainSection.rootParent, key: "", clusterIDs: [])]
@@ -160,16 +153,16 @@ public enum Drain3State {
       q += 1
       let path = "state.root_node (node \(index))"
       let n = try state(nj, expect: "drain3.drain.Node", at: path)
-      guard let ids = try field(n, "cluster_ids", path).arrayValue else { throw Drain3StateError("\(path): cluster_ids is not a list") }
+      guard let ids = try field(n, "cluster_ids", path).arrayValue else { throw DrainError(.badDrain3State, "\(path): cluster_ids is not a list") }
       var live: [UInt32] = []
       for idj in ids {
         let id = UInt32(try int(idj, "\(path): a cluster id", range: 1...Int64(UInt32.max - 1)))
         if seen.contains(id) { live.append(id) } else { stale += 1 }
       }
       nodes[index].clusterIDs = live
-      guard case .object(let kids) = try field(n, "key_to_child_node", path) else { throw Drain3StateError("\(path): key_to_child_node is not an object") }
-      if d >= Int(depth) && !kids.isEmpty { throw Drain3StateError("\(path): tree deeper than log_cluster_depth \(depth)") }
-      if nodes.count + kids.count > 50_000_000 { throw Drain3StateError("state: more than 50,000,000 tree nodes") }
+      guard case .object(let kids) = try field(n, "key_to_child_node", path) else { throw DrainError(.badDrain3State, "\(path): key_to_child_node is not an object") }
+      if d >= Int(depth) && !kids.isEmpty { throw DrainError(.badDrain3State, "\(path): tree deeper than log_cluster_depth \(depth)") }
+      if nodes.count + kids.count > 50_000_000 { throw DrainError(.badDrain3State, "state: more than 50,000,000 tree nodes") }
       for (key, child) in kids.sorted(by: { bytewiseLess($0.0.utf8, $1.0.utf8) }) {
         nodes.append(.init(parent: UInt32(index), key: key, clusterIDs: []))
         queue.append((child, nodes.count - 1, d + 1))
@@ -179,7 +172,7 @@ public enum Drain3State {
                                nextClusterID: UInt64(counter) + 1, templates: templates, lruOrder: order, nodes: nodes)
     // Every structural rule of the DRAN schema, applied to the result.
     do { _ = try DrainSection(record: section.record) } catch let e as CheckpointError {
-      throw Drain3StateError("the state is not a valid Drain tree: \(e.detail)")
+      throw DrainError(.badDrain3State, "the state is not a valid Drain tree: \(e.detail)")
     }
     return (section, stale)
   }

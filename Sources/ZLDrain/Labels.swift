@@ -5,12 +5,6 @@
 import ZLBase
 import ZLFormat
 
-/// A malformed label file.
-public struct LabelError: ToolError {
-  public let message: String
-  public var exitStatus: ExitStatus { .dataError }
-}
-
 public struct LabelFile: Sendable {
   /// Normalized key → anomalous.
   public let labels: [String: Bool]
@@ -28,8 +22,12 @@ public struct LabelFile: Sendable {
 
   /// Reads `KEY,LABEL` rows (a header row naming the columns is skipped; quotes allowed). Labels:
   /// Normal/0/normal/false → normal; Anomaly/Anomalous/Abnormal/1/true → anomalous (any case).
-  /// - Throws: `LabelError` naming the line of a malformed row, `IOFailure`.
+  /// - Throws: `DrainError.badLabelFile` naming the file and the line of a malformed row, `IOFailure`.
   public static func read(path: String) throws -> LabelFile {
+    try naming(path) { try readRows(path: path) }
+  }
+
+  private static func readRows(path: String) throws -> LabelFile {
     let reader = try LineReader(path: path, maxLineLength: 1 << 16)
     var labels: [String: Bool] = [:]
     while let line = try reader.nextString() {
@@ -38,7 +36,7 @@ public struct LabelFile: Sendable {
       if trimmed.isEmpty { continue }
       let cols = splitCSV(trimmed)
       guard cols.count >= 2 else {
-        throw LabelError(message: "\(path): line \(n): expected KEY,LABEL, found '\(trimmed.prefix(60))'")
+        throw DrainError(.badLabelFile, "line \(n): expected KEY,LABEL, found '\(trimmed.prefix(60))'")
       }
       let key = normalize(cols[0]), value = cols[1].trimmingASCIISpace().lowercased()
       let anomalous: Bool
@@ -47,16 +45,16 @@ public struct LabelFile: Sendable {
       case "anomaly", "anomalous", "abnormal", "1", "true": anomalous = true
       default:
         if n == 1 { continue }  // header row
-        throw LabelError(message: "\(path): line \(n): label '\(cols[1].prefix(40))' is not Normal or Anomaly")
+        throw DrainError(.badLabelFile, "line \(n): label '\(cols[1].prefix(40))' is not Normal or Anomaly")
       }
-      if key.isEmpty { throw LabelError(message: "\(path): line \(n): empty key") }
+      if key.isEmpty { throw DrainError(.badLabelFile, "line \(n): empty key") }
       if let old = labels[key], old != anomalous {
-        throw LabelError(message: "\(path): line \(n): key '\(key)' is labelled both normal and anomalous")
+        throw DrainError(.badLabelFile, "line \(n): key '\(key)' is labelled both normal and anomalous")
       }
       labels[key] = anomalous
     }
-    if reader.truncatedLines > 0 { throw LabelError(message: "\(path): a line is longer than 64 KiB") }
-    if labels.isEmpty { throw LabelError(message: "\(path): no labels") }
+    if reader.truncatedLines > 0 { throw DrainError(.badLabelFile, "a line is longer than 64 KiB") }
+    if labels.isEmpty { throw DrainError(.badLabelFile, "no labels") }
     return LabelFile(labels: labels, path: path)
   }
 

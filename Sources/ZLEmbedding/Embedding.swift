@@ -74,7 +74,7 @@ public struct GloveTable: Sendable {
   public let topWords: [String]
 
   /// Reads `path` (plain or gzip), keeping vectors of `wanted` words and of the first `topK` rows.
-  /// - Throws: `GloveError` naming the line of a malformed row.
+  /// - Throws: `EmbeddingError` naming the file and line of a malformed row.
   public static func load(path: String, wanted: Set<String>, topK: Int = 0) throws -> GloveTable {
     var rows: [String: [Float]] = [:]
     var top: [String] = []

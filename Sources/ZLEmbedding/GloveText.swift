@@ -4,22 +4,21 @@
 
 import ZLBase
 
-/// A malformed GloVe file; the message names the file and line.
-public struct GloveError: ToolError {
-  public let message: String
-  public var exitStatus: ExitStatus { .dataError }
-}
-
 public enum GloveText {
   public static let maxDimension = 4096
 
   /// Reads rows one by one. `keep` decides per word whether its vector is wanted (parsing the
   /// numbers only then); `row` receives kept rows. A leading word2vec header ("COUNT DIM") is skipped.
   /// - Returns: the dimension, the number of rows seen, and the number of duplicate words skipped.
-  /// - Throws: `GloveError` naming the line, `IOFailure`.
+  /// - Throws: `EmbeddingError` naming the file and the line, `IOFailure`.
   @discardableResult
   public static func read(path: String, maxRows: Int = .max, keep: (String) -> Bool = { _ in true },
                           row: (String, [Float]) throws -> Void) throws -> (dim: Int, rows: Int, duplicates: Int) {
+    try naming(path) { try readRows(path: path, maxRows: maxRows, keep: keep, row: row) }
+  }
+
+  private static func readRows(path: String, maxRows: Int, keep: (String) -> Bool,
+                               row: (String, [Float]) throws -> Void) throws -> (dim: Int, rows: Int, duplicates: Int) {
     let reader = try LineReader(path: path, maxLineLength: 1 << 20)
     var dim = -1
     var rows = 0
@@ -28,7 +27,7 @@ public enum GloveText {
     while rows < maxRows {
       guard let fields = try reader.next({ splitFields($0) }) else { break }
       let line = reader.lineNumber
-      func fail(_ m: String) -> GloveError { GloveError(message: "\(path): line \(line): \(m)") }
+      func fail(_ m: String) -> EmbeddingError { EmbeddingError(.badGloveRow, "line \(line): \(m)") }
       if fields.isEmpty {
         throw fail("empty line")
       }
@@ -55,7 +54,7 @@ public enum GloveText {
       }
       try row(word, v)
     }
-    if dim < 0 { throw GloveError(message: "\(path): no vectors in the file") }
+    if dim < 0 { throw EmbeddingError(.noVectors, "no vectors in the file") }
     return (dim, rows, duplicates)
   }
 

@@ -2,12 +2,16 @@
 // used by log masking rules) into a syntax tree, rejecting every construct outside the dialect
 // with a message naming the offset. No matching here (see Program and Matcher).
 
-/// A pattern outside the dialect or malformed.
-public struct RegexError: Error, Equatable, CustomStringConvertible, Sendable {
+import ZLBase
+
+/// A pattern outside the dialect or malformed (bad data, exit 65, wherever it came from: a file
+/// rejects it with its own rule, a flag with a usage error).
+public struct RegexError: ToolError, Equatable, Sendable {
   public let pattern: String
   public let offset: Int
   public let reason: String
-  public var description: String { "regex '\(pattern)' at offset \(offset): \(reason)" }
+  public var exitStatus: ExitStatus { .dataError }
+  public var message: String { "regex '\(pattern)' at offset \(offset): \(reason)" }
 }
 
 /// A set of Unicode scalars: an ASCII bitmap plus sorted ranges above ASCII, optionally negated.

@@ -35,13 +35,36 @@ public struct SystemSpec: Sendable {
   public var hasLabels: Bool { labelFile != nil || inlineLabelField != nil }
 }
 
-public struct TrainingError: ToolError {
-  public let message: String
-  public var exitStatus: ExitStatus
-  public init(_ message: String, status: ExitStatus = .dataError) {
-    self.message = message
-    exitStatus = status
+/// Training inputs that cannot train a model (exit 65): one code per check. Settings are checked by
+/// the command line first (usage errors); `badSettings` is what a library caller gets instead.
+public struct TrainingError: ToolError, Equatable {
+  public enum Code: String, CaseIterable, Sendable {
+    /// Settings that do not go together (metalog without target labels or a label fraction, ...).
+    case badSettings
+    /// A system's log files hold no line.
+    case noLines
+    /// The session rule makes no session of a system's logs.
+    case noSessions
+    /// Labels that match no session, or label sets with no anomaly or nothing but anomalies.
+    case unusableLabels
+    /// Too few sessions left for a part of training (source training, target adaptation, metalog).
+    case tooFewSessions
+    /// A resume file that is not one, or belongs to another run.
+    case badResumeFile
   }
+
+  public let code: Code
+  public let detail: String
+  public let hint: String?
+
+  public init(_ code: Code, _ detail: String, hint: String? = nil) {
+    self.code = code
+    self.detail = detail
+    self.hint = hint
+  }
+
+  public var exitStatus: ExitStatus { .dataError }
+  public var message: String { "\(detail) [\(code.rawValue)]" }
 }
 
 public final class Corpus {
@@ -64,7 +87,7 @@ public final class Corpus {
       truncatedLines += reader.truncatedLines
       digests.append((path, digest, n))
     }
-    if lines.isEmpty { throw TrainingError("\(spec.role) logs \(spec.files.joined(separator: ", ")): no lines") }
+    if lines.isEmpty { throw TrainingError(.noLines, "\(spec.role) logs \(spec.files.joined(separator: ", ")): no lines") }
   }
 
   /// Sessions with the 0-based indices of their lines (the format splits fields; no Drain). The

@@ -128,13 +128,7 @@ public final class FitRun {
     Kernels.tuneAllocator()
 
     // 1. Data and labels, checked before any training.
-    if c.method == .metalog && !(c.targetLabelFraction > 0) {
-      throw TrainingError("method metalog needs --target-label-fraction X > 0 and target labels", status: .usage)
-    }
-    if c.method == .metalog && !c.target.hasLabels {
-      throw TrainingError("method metalog needs target labels (--target-labels or an inline-label preset)", status: .usage)
-    }
-    if !c.source.hasLabels { throw TrainingError("source has no labels: give --source-labels CSV or a preset with inline labels", status: .usage) }
+    if let problem = c.settingsProblems().first { throw TrainingError(.badSettings, problem) }
     let sourceLabelFile = try c.source.labelFile.map { try LabelFile.read(path: $0) }
     let targetLabelFile = try c.target.labelFile.map { try LabelFile.read(path: $0) }
     log("reading source logs (\(c.source.files.count) file\(c.source.files.count == 1 ? "" : "s"))")
@@ -144,13 +138,13 @@ public final class FitRun {
 
     // Target sessions and the adaptation / test split.
     let targetPass = try target.sessionLines()
-    if targetPass.isEmpty { throw TrainingError("target logs: session rule '\(c.target.session.rule)' yields no session") }
+    if targetPass.isEmpty { throw TrainingError(.noSessions, "target logs: session rule '\(c.target.session.rule)' yields no session") }
     let passLabels: [Bool?] = targetPass.map { s in
       c.target.inlineLabelField != nil ? s.session.inlineAnomaly : targetLabelFile?[s.session.labelKey]
     }
     var splitRNG = SeededRNG(seed: stream(c.seed, 1))
     let (adaptIdx, testIdx) = stratifiedSplit(Array(targetPass.indices), labels: passLabels, fraction: c.targetTestFraction, rng: &splitRNG)
-    if adaptIdx.isEmpty { throw TrainingError("target: no session left for adaptation (\(targetPass.count) sessions, test fraction \(c.targetTestFraction))") }
+    if adaptIdx.isEmpty { throw TrainingError(.tooFewSessions, "target: no session left for adaptation (\(targetPass.count) sessions, test fraction \(c.targetTestFraction))") }
     let testKeys = Set(testIdx.map { targetPass[$0].session.key })
     let adaptKeys = Set(adaptIdx.map { targetPass[$0].session.key })
     var adaptLines = Set<Int>()
@@ -165,7 +159,7 @@ public final class FitRun {
     var wanted = Set<String>()
     for t in templates { wanted.formUnion(splitter.words(t)) }
     let glove = try GloveTable.load(path: c.glovePath, wanted: wanted, topK: c.gloveTopWords)
-    if glove.rows.isEmpty { throw TrainingError("\(c.glovePath): no vector for any template word (and no top words kept)") }
+    if glove.rows.isEmpty { throw ContextError(c.glovePath, EmbeddingError(.noWordCovered, "no vector for any template word (and no top words kept)")) }
     let (vocab, gloveSection) = EmbeddingBuilder.build(templates: templates, splitter: splitter, glove: glove, includeTopWords: c.gloveTopWords > 0)
     let embedding = EmbeddingModel(vocabulary: vocab, glove: gloveSection, splitter: splitter)
     let width = embedding.dim
@@ -176,15 +170,15 @@ public final class FitRun {
     let (sourceFE, sourceSessions) = try source.sessions(drain: sourceDrain, embedding: embedding)
     let (targetFE, targetSessions) = try target.sessions(drain: targetDrain, embedding: embedding)
     let sLabels = SessionLabels(sessions: sourceSessions, spec: c.source, file: sourceLabelFile)
-    if sourceSessions.isEmpty { throw TrainingError("source logs: session rule '\(c.source.session.rule)' yields no session") }
+    if sourceSessions.isEmpty { throw TrainingError(.noSessions, "source logs: session rule '\(c.source.session.rule)' yields no session") }
     if sLabels.unlabelled == sourceSessions.count {
-      throw TrainingError("\(c.source.labelFile ?? "source labels"): labels match none of the \(sourceSessions.count) source sessions (keys like '\(sourceSessions[0].labelKey)')")
+      throw TrainingError(.unusableLabels, "\(c.source.labelFile ?? "source labels"): labels match none of the \(sourceSessions.count) source sessions (keys like '\(sourceSessions[0].labelKey)')")
     }
-    if sLabels.anomalies == 0 { throw TrainingError("source labels: no anomalous session among \(sourceSessions.count - sLabels.unlabelled) labelled sessions") }
-    if sLabels.anomalies == sourceSessions.count - sLabels.unlabelled { throw TrainingError("source labels: every labelled session is anomalous; training needs normal sessions too") }
+    if sLabels.anomalies == 0 { throw TrainingError(.unusableLabels, "source labels: no anomalous session among \(sourceSessions.count - sLabels.unlabelled) labelled sessions") }
+    if sLabels.anomalies == sourceSessions.count - sLabels.unlabelled { throw TrainingError(.unusableLabels, "source labels: every labelled session is anomalous; training needs normal sessions too") }
     let tLabels = SessionLabels(sessions: targetSessions, spec: c.target, file: targetLabelFile)
     if c.target.hasLabels && tLabels.unlabelled == targetSessions.count {
-      throw TrainingError("\(c.target.labelFile ?? "target labels"): labels match none of the \(targetSessions.count) target sessions")
+      throw TrainingError(.unusableLabels, "\(c.target.labelFile ?? "target labels"): labels match none of the \(targetSessions.count) target sessions")
     }
     if sLabels.unlabelled > 0 { log("warning: \(sLabels.unlabelled) source sessions have no label and are not used") }
     if sLabels.unusedLabelKeys > 0 { log("note: \(sLabels.unusedLabelKeys) source label keys match no session") }
@@ -208,7 +202,7 @@ public final class FitRun {
     let kept = (anomalies + normals).sorted()
     let (srcTrainIdx, srcValIdx) = stratifiedSplit(kept, labels: sourceAll.labels.map { $0.map { $0 == 1 } }, fraction: c.sourceValidationFraction, rng: &rng)
     if srcTrainIdx.count < 2 {
-      throw TrainingError("source: \(kept.count) labelled sessions kept (\(anomalies.count) anomalous) leave \(srcTrainIdx.count) for training after the validation split; need at least 2")
+      throw TrainingError(.tooFewSessions, "source: \(kept.count) labelled sessions kept (\(anomalies.count) anomalous) leave \(srcTrainIdx.count) for training after the validation split; need at least 2")
     }
     var trainOrder = srcTrainIdx
     rng.shuffle(&trainOrder)
@@ -226,7 +220,7 @@ public final class FitRun {
       targetAdapt.append(scratch, tLabels.labels[i].map { $0 ? 1 : 0 }, width: width, maxLength: c.maxLength)
     }
     if targetAdapt.count == 0 {
-      throw TrainingError("target: none of the \(targetSessions.count) sessions of the front end falls in the adaptation part")
+      throw TrainingError(.tooFewSessions, "target: none of the \(targetSessions.count) sessions of the front end falls in the adaptation part")
     }
     var adaptOrder = Array(0..<targetAdapt.count)
     rng.shuffle(&adaptOrder)
@@ -238,7 +232,7 @@ public final class FitRun {
       let n = max(1, Int((Double(targetAdapt.count) * c.targetLabelFraction).rounded()))
       let visible = adaptOrder.prefix(n).filter { targetAdapt.labels[$0] != nil }
       tgtLabelled = targetAdapt.subset(Array(visible))
-      if tgtLabelled.count == 0 { throw TrainingError("metalog: none of the \(n) visible target sessions has a label") }
+      if tgtLabelled.count == 0 { throw TrainingError(.tooFewSessions, "metalog: none of the \(n) visible target sessions has a label") }
       log("metalog: \(tgtLabelled.count) target sessions with visible labels (\(tgtLabelled.labels.filter { $0 == 1 }.count) anomalous)")
     }
     log("sessions: source \(srcSupport.count)+\(srcQuery.count) train, \(srcVal.count) validation (\(anomalies.count) anomalous kept); target \(targetAdapt.count) adaptation, \(targetTestCount) held out")

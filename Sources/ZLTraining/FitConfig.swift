@@ -49,6 +49,18 @@ public struct FitConfig: Sendable {
     self.glovePath = glovePath
   }
 
+  /// Settings that do not go together, as sentences (empty when the settings can train). The command
+  /// line reports the first as a usage error; `FitRun.run` refuses to start with it.
+  public func settingsProblems() -> [String] {
+    var out: [String] = []
+    if !source.hasLabels { out.append("source has no labels: give --source-labels CSV or a preset with inline labels") }
+    if method == .metalog && !(targetLabelFraction > 0) { out.append("method metalog needs --target-label-fraction X > 0") }
+    if method == .metalog && !target.hasLabels {
+      out.append("method metalog needs target labels (--target-labels or an inline-label preset)")
+    }
+    return out
+  }
+
   public var hyperParameters: ModelHyperParameters {
     ModelHyperParameters(inputSize: 0, hiddenSize: hiddenSize, layers: layers, bidirectional: bidirectional, attention: attention,
                          maxLength: maxLength)

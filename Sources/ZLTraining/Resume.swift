@@ -43,14 +43,14 @@ struct ResumeState {
     let cp = try Checkpoint.load(path: path)
     guard let meta = cp.metadata, let tensors = cp.tensors, case .string(let fp)? = meta["resume.fingerprint"],
           case .uint(let n)? = meta["resume.epochs"], case .doubles(let h)? = meta["resume.history"], h.count == Int(n) * 8 else {
-      throw TrainingError("\(path): not a zl-train resume file")
+      throw TrainingError(.badResumeFile, "\(path): not a zl-train resume file")
     }
     guard fp == fingerprint else {
-      throw TrainingError("\(path): written by a run with other settings or inputs; remove it or drop --resume", status: .usage)
+      throw TrainingError(.badResumeFile, "\(path): written by a run with other settings or inputs", hint: "remove it or drop --resume")
     }
     var params = trainer.params
     for (name, t) in trainer.params {
-      guard let s = tensors["param." + name], s.shape == t.shape else { throw TrainingError("\(path): parameter '\(name)' missing or mis-shaped") }
+      guard let s = tensors["param." + name], s.shape == t.shape else { throw TrainingError(.badResumeFile, "\(path): parameter '\(name)' missing or mis-shaped") }
       params[name] = ZLTensor.Tensor(s.floats(), shape: t.shape, requiresGrad: true)
     }
     trainer.params = params
@@ -58,7 +58,7 @@ struct ResumeState {
     if tensors["best." + trainer.params.keys.sorted()[0]] != nil {
       var b = params
       for (name, t) in params {
-        guard let s = tensors["best." + name], s.shape == t.shape else { throw TrainingError("\(path): best parameter '\(name)' missing") }
+        guard let s = tensors["best." + name], s.shape == t.shape else { throw TrainingError(.badResumeFile, "\(path): best parameter '\(name)' missing") }
         b[name] = ZLTensor.Tensor(s.floats(), shape: t.shape, requiresGrad: true)
       }
       best = b

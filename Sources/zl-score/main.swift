@@ -42,7 +42,7 @@ let scoreCommand = Command(
                           first-layer network states of shared beginnings and endings; 0 = both off.
                           Exact: a session's score does not depend on what it is batched with
       --fail-on-anomaly   exit 1 when any session is anomalous
-      --summary-json      print the summary as one JSON line
+      --json              print the summary as one JSON line (--summary-json: old spelling, kept until 0.3)
       --quiet             no summary
     """
 ) { args in
@@ -59,7 +59,7 @@ let scoreCommand = Command(
   let threads = try args.int("--threads", in: 1...256) ?? 1
   let cacheSize = try args.int("--cache", in: 0...10_000_000) ?? 8192
   let failOnAnomaly = args.flag("--fail-on-anomaly")
-  let summaryJSON = args.flag("--summary-json")
+  let summaryJSON = args.flag("--json", "--summary-json")
   let quiet = args.flag("--quiet")
   let positional = try args.finish(min: 1, names: "MODEL [FILE...]")
   let modelPath = positional[0]

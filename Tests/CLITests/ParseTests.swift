@@ -47,7 +47,7 @@ import _ZLTestSupport
 
 @Test func parseReadsGzipAndStdin() throws {
   guard let data = sharedDataRoot else { return }
-  let r = try runTool("zl-train", ["parse", "--preset", "hdfs", data + "/hdfs-2pct/HDFS_2pct.log.gz", "--json-summary"])
+  let r = try runTool("zl-train", ["parse", "--preset", "hdfs", data + "/hdfs-2pct/HDFS_2pct.log.gz", "--json"])
   #expect(r.status == 0)
   let summary = try JSONParser().parse(r.stderrLines.last ?? "")
   #expect(summary["lines"]?.integerValue == 222_579)

@@ -74,7 +74,9 @@ func fitArgs(_ out: String, extra: [String] = [], epochs: Int = 2, seed: Int = 3
     // A resume file from other settings is refused.
     _ = try runTool("zl-train", fitArgs(dir + "/x.zlck", extra: ["--quiet", "--stop-after-epoch", "1"], epochs: 3))
     let other = try runTool("zl-train", fitArgs(dir + "/x.zlck", extra: ["--resume"], epochs: 3, seed: 9))
-    #expect(other.status == 64 && other.stderr.contains("other settings"), "\(other)")
+    // (bad data, 65: the file belongs to another run; the hint says what to do)
+    #expect(other.status == 65 && other.stderr.contains("other settings or inputs [badResumeFile]")
+            && other.stderr.contains("hint: remove it or drop --resume"), "\(other)")
   }
 
   @Test func scoreAgreesWithEvalAndStreams() throws {
@@ -135,7 +137,7 @@ func fitArgs(_ out: String, extra: [String] = [], epochs: Int = 2, seed: Int = 3
     var rng = SplitMix64(seed: testSeed)
     var garbage = (0..<200_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
     garbage += Array(repeating: 0x41, count: 10 << 20) + [0x0A] + [0xFF, 0xFE, 0xC0, 0x0A, 0x00, 0x0A]
-    let g = try runTool("zl-score", [m, "--max-line-length", "65536", "--summary-json", "--sessions", "window:5"], stdin: garbage)
+    let g = try runTool("zl-score", [m, "--max-line-length", "65536", "--json", "--sessions", "window:5"], stdin: garbage)
     #expect(g.status == 0, "\(g.stderr)")
     let summary = try JSONParser().parse(g.stderr)
     #expect((summary["truncated_lines"]?.integerValue ?? 0) >= 1)

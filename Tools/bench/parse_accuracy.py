@@ -62,7 +62,7 @@ def drain3_groups(path, fmt, regexes, sim, depth):
 
 
 def zl_groups(zl, system, path):
-    out = subprocess.run([zl, "parse", "--preset", system.lower(), "--json-summary", path], capture_output=True, text=True, check=True)
+    out = subprocess.run([zl, "parse", "--preset", system.lower(), "--json", path], capture_output=True, text=True, check=True)
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     summary = json.loads(out.stderr.strip().splitlines()[-1])
     return [r["EventId"] for r in rows], summary["seconds"]

@@ -45,7 +45,7 @@ zl_cold = first_line([zs, f"{out}/bgl.zlck", f"{out}/BGL_2k.log"])
 base_cold = first_line(["python3", "Tools/bench/score_baseline.py", f"{out}/hdfs-x", f"{out}/BGL_2k.log", "--first-only"])
 best = None
 for _ in range(3):
-    rss, r = rss_of([zs, f"{out}/hdfs.zlck", log, "--summary-json"])
+    rss, r = rss_of([zs, f"{out}/hdfs.zlck", log, "--json"])
     s = json.loads([l for l in r.stderr.splitlines() if l.startswith("{")][-1])
     if best is None or s["lines_per_s"] > best["lines_per_s"]:
         best = dict(s, rss_mib=rss)

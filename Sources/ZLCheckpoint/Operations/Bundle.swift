@@ -32,7 +32,7 @@ public enum Bundle {
       doc.append(("tensors", .object([("file", .string("tensors.safetensors"))])))
     }
     if let g = cp.glove {
-      guard let vocab = cp.vocabulary else { throw DataError("\(input): GLOV without VOCB") }
+      guard let vocab = cp.vocabulary else { throw PackError(.missingSection, "\(input): GLOV without VOCB") }
       let words = g.wordIDs.map { vocab.words[Int($0)] }
       let path = directory + "/glove.txt"
       try writeFileAtomically(path, GloveText.encode(words: words, vectors: g.vectors.floats(), dim: g.dim))
@@ -59,25 +59,23 @@ public enum Bundle {
   /// `tensors` or `glove` give other paths), validates every section, and writes it atomically.
   public static func build(json jsonPath: String, tensors: String?, glove: String?, output: String) throws -> ContainerInfo {
     let doc: JSON
-    do { doc = try JSONParser().parse(try readWholeFile(jsonPath, limit: 1 << 31)) } catch let e as JSONError {
-      throw DataError("\(jsonPath): \(e.message)")
-    }
-    guard doc["format"]?.stringValue == formatName else { throw DataError("\(jsonPath): \"format\" is not \(formatName)") }
+    doc = try naming(jsonPath) { try JSONParser().parse(try readWholeFile(jsonPath, limit: 1 << 31)) }
+    guard doc["format"]?.stringValue == formatName else { throw PackError(.badBundle, "\(jsonPath): \"format\" is not \(formatName)") }
     let base = directoryName(jsonPath)
     func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base + "/" + p }
     let alignment = doc["alignment"]?.integerValue ?? Int64(ZLCK.defaultAlignment)
     guard alignment >= 8 && alignment <= 4096 && alignment & (alignment - 1) == 0 else {
-      throw DataError("\(jsonPath): alignment \(alignment) is not a power of two in 8...4096")
+      throw PackError(.badBundle, "\(jsonPath): alignment \(alignment) is not a power of two in 8...4096")
     }
     var cp = Checkpoint()
     var records: [String: Record] = [:]
     if let r = doc["records"] {
-      guard case .object(let members) = r else { throw DataError("\(jsonPath): \"records\" is not an object") }
+      guard case .object(let members) = r else { throw PackError(.badBundle, "\(jsonPath): \"records\" is not an object") }
       for (type, value) in members { records[type] = try Record(typedJSON: value, context: "\(jsonPath): records.\(type)") }
     }
     func section<T>(_ type: String, _ make: (Record) throws -> T) throws -> T? {
       guard let r = records[type] else { return nil }
-      do { return try make(r) } catch let e as CheckpointError { throw DataError("\(jsonPath): records.\(type): \(e.message)") }
+      return try naming("\(jsonPath): records.\(type)") { try make(r) }
     }
     cp.drain = try section("DRAN") { try DrainSection(record: $0) }
     cp.metadata = records["META"]
@@ -86,29 +84,29 @@ public enum Bundle {
     cp.threshold = try section("THRS") { try ThresholdSection(record: $0) }
     cp.vocabulary = try section("VOCB") { try VocabularySection(record: $0) }
     for k in records.keys where !["DRAN", "META", "REPR", "SESS", "THRS", "VOCB"].contains(k) {
-      throw DataError("\(jsonPath): records.\(k) is not a record section type")
+      throw PackError(.badBundle, "\(jsonPath): records.\(k) is not a record section type")
     }
     if let tensorsPath = tensors ?? doc["tensors"]?["file"]?.stringValue.map(resolve) {
       let (list, _) = try Safetensors.decode(try readWholeFile(tensorsPath, limit: 4 << 30), path: tensorsPath)
       cp.tensors = TensorSet(list)
     }
     if let gloveDoc = doc["glove"] ?? (glove != nil ? .object([]) : nil) {
-      guard let vocab = cp.vocabulary else { throw DataError("\(jsonPath): a GloVe subset needs records.VOCB") }
+      guard let vocab = cp.vocabulary else { throw PackError(.badBundle, "\(jsonPath): a GloVe subset needs records.VOCB") }
       let path = glove ?? resolve(gloveDoc["file"]?.stringValue ?? "glove.txt")
       let dtype = DType(name: gloveDoc["dtype"]?.stringValue ?? "f32") ?? .f32
       var rows: [(Int32, [Float])] = []
       let (dim, _, _) = try GloveText.read(path: path) { word, v in
-        guard let id = vocab.index(of: word) else { throw DataError("\(path): word '\(word)' is not in the vocabulary (records.VOCB)") }
+        guard let id = vocab.index(of: word) else { throw PackError(.badBundle, "\(path): word '\(word)' is not in the vocabulary (records.VOCB)") }
         rows.append((Int32(id), v))
       }
       rows.sort { $0.0 < $1.0 }
-      guard let unknownJ = gloveDoc["unknown"]?.arrayValue else { throw DataError("\(jsonPath): glove.unknown (the unknown-event vector) is missing") }
+      guard let unknownJ = gloveDoc["unknown"]?.arrayValue else { throw PackError(.badBundle, "\(jsonPath): glove.unknown (the unknown-event vector) is missing") }
       let unknown = try unknownJ.map { j -> Float in
-        guard let d = j.doubleValue else { throw DataError("\(jsonPath): glove.unknown holds a non-number") }
+        guard let d = j.doubleValue else { throw PackError(.badBundle, "\(jsonPath): glove.unknown holds a non-number") }
         return Float(d)
       }
-      if unknown.count != dim { throw DataError("\(jsonPath): glove.unknown has \(unknown.count) values, the GloVe file \(dim)") }
-      if rows.isEmpty { throw DataError("\(path): no GloVe rows") }
+      if unknown.count != dim { throw PackError(.badBundle, "\(jsonPath): glove.unknown has \(unknown.count) values, the GloVe file \(dim)") }
+      if rows.isEmpty { throw PackError(.badBundle, "\(path): no GloVe rows") }
       let unknownDType = DType(name: gloveDoc["unknown_dtype"]?.stringValue ?? dtype.name) ?? dtype
       cp.glove = GloveSection(vectors: Tensor(name: "vectors", shape: [rows.count, dim], floats: rows.flatMap { $0.1 }, dtype: dtype),
                               wordIDs: rows.map { $0.0 }, unknown: Tensor(name: "unknown", shape: [dim], floats: unknown, dtype: unknownDType))
@@ -117,7 +115,7 @@ public enum Bundle {
     for o in doc["other_sections"]?.arrayValue ?? [] {
       guard let t = o["type"]?.stringValue.flatMap(SectionType.init), KnownSection.lookup(t) == nil,
             let flags = o["flags"]?.integerValue, flags >= 0, flags <= 3, let raw = o["raw"]?.stringValue.flatMap(bytesFromHex) else {
-        throw DataError("\(jsonPath): an entry of other_sections is malformed or names a known type")
+        throw PackError(.badBundle, "\(jsonPath): an entry of other_sections is malformed or names a known type")
       }
       inputs.append(SectionInput(type: t, schemaVersion: UInt16(o["schema_version"]?.integerValue ?? 1), flags: SectionFlags(rawValue: UInt32(flags)),
                                  body: .raw(raw, codec: .zlib, parameters: .standard)))

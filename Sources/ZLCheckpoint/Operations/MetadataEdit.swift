@@ -12,9 +12,9 @@ public enum MetadataEdit {
   /// Parses `KEY=VALUE` or `KEY:TYPE=VALUE` into a typed value. Without a type, the existing key's
   /// type is kept; a new key is bool for true/false, u64 or i64 for integers, f64 for other numbers,
   /// else string. Arrays take JSON text (`[1,2]`).
-  /// - Throws: `UsageFailure` naming the assignment.
+  /// - Throws: `PackError.badAssignment` naming the assignment.
   public static func parseAssignment(_ text: String, existing: Record) throws -> (String, Value) {
-    guard let eq = text.firstIndex(of: "=") else { throw UsageFailure("'\(text)' is not KEY=VALUE") }
+    guard let eq = text.firstIndex(of: "=") else { throw PackError(.badAssignment, "'\(text)' is not KEY=VALUE") }
     var key = String(text[..<eq])
     let raw = String(text[text.index(after: eq)...])
     var type: String? = nil
@@ -23,7 +23,7 @@ public enum MetadataEdit {
       key = String(key[..<colon])
     }
     guard Record.isValidKey(Array(key.utf8)) else {
-      throw UsageFailure("'\(key)' is not a valid key ([a-z][a-z0-9_]* segments joined by '.')")
+      throw PackError(.badAssignment, "'\(key)' is not a valid key ([a-z][a-z0-9_]* segments joined by '.')")
     }
     let t: String
     if let explicit = type { t = explicit } else if let old = existing[key] { t = old.typeName } else if raw == "true" || raw == "false" {
@@ -34,43 +34,43 @@ public enum MetadataEdit {
     case "string": json = .string(raw)
     case "bytes": json = .string(raw)
     case "bool":
-      guard raw == "true" || raw == "false" else { throw UsageFailure("\(key): '\(raw)' is not true or false") }
+      guard raw == "true" || raw == "false" else { throw PackError(.badAssignment, "\(key): '\(raw)' is not true or false") }
       json = .bool(raw == "true")
     case "i64", "u64", "u32":
-      guard let i = Int64(raw) ?? (UInt64(raw).map { _ in Int64.max }) else { throw UsageFailure("\(key): '\(raw)' is not an integer") }
+      guard let i = Int64(raw) ?? (UInt64(raw).map { _ in Int64.max }) else { throw PackError(.badAssignment, "\(key): '\(raw)' is not an integer") }
       json = UInt64(raw).map { $0 > UInt64(Int64.max) ? .number(Double($0)) : .integer(Int64($0)) } ?? .integer(i)
     case "f64", "f32":
       if ["nan", "inf", "-inf"].contains(raw) { json = .string(raw) } else {
-        guard let d = Double(raw) else { throw UsageFailure("\(key): '\(raw)' is not a number") }
+        guard let d = Double(raw) else { throw PackError(.badAssignment, "\(key): '\(raw)' is not a number") }
         json = .number(d)
       }
     default:
-      do { json = try JSONParser().parse(raw) } catch { throw UsageFailure("\(key): '\(raw)' is not a JSON array for type \(t)") }
+      do { json = try JSONParser().parse(raw) } catch { throw PackError(.badAssignment, "\(key): '\(raw)' is not a JSON array for type \(t)") }
     }
-    do { return (key, try Value.parse(type: t, json: json)) } catch let e as DataError {
-      throw UsageFailure("\(key): \(e.message)")
+    do { return (key, try Value.parse(type: t, json: json)) } catch let e as InterchangeError {
+      throw PackError(.badAssignment, "\(key): \(e.detail)")
     }
   }
 
   /// Applies assignments and deletions to META and writes `output` with every other section copied.
   /// Unknown ancillary sections not marked safe-to-copy are dropped (returned).
-  /// - Throws: `CheckpointError` for a bad input file, `UsageFailure` for bad assignments.
+  /// - Throws: `CheckpointError` for a bad input file, `PackError` for bad assignments.
   public static func apply(input: String, assignments: [String], deletions: [String], output: String,
                            allowModelKeys: Bool = false) throws -> (ContainerInfo, dropped: [SectionType]) {
     let container = try ContainerReader.load(path: input)
     let checkpoint = try naming(input) { try Checkpoint.decode(container) }  // validates everything first
     var meta = checkpoint.metadata ?? Record()
     for k in deletions {
-      if isProtected(k) && !allowModelKeys { throw UsageFailure("'\(k)' describes the tensors; changing it would break the model") }
-      if meta[k] == nil { throw UsageFailure("key '\(k)' is not in the metadata") }
+      if isProtected(k) && !allowModelKeys { throw PackError(.protectedKey, "'\(k)' describes the tensors; changing it would break the model") }
+      if meta[k] == nil { throw PackError(.unknownKey, "key '\(k)' is not in the metadata") }
       meta[k] = nil
     }
     for a in assignments {
       let (k, v) = try parseAssignment(a, existing: meta)
-      if isProtected(k) && !allowModelKeys { throw UsageFailure("'\(k)' describes the tensors; changing it would break the model") }
+      if isProtected(k) && !allowModelKeys { throw PackError(.protectedKey, "'\(k)' describes the tensors; changing it would break the model") }
       meta[k] = v
     }
-    if meta["general.architecture"] == nil { throw UsageFailure("META needs general.architecture") }
+    if meta["general.architecture"] == nil { throw PackError(.missingArchitecture, "META needs general.architecture") }
     var inputs: [SectionInput] = [.known(.metadata, raw: meta.encoded())]
     var dropped: [SectionType] = []
     for s in container.sections where s.entry.type != .metadata {

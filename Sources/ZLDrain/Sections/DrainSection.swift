@@ -131,6 +131,8 @@ public struct DrainSection: Equatable, Sendable {
     let f = RecordFields(record: record, section: "section DRAN")
     logFormat = try f.string("log_format")
     if !logFormat.contains("<Content>") { throw f.bad("log_format", "'\(logFormat)' has no <Content> field") }
+    // The whole parser configuration is checked here, so whatever passes parses.
+    do { _ = try LogFormat(logFormat) } catch let e as DrainError { throw f.bad("log_format", e.detail) }
     let depth = try f.uint("config.depth")
     if depth < 3 || depth > 64 { throw f.bad("config.depth", "is \(depth), expected 3-64") }
     let sim = try f.double("config.sim_th")

@@ -15,17 +15,17 @@ extension Record {
   public var plainJSON: JSON { .object(keys.map { ($0, values[$0]!.json) }) }
 
   /// Parses the typed form.
-  /// - Throws: `DataError` naming the key.
+  /// - Throws: `InterchangeError` naming the key.
   public init(typedJSON doc: JSON, context: String) throws {
     self.init()
-    guard case .object(let members) = doc else { throw DataError("\(context): expected an object of typed values") }
+    guard case .object(let members) = doc else { throw InterchangeError(.notAnObject, "\(context): expected an object of typed values") }
     for (key, entry) in members {
-      guard Record.isValidKey(Array(key.utf8)) else { throw DataError("\(context): '\(key)' is not a valid key") }
+      guard Record.isValidKey(Array(key.utf8)) else { throw InterchangeError(.badKey, "\(context): '\(key)' is not a valid key") }
       guard let type = entry["type"]?.stringValue, let v = entry["value"] else {
-        throw DataError("\(context): key '\(key)' needs \"type\" and \"value\"")
+        throw InterchangeError(.missingTypeOrValue, "\(context): key '\(key)' needs \"type\" and \"value\"")
       }
-      do { self[key] = try Value.parse(type: type, json: v) } catch let e as DataError {
-        throw DataError("\(context): key '\(key)': \(e.message)")
+      do { self[key] = try Value.parse(type: type, json: v) } catch let e as InterchangeError {
+        throw InterchangeError(e.code, "\(context): key '\(key)': \(e.detail)")
       }
     }
   }
@@ -33,6 +33,7 @@ extension Record {
 
 extension Value {
   /// A value of the named type from JSON (the typed form's "value").
+  /// - Throws: `InterchangeError` (badTypedValue, unknownType).
   public static func parse(type: String, json v: JSON) throws -> Value {
     func dbl(_ j: JSON) throws -> Double {
       if let s = j.stringValue {
@@ -40,36 +41,36 @@ extension Value {
         case "nan": return .nan
         case "inf": return .infinity
         case "-inf": return -.infinity
-        default: throw DataError("'\(s)' is not a number")
+        default: throw InterchangeError(.badTypedValue, "'\(s)' is not a number")
         }
       }
-      guard let d = j.doubleValue else { throw DataError("expected a number") }
+      guard let d = j.doubleValue else { throw InterchangeError(.badTypedValue, "expected a number") }
       return d
     }
     func i64(_ j: JSON) throws -> Int64 {
-      guard let i = j.integerValue else { throw DataError("expected an integer") }
+      guard let i = j.integerValue else { throw InterchangeError(.badTypedValue, "expected an integer") }
       return i
     }
     func u64(_ j: JSON) throws -> UInt64 {
       if case .number(let d) = j, d >= 0, d < 1.8446744073709552e19, d == d.rounded() { return UInt64(d) }
-      guard let i = j.integerValue, i >= 0 else { throw DataError("expected a non-negative integer") }
+      guard let i = j.integerValue, i >= 0 else { throw InterchangeError(.badTypedValue, "expected a non-negative integer") }
       return UInt64(i)
     }
     func u32(_ j: JSON) throws -> UInt32 {
       let x = try u64(j)
-      guard x <= UInt64(UInt32.max) else { throw DataError("\(x) does not fit in u32") }
+      guard x <= UInt64(UInt32.max) else { throw InterchangeError(.badTypedValue, "\(x) does not fit in u32") }
       return UInt32(x)
     }
     func str(_ j: JSON) throws -> String {
-      guard let s = j.stringValue else { throw DataError("expected a string") }
+      guard let s = j.stringValue else { throw InterchangeError(.badTypedValue, "expected a string") }
       return s
     }
     func boolean(_ j: JSON) throws -> Bool {
-      guard let b = j.boolValue else { throw DataError("expected true or false") }
+      guard let b = j.boolValue else { throw InterchangeError(.badTypedValue, "expected true or false") }
       return b
     }
     func arr(_ j: JSON) throws -> [JSON] {
-      guard let a = j.arrayValue else { throw DataError("expected an array") }
+      guard let a = j.arrayValue else { throw InterchangeError(.badTypedValue, "expected an array") }
       return a
     }
     switch type {
@@ -81,7 +82,7 @@ extension Value {
     case "u32": return .uint32(try u32(v))
     case "string": return .string(try str(v))
     case "bytes":
-      guard let b = bytesFromHex(try str(v)) else { throw DataError("expected hex bytes") }
+      guard let b = bytesFromHex(try str(v)) else { throw InterchangeError(.badTypedValue, "expected hex bytes") }
       return .bytes(b)
     case "bool[]": return .bools(try arr(v).map(boolean))
     case "i64[]": return .ints(try arr(v).map(i64))
@@ -90,7 +91,7 @@ extension Value {
     case "string[]": return .strings(try arr(v).map(str))
     case "f32[]": return .floats(try arr(v).map { Float(try dbl($0)) })
     case "u32[]": return .uint32s(try arr(v).map(u32))
-    default: throw DataError("unknown type '\(type)'")
+    default: throw InterchangeError(.unknownType, "unknown type '\(type)'")
     }
   }
 }

@@ -59,45 +59,49 @@ public enum Safetensors {
 
   /// Decodes and validates a safetensors file. `NAME` (I8) + `NAME:scale` (F32) pairs become one
   /// i8 tensor. Other dtypes than F32, F16, BF16, I8, I32 are refused.
-  /// - Throws: `DataError` naming the file and the tensor.
+  /// - Throws: `InterchangeError` naming the file and the tensor.
   public static func decode(_ bytes: [UInt8], path: String) throws -> (tensors: [Tensor], metadata: [(String, String)]) {
-    func fail(_ m: String) -> DataError { DataError("\(path): \(m)") }
-    guard bytes.count >= 8 else { throw fail("file is \(bytes.count) bytes, too short for a safetensors header") }
+    try naming(path) { try decode(bytes) }
+  }
+
+  static func decode(_ bytes: [UInt8]) throws -> (tensors: [Tensor], metadata: [(String, String)]) {
+    func fail(_ code: InterchangeError.Code, _ m: String) -> InterchangeError { InterchangeError(code, m) }
+    guard bytes.count >= 8 else { throw fail(.tooShort, "file is \(bytes.count) bytes, too short for a safetensors header") }
     let n = bytes.le(0, as: UInt64.self)
-    if n > UInt64(maxHeaderSize) { throw fail("header size \(n) exceeds \(maxHeaderSize) bytes") }
-    if n > UInt64(bytes.count - 8) { throw fail("header size \(n) runs past the end of the file (\(bytes.count) bytes)") }
+    if n > UInt64(maxHeaderSize) { throw fail(.headerTooLarge, "header size \(n) exceeds \(maxHeaderSize) bytes") }
+    if n > UInt64(bytes.count - 8) { throw fail(.headerPastEnd, "header size \(n) runs past the end of the file (\(bytes.count) bytes)") }
     let headerEnd = 8 + Int(n)
     let doc: JSON
     do { doc = try JSONParser().parse(Array(bytes[8..<headerEnd])) } catch let e as JSONError {
-      throw fail("header is not valid JSON (\(e.message))")
+      throw fail(.headerNotJSON, "header is not valid JSON (\(e.message))")
     }
-    guard case .object(let members) = doc else { throw fail("header is not a JSON object") }
+    guard case .object(let members) = doc else { throw fail(.headerNotJSON, "header is not a JSON object") }
     var seen = Set<String>()
     var metadata: [(String, String)] = []
     struct Entry { var name: String; var dtype: String; var shape: [Int]; var begin: Int; var end: Int }
     var entries: [Entry] = []
     let dataSize = bytes.count - headerEnd
     for (key, value) in members {
-      if !seen.insert(key).inserted { throw fail("header has key '\(key)' twice") }
+      if !seen.insert(key).inserted { throw fail(.duplicateKey, "header has key '\(key)' twice") }
       if key == "__metadata__" {
-        guard case .object(let m) = value else { throw fail("__metadata__ is not an object") }
+        guard case .object(let m) = value else { throw fail(.badMetadata, "__metadata__ is not an object") }
         for (k, v) in m {
-          guard let s = v.stringValue else { throw fail("__metadata__ value of '\(k)' is not a string") }
+          guard let s = v.stringValue else { throw fail(.badMetadata, "__metadata__ value of '\(k)' is not a string") }
           metadata.append((k, s))
         }
         continue
       }
       guard case .object = value, let dtype = value["dtype"]?.stringValue, let shapeJ = value["shape"]?.arrayValue,
             let offs = value["data_offsets"]?.arrayValue, offs.count == 2 else {
-        throw fail("tensor '\(key)' needs dtype, shape and data_offsets")
+        throw fail(.missingField, "tensor '\(key)' needs dtype, shape and data_offsets")
       }
       var shape: [Int] = []
       for d in shapeJ {
-        guard let v = d.integerValue, v >= 0, v <= 1 << 40 else { throw fail("tensor '\(key)' has a bad dimension") }
+        guard let v = d.integerValue, v >= 0, v <= 1 << 40 else { throw fail(.badDimension, "tensor '\(key)' has a bad dimension") }
         shape.append(Int(v))
       }
       guard let b = offs[0].integerValue, let e = offs[1].integerValue, b >= 0, e >= b, e <= Int64(dataSize) else {
-        throw fail("tensor '\(key)' data_offsets are outside the \(dataSize) data bytes")
+        throw fail(.offsetsOutOfRange, "tensor '\(key)' data_offsets are outside the \(dataSize) data bytes")
       }
       entries.append(Entry(name: key, dtype: dtype, shape: shape, begin: Int(b), end: Int(e)))
     }
@@ -105,10 +109,10 @@ public enum Safetensors {
     let byOffset = entries.sorted { ($0.begin, $0.end) < ($1.begin, $1.end) }
     var expected = 0
     for e in byOffset {
-      if e.begin != expected { throw fail("tensor '\(e.name)' starts at \(e.begin), expected \(expected) (gap or overlap)") }
+      if e.begin != expected { throw fail(.gapOrOverlap, "tensor '\(e.name)' starts at \(e.begin), expected \(expected) (gap or overlap)") }
       expected = e.end
     }
-    if expected != dataSize { throw fail("tensors end at \(expected) but the data area has \(dataSize) bytes") }
+    if expected != dataSize { throw fail(.gapOrOverlap, "tensors end at \(expected) but the data area has \(dataSize) bytes") }
     var raw: [String: (DType, [Int], [UInt8])] = [:]
     for e in entries {
       let dtype: DType
@@ -118,20 +122,20 @@ public enum Safetensors {
       case "BF16": dtype = .bf16
       case "I8": dtype = .i8
       case "I32": dtype = .i32
-      default: throw fail("tensor '\(e.name)' has dtype \(e.dtype); zl supports F32, F16, BF16, I8, I32")
+      default: throw fail(.unsupportedDType, "tensor '\(e.name)' has dtype \(e.dtype); zl supports F32, F16, BF16, I8, I32")
       }
-      if e.shape.isEmpty || e.shape.count > 4 { throw fail("tensor '\(e.name)' has rank \(e.shape.count); zl supports 1-4") }
-      if e.shape.contains(0) { throw fail("tensor '\(e.name)' has a zero dimension") }
-      guard TensorSet.isValidName(Array(e.name.utf8)) else { throw fail("tensor name '\(e.name)' is not of [A-Za-z0-9_.:-]") }
+      if e.shape.isEmpty || e.shape.count > 4 { throw fail(.badRank, "tensor '\(e.name)' has rank \(e.shape.count); zl supports 1-4") }
+      if e.shape.contains(0) { throw fail(.zeroDimension, "tensor '\(e.name)' has a zero dimension") }
+      guard TensorSet.isValidName(Array(e.name.utf8)) else { throw fail(.badTensorName, "tensor name '\(e.name)' is not of [A-Za-z0-9_.:-]") }
       var count: UInt64 = 1
       for d in e.shape {
         let (p, o) = count.multipliedReportingOverflow(by: UInt64(d))
-        if o || p > 1 << 40 { throw fail("tensor '\(e.name)' shape overflows") }
+        if o || p > 1 << 40 { throw fail(.shapeOverflow, "tensor '\(e.name)' shape overflows") }
         count = p
       }
       let size = dtype == .i8 ? 1 : (dtype == .f16 || dtype == .bf16 ? 2 : 4)
       if count * UInt64(size) != UInt64(e.end - e.begin) {
-        throw fail("tensor '\(e.name)' has \(e.end - e.begin) bytes, but \(e.dtype) \(e.shape) needs \(count * UInt64(size))")
+        throw fail(.sizeMismatch, "tensor '\(e.name)' has \(e.end - e.begin) bytes, but \(e.dtype) \(e.shape) needs \(count * UInt64(size))")
       }
       raw[e.name] = (dtype, e.shape, Array(bytes[(headerEnd + e.begin)..<(headerEnd + e.end)]))
     }
@@ -140,10 +144,10 @@ public enum Safetensors {
       if name.hasSuffix(scaleSuffix), let base = raw[String(name.dropLast(scaleSuffix.count))], base.0 == .i8 { continue }
       if dtype == .i8 {
         guard let scale = raw[name + scaleSuffix], scale.0 == .f32 else {
-          throw fail("i8 tensor '\(name)' has no F32 companion '\(name + scaleSuffix)' with its per-row scales")
+          throw fail(.missingScales, "i8 tensor '\(name)' has no F32 companion '\(name + scaleSuffix)' with its per-row scales")
         }
         let rows = shape.dropLast().reduce(1, *)
-        if scale.1 != [rows] { throw fail("tensor '\(name + scaleSuffix)' has shape \(scale.1), expected [\(rows)]") }
+        if scale.1 != [rows] { throw fail(.badScales, "tensor '\(name + scaleSuffix)' has shape \(scale.1), expected [\(rows)]") }
         tensors.append(Tensor(name: name, dtype: .i8, shape: shape, data: scale.2 + data))
       } else {
         tensors.append(Tensor(name: name, dtype: dtype, shape: shape, data: data))

@@ -40,7 +40,7 @@ let importDrain3Command = Command(
   guard let logFormat = format ?? preset?.parsing.logFormat else { throw args.error("give --log-format or --preset") }
   var cfg = Drain3Config()
   if let p = iniPath {
-    cfg = try Drain3Config(ini: String(decoding: try readWholeFile(p, limit: 1 << 24), as: UTF8.self), path: p)
+    cfg = try naming(p) { try Drain3Config(ini: String(decoding: try readWholeFile(p, limit: 1 << 24), as: UTF8.self)) }
   } else if let p = preset {
     cfg.masks = p.parsing.masks
     cfg.maskPrefix = p.parsing.maskPrefix
@@ -58,10 +58,10 @@ let importDrain3Command = Command(
     throw args.error("\(error)")
   }
   let (section, stale): (DrainSection, Int)
-  do {
+  (section, stale) = try naming(file) {
     let json = try Drain3State.decodeFile(try readWholeFile(file, limit: UInt64(Drain3State.maxStateBytes)))
-    (section, stale) = try Drain3State.importState(json, logFormat: logFormat, masks: cfg.masks, maskPrefix: cfg.maskPrefix, maskSuffix: cfg.maskSuffix)
-  } catch let e as Drain3StateError { throw ContextError(file, e) }
+    return try Drain3State.importState(json, logFormat: logFormat, masks: cfg.masks, maskPrefix: cfg.maskPrefix, maskSuffix: cfg.maskSuffix)
+  }
   var cp = Checkpoint()
   cp.drain = section
   cp.metadata = Record([("general.architecture", .string("zl.drain-state")), ("general.converted_from", .string("drain3 state \(baseName(file))"))])
@@ -85,7 +85,10 @@ let exportDrain3Command = Command(
   let file = try args.finish(min: 1, max: 1, names: "MODEL.zlck")[0]
   let cp: Checkpoint
   cp = try Checkpoint.load(path: file)
-  guard let d = cp.drain else { throw DataError("\(file): has no Drain section (DRAN)") }
+  let d = try naming(file) {
+    guard let d = cp.drain else { throw PackError(.missingSection, "has no Drain section (DRAN)") }
+    return d
+  }
   let json = Drain3State.exportState(d)
   if compress {
     try writeFileAtomically(output, base64Encode(try Zlib.deflate(Array(json.utf8))))

@@ -25,8 +25,13 @@ let setMetaCommand = Command(
   let positional = try args.finish(min: 1, names: "FILE")
   let assignments = Array(positional.dropFirst())
   if assignments.isEmpty && deletions.isEmpty { throw args.error("nothing to change: give KEY=VALUE or --delete KEY") }
-  let (info, dropped) = try MetadataEdit.apply(input: positional[0], assignments: assignments, deletions: deletions,
-                                               output: output, allowModelKeys: force)
+  let (info, dropped): (ContainerInfo, [SectionType])
+  do {
+    (info, dropped) = try MetadataEdit.apply(input: positional[0], assignments: assignments, deletions: deletions,
+                                             output: output, allowModelKeys: force)
+  } catch let e as PackError {
+    throw args.error(e.detail)  // the assignments and deletions are this command's arguments
+  }
   for t in dropped { printError("zl-pack: note: dropped unknown section \(t), which is not marked safe to copy") }
   printError("zl-pack: wrote \(output) (\(info.fileLength) bytes, content \(hexString(info.contentDigest).prefix(16))…)")
   return .ok

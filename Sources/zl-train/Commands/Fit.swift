@@ -24,12 +24,21 @@ func systemSpec(_ args: inout Arguments, role: String, required: Bool = true) th
   var session = SessionSection(rule: sessionRule)
   if let m = try args.int("--\(role)-max-events", in: 1...1_000_000) { session.maxEvents = m }
   var labelFile = try args.option("--\(role)-labels")
+  if labelFile == "" { labelFile = nil }
+  // An explicit --ROLE-inline-labels always counts; the preset's inline labels only when no label
+  // file is given (a label file replaces them).
   var inline = try args.option("--\(role)-inline-labels")
   if inline == nil && labelFile == nil && preset?.labels == .inlineAlert { inline = preset?.labelField }
-  if labelFile != nil && inline != nil && preset?.labels == .inlineAlert && (try? args.option("--\(role)-inline-labels")) == nil {
-    inline = nil  // an explicit label file replaces the preset's inline labels
+  if labelFile != nil && inline != nil { throw args.error("give --\(role)-labels or --\(role)-inline-labels, not both") }
+  do {
+    let format = try LogFormat(opts.settings.logFormat)
+    try sessionRule.check(format: format, nodeField: preset?.nodeField)
+    if let f = inline, !format.fields.contains(f) {
+      throw args.error("--\(role)-inline-labels: field '\(f)' is not in the log format '\(format.text)'")
+    }
+  } catch let e as DrainError {
+    throw args.error("--\(role): \(e.detail)")
   }
-  if labelFile == "" { labelFile = nil }
   return SystemSpec(role: role, files: files, presetName: presetName, settings: opts.settings, session: session,
                     labelFile: labelFile, inlineLabelField: inline, nodeField: preset?.nodeField)
 }
@@ -38,8 +47,8 @@ func systemSpec(_ args: inout Arguments, role: String, required: Bool = true) th
 func applyConfig(_ args: inout Arguments, path: String) throws {
   let text = try readWholeFile(path, limit: 1 << 24)
   let json: JSON
-  do { json = try JSONParser().parse(text) } catch { throw TrainingError("\(path): \(error)") }
-  guard let obj = json.objectValue else { throw TrainingError("\(path): expected a JSON object of settings") }
+  do { json = try JSONParser().parse(text) } catch { throw args.error("--config \(path): \(error)") }
+  guard let obj = json.objectValue else { throw args.error("--config \(path): expected a JSON object of settings") }
   var extra: [String] = []
   for (key, value) in obj {
     let flag = "--" + key
@@ -49,7 +58,7 @@ func applyConfig(_ args: inout Arguments, path: String) throws {
       case .string(let s): return s
       case .integer(let i): return String(i)
       case .number(let d): return JSON.formatNumber(d)
-      default: throw TrainingError("\(path): setting '\(key)' must be a string, a number, true or a list of strings")
+      default: throw args.error("--config \(path): setting '\(key)' must be a string, a number, true or a list of strings")
       }
     }
     switch value {
@@ -144,6 +153,7 @@ let fitCommand = Command(
   let resume = args.flag("--resume")
   let stopAfter = try args.int("--stop-after-epoch", in: 1...100_000)
   _ = try args.finish(min: 0, max: 0, names: "")
+  if let problem = c.settingsProblems().first { throw args.error(problem) }
   try checkCanCreate(output)
   if let r = reportPath { try checkCanCreate(r) }
   let run = FitRun(config: c) { if !quiet { printError("zl-train: " + $0) } }

@@ -16,12 +16,12 @@ let parseCommand = Command(
     options:
     \(ParserOptions.help)
       --max-line-length N    cut longer lines (counted in the summary; default 1048576 bytes)
-      --json-summary         print the summary on stderr as one JSON line
+      --json                 print the summary on stderr as one JSON line (--json-summary: old spelling, kept until 0.3)
     """
 ) { args in
   let opts = try ParserOptions.parse(&args)
   let maxLine = try args.int("--max-line-length", in: 64...(1 << 30)) ?? (1 << 20)
-  let jsonSummary = args.flag("--json-summary")
+  let jsonSummary = args.flag("--json", "--json-summary")
   let files = try args.finish(min: 1, names: "FILE")
   let out = StandardOutput(bufferSize: 1 << 20)
   try out.line("LineId,EventId,EventTemplate")
