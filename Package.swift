@@ -42,10 +42,11 @@ let package = Package(
     .target(name: "ZLDrain", dependencies: ["ZLBase", "ZLRegex", "ZLFormat"], swiftSettings: hotPath),
     .target(name: "ZLEmbedding", dependencies: ["ZLBase", "ZLFormat"], swiftSettings: hotPath),
     .target(name: "ZLCheckpoint", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLProfile"]),
-    .target(name: "ZLScoring", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLProfile", "ZLCheckpoint", "CZLScore"], swiftSettings: hotPath),
-    .target(name: "ZLTensor", dependencies: ["ZLBase", "CZLScore"], swiftSettings: hotPath),
-    .target(name: "ZLTraining", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLProfile", "ZLCheckpoint", "ZLScoring", "ZLModel", "ZLTensor"], swiftSettings: hotPath),
-    .target(name: "ZLModel", dependencies: ["ZLBase", "ZLTensor", "ZLFormat", "ZLProfile", "CZLScore"], swiftSettings: hotPath),
+    .target(name: "ZLScoring", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLProfile", "ZLCheckpoint", "ZLKernels"], swiftSettings: hotPath),
+    .target(name: "ZLKernels", dependencies: ["CZLScore"], swiftSettings: hotPath),
+    .target(name: "ZLTensor", dependencies: ["ZLBase", "ZLKernels"], swiftSettings: hotPath),
+    .target(name: "ZLTraining", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLProfile", "ZLCheckpoint", "ZLScoring", "ZLKernels", "ZLModel", "ZLTensor"], swiftSettings: hotPath),
+    .target(name: "ZLModel", dependencies: ["ZLBase", "ZLTensor", "ZLProfile"], swiftSettings: hotPath),
 
     // MARK: - Executables (argument wiring only)
     .executableTarget(name: "zl-train", dependencies: [
@@ -54,9 +55,9 @@ let package = Package(
     .executableTarget(name: "zl-pack", dependencies: [
       "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLProfile", "ZLCheckpoint", "ZLScoring",
     ]),
-    .executableTarget(name: "zl-score", dependencies: ["ZLBase", "ZLCommandLine", "ZLDrain", "ZLScoring"]),
+    .executableTarget(name: "zl-score", dependencies: ["ZLBase", "ZLCommandLine", "ZLDrain", "ZLKernels", "ZLScoring"]),
     .executableTarget(name: "zl-bench", dependencies: [
-      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLProfile", "ZLCheckpoint", "ZLTensor", "ZLModel", "ZLScoring",
+      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLProfile", "ZLCheckpoint", "ZLKernels", "ZLTensor", "ZLModel", "ZLScoring",
     ]),
 
     // MARK: - Tests
@@ -69,7 +70,7 @@ let package = Package(
     .testTarget(name: "ZLDrainTests", dependencies: ["ZLDrain", "ZLRegex", "ZLFormat", "_ZLTestSupport"]),
     .testTarget(name: "ZLEmbeddingTests", dependencies: ["ZLEmbedding", "ZLFormat", "_ZLTestSupport"]),
     .testTarget(name: "ZLTensorTests", dependencies: ["ZLTensor", "_ZLTestSupport"]),
-    .testTarget(name: "ZLModelTests", dependencies: ["ZLModel", "ZLTensor", "ZLProfile", "ZLScoring", "ZLBase", "_ZLTestSupport"]),
+    .testTarget(name: "ZLModelTests", dependencies: ["ZLModel", "ZLTensor", "ZLProfile", "ZLKernels", "ZLScoring", "ZLBase", "_ZLTestSupport"]),
     .testTarget(name: "ZLScoringTests", dependencies: ["ZLScoring", "ZLCheckpoint", "ZLDrain", "ZLEmbedding", "ZLFormat", "_ZLTestSupport"]),
     .testTarget(name: "ZLTrainingTests", dependencies: ["ZLTraining", "_ZLTestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["zl-train", "zl-pack", "zl-score", "ZLCheckpoint", "ZLFormat", "_ZLTestSupport"]),

@@ -70,6 +70,12 @@ public final class StandardOutput: @unchecked Sendable {
     if buffer.count >= limit { try flush() }
   }
 
+  /// Appends raw bytes.
+  public func write(bytes: UnsafeBufferPointer<UInt8>) throws {
+    buffer.append(contentsOf: bytes)
+    if buffer.count >= limit { try flush() }
+  }
+
   /// Appends text followed by a newline.
   public func line(_ text: String) throws {
     try write(text)

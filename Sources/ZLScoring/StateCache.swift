@@ -9,6 +9,7 @@
 // input projection too.
 
 import ZLDrain
+import ZLKernels
 
 final class StateCache {
   let hidden: Int
@@ -62,26 +63,11 @@ final class StateCache {
     }
   }
 
-  /// Lookups for one batch: per sequence and direction, the cached states (`known` of them, row
-  /// pointers in step order) and the rows reserved for new states (`want`).
-  struct Plan {
-    var known: [[Int32]] = [[], []]
-    var want: [[Int32]] = [[], []]
-    var given: [[UnsafePointer<Float>?]] = [[], []]
-    var out: [[UnsafeMutablePointer<Float>?]] = [[], []]
-    /// Parallel to `given` / `out`: the nodes' second-layer parts (nil past `partCapacity`).
-    var givenPart: [[UnsafePointer<Float>?]] = [[], []]
-    var outPart: [[UnsafeMutablePointer<Float>?]] = [[], []]
-    /// Where each sequence's pointers start in `given` / `out`.
-    var givenStart: [[Int]] = [[], []]
-    var outStart: [[Int]] = [[], []]
-  }
-
   /// Finds the longest cached prefix and suffix of each sequence (nil: not cacheable) and reserves
   /// nodes for the states the forward pass will produce next. Nodes a batch reserves are only found
   /// by later batches (their states are written by the forward pass).
-  func plan(_ sequences: [[UInt32]?], directions: Int) -> Plan {
-    var p = Plan()
+  func plan(_ sequences: [[UInt32]?], directions: Int) -> FirstLayerStates {
+    var p = FirstLayerStates()
     // Lookups first, so a node reserved below is never read in this batch.
     var lastNode: [[Int]] = [[], []]
     for d in 0..<min(directions, 2) {

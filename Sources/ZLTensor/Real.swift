@@ -3,7 +3,7 @@
 // Every per-element loop lives here, in concrete Float and Double code, so the generic tensor code
 // makes one call per array, never one protocol call per element.
 
-import CZLScore
+import ZLKernels
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -100,7 +100,7 @@ func applySumAxis<R: Real>(_ x: UnsafePointer<R>, outer: Int, n: Int, inner: Int
 extension Float: Real {
   public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
                           b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    zls_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    Kernels.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
   }
   public static func binary(_ op: BinaryOp, _ a: UnsafePointer<Float>, _ sa: Spread, _ b: UnsafePointer<Float>, _ sb: Spread,
                             _ out: UnsafeMutablePointer<Float>, _ n: Int) {
@@ -114,9 +114,9 @@ extension Float: Real {
     case .square: for i in 0..<n { y[i] = x[i] * x[i] }
     case .rsqrt: for i in 0..<n { y[i] = 1 / sqrtf(x[i]) }
     case .log: for i in 0..<n { y[i] = logf(x[i]) }
-    case .exp: zls_exp(x, y, n)
-    case .sigmoid: zls_sigmoid(x, y, n)
-    case .tanh: zls_tanh(x, y, n)
+    case .exp: Kernels.exp(x, y, n)
+    case .sigmoid: Kernels.sigmoid(x, y, n)
+    case .tanh: Kernels.tanh(x, y, n)
     case .scale(let s): let f = Float(s); for i in 0..<n { y[i] = x[i] * f }
     case .shift(let s): let f = Float(s); for i in 0..<n { y[i] = x[i] + f }
     }
@@ -187,23 +187,3 @@ extension Double: Real {
 @inline(__always) func dcos(_ x: Double) -> Double { Glibc.cos(x) }
 /// x^y in Double (optimizer schedules and bias corrections).
 @inline(__always) public func dpow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
-
-/// Kernel threads (CZLScore's pool). Results do not depend on the count.
-public enum Kernels {
-  @discardableResult
-  public static func setThreads(_ n: Int) -> Int { Int(zls_set_threads(Int32(n))) }
-  public static var threads: Int { Int(zls_get_threads()) }
-  public static var isa: String { String(cString: zls_kernel_isa()) }
-  /// Caps the kernels' instruction set (0 portable, 1 AVX2+FMA, 2 AVX-512, the default); returns
-  /// the level in use, which is lower on a CPU without the capped one.
-  @discardableResult
-  public static func limitISA(_ cap: Int) -> Int { Int(zls_limit_isa(Int32(cap))) }
-}
-
-extension Kernels {
-  /// Keeps freed tensor buffers in the process instead of returning each to the kernel (glibc
-  /// otherwise maps and unmaps every buffer over 128 KiB: page faults dominate a training step).
-  public static func tuneAllocator() {
-    zls_tune_allocator()
-  }
-}

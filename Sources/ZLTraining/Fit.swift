@@ -15,6 +15,7 @@ import ZLCheckpoint
 import ZLDrain
 import ZLEmbedding
 import ZLFormat
+import ZLKernels
 import ZLModel
 import ZLProfile
 import ZLScoring

@@ -4,6 +4,7 @@
 
 import ZLBase
 import ZLCommandLine
+import ZLKernels
 import ZLModel
 import ZLProfile
 import ZLScoring

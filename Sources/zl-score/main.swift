@@ -6,9 +6,8 @@ import ZLBase
 import ZLCommandLine
 import ZLDrain
 import ZLFormat
+import ZLKernels
 import ZLScoring
-
-enum OutputFormat: String { case jsonl, csv, text }
 
 let scoreCommand = Command(
   name: "score", summary: "score raw logs with a checkpoint: one line per closed session on stdout",
@@ -46,7 +45,7 @@ let scoreCommand = Command(
       --quiet             no summary
     """
 ) { args in
-  let format = OutputFormat(rawValue: try args.choice("--format", ["jsonl", "csv", "text"]) ?? "jsonl")!
+  let format = RecordFormat(rawValue: try args.choice("--format", RecordFormat.allCases.map(\.rawValue)) ?? "jsonl")!
   let threshold = try args.double("--threshold", in: 0...1)
   let onlyAnomalies = args.flag("--only-anomalies")
   let explain = args.flag("--explain")
@@ -81,76 +80,18 @@ let scoreCommand = Command(
     }
   }
   let pipe = try makePipeline()
-  _ = CZLThreads.set(threads)
+  _ = Kernels.setThreads(threads)
   // Streams (stdin, pipes, FIFOs) may pause for a long time: score each session as it closes there.
   // Regular files batch sessions (64 by default) for throughput.
   let streaming = files.contains { $0 == "-" || !isRegularFile($0) }
   pipe.batchSize = batchOption ?? (streaming ? 1 : 64)
   pipe.cacheCapacity = cacheSize
-  pipe.explain = explain
+  let scorer = SessionScorer(pipeline: pipe, format: format, explainTop: explain ? explainTop : 0, onlyAnomalies: onlyAnomalies)
   let out = StandardOutput(bufferSize: 1 << 16)
-  if format == .csv { try out.line("session,score,anomaly,events,new_templates,first_line,last_line" + (explain ? ",explain" : "")) }
-  var sessions = 0, anomalies = 0
-  var lineBytes: [UInt8] = []  // the plain jsonl record, reused
-  let th = pipe.threshold
-  func emit(_ scored: [ScoredSession]) throws {
-    if scored.isEmpty { return }
-    for s in scored {
-      sessions += 1
-      let anomalous = Double(s.score) >= th
-      if anomalous { anomalies += 1 }
-      if onlyAnomalies && !anomalous { continue }
-      var top: [(line: Int, weight: Float, template: String)] = []
-      if explain {
-        let n = s.session.events.count, keep = s.attention.count
-        let order = (0..<keep).sorted { s.attention[$0] != s.attention[$1] ? s.attention[$0] > s.attention[$1] : $0 < $1 }
-        for k in order.prefix(explainTop) {
-          let idx = n - keep + k
-          let line = idx < s.session.lineNumbers.count ? s.session.lineNumbers[idx] : 0
-          top.append((line, s.attention[k], pipe.templateText(s.session.events[idx])))
-        }
-      }
-      switch format {
-      case .jsonl where !explain:
-        // The common case written directly as bytes (the same bytes as the JSON object below; tested).
-        lineBytes.removeAll(keepingCapacity: true)
-        lineBytes.append(contentsOf: #"{"session":"#.utf8)
-        JSON.writeString(s.session.key, into: &lineBytes)
-        lineBytes.append(contentsOf: #","score":"#.utf8)
-        lineBytes.append(contentsOf: JSON.formatNumber(Double(s.score)).utf8)
-        lineBytes.append(contentsOf: (anomalous ? #","anomaly":true,"events":"# : #","anomaly":false,"events":"#).utf8)
-        lineBytes.append(contentsOf: String(s.session.events.count).utf8)
-        lineBytes.append(contentsOf: #","new_templates":"#.utf8)
-        lineBytes.append(contentsOf: String(s.newTemplates).utf8)
-        lineBytes.append(contentsOf: #","first_line":"#.utf8)
-        lineBytes.append(contentsOf: String(s.session.firstLine).utf8)
-        lineBytes.append(contentsOf: #","last_line":"#.utf8)
-        lineBytes.append(contentsOf: String(s.session.lastLine).utf8)
-        lineBytes.append(contentsOf: "}\n".utf8)
-        try out.write(bytes: lineBytes)
-      case .jsonl:
-        var fields: [(String, JSON)] = [
-          ("session", .string(s.session.key)), ("score", .number(Double(s.score))), ("anomaly", .bool(anomalous)),
-          ("events", .integer(Int64(s.session.events.count))), ("new_templates", .integer(Int64(s.newTemplates))),
-          ("first_line", .integer(Int64(s.session.firstLine))), ("last_line", .integer(Int64(s.session.lastLine))),
-        ]
-        if explain {
-          fields.append(("explain", .array(top.map { .object([("line", .integer(Int64($0.line))), ("weight", .number(Double($0.weight))),
-                                                               ("template", .string($0.template))]) })))
-        }
-        try out.line(JSON.object(fields).serialized())
-      case .csv:
-        var row = [csvField(s.session.key), JSON.formatNumber(Double(s.score)), anomalous ? "true" : "false", String(s.session.events.count),
-                   String(s.newTemplates), String(s.session.firstLine), String(s.session.lastLine)]
-        if explain { row.append(csvField(top.map { "\($0.line):\($0.template)" }.joined(separator: " | "))) }
-        try out.line(row.joined(separator: ","))
-      case .text:
-        var line = (anomalous ? "ANOMALY " : "normal  ") + fixed(Double(s.score), 4) + "  " + s.session.key
-        line += "  events=\(s.session.events.count) new=\(s.newTemplates) lines=\(s.session.firstLine)-\(s.session.lastLine)"
-        try out.line(line)
-        for t in top { try out.line("    line \(t.line)  \(fixed(Double(t.weight), 3))  \(t.template)") }
-      }
-    }
+  if let h = scorer.writer.header { try out.line(h) }
+  func emit(_ s: SessionScorer) throws {
+    if s.recordEnds.isEmpty { return }
+    try s.drain { try out.write(bytes: $0) }
     try out.flush()
   }
   var truncated = 0
@@ -158,44 +99,28 @@ let scoreCommand = Command(
   for path in files {
     let reader = try LineReader(path: path, maxLineLength: maxLine)
     var n = 0
-    while let scored = try reader.next({ pipe.process(line: $0) }) {
-      try emit(scored)
+    while try reader.next({ scorer.feed(line: $0) }) != nil {
+      try emit(scorer)
       n += 1
       if n & 1023 == 0 {
         // Bound the wait of a partial batch on slow streams.
         let now = monotonicSeconds()
         if pendingSince == 0 { pendingSince = now } else if now - pendingSince > 0.05 {
-          try emit(pipe.flush())
+          scorer.flush()
+          try emit(scorer)
           pendingSince = 0
         }
       }
     }
     truncated += reader.truncatedLines
   }
-  try emit(pipe.flush())
-  try pipe.finish { try emit($0) }
-  let secs = monotonicSeconds() - t0
-  let lines = pipe.frontEnd.lines
+  try scorer.finish { try emit($0) }
+  let stats = scorer.statistics(truncatedLines: truncated, seconds: monotonicSeconds() - t0)
   if !quiet {
-    if summaryJSON {
-      printError(JSON.object([
-        ("lines", .integer(Int64(lines))), ("sessions", .integer(Int64(sessions))), ("anomalies", .integer(Int64(anomalies))),
-        ("new_template_lines", .integer(Int64(pipe.frontEnd.newTemplateLines))), ("truncated_lines", .integer(Int64(truncated))),
-        ("cached_scores", .integer(Int64(pipe.cacheHits))), ("cached_first_layer_steps", .integer(Int64(pipe.model.reusedFirstLayerSteps))),
-        ("cached_second_layer_parts", .integer(Int64(pipe.model.reusedSecondLayerParts))),
-        ("seconds", .number(secs)), ("lines_per_s", .number(Double(lines) / max(secs, 1e-9))),
-        ("peak_rss_mib", .number(Double(peakResidentBytes()) / 1_048_576)),
-      ]).serialized())
-    } else {
-      var s = "zl-score: \(grouped(lines)) lines, \(grouped(sessions)) sessions, \(grouped(anomalies)) anomalous"
-      if sessions > 0 { s += " (\(fixed(100 * Double(anomalies) / Double(sessions), 1))%)" }
-      s += " in \(fixed(secs)) s (\(grouped(Int(Double(lines) / max(secs, 1e-9)))) lines/s)"
-      if pipe.frontEnd.newTemplateLines > 0 { s += "; \(grouped(pipe.frontEnd.newTemplateLines)) lines matched no trained template" }
-      if truncated > 0 { s += "; \(grouped(truncated)) lines cut at \(maxLine) bytes" }
-      printError(s)
-    }
+    printError(summaryJSON ? stats.json(peakRSSMiB: Double(peakResidentBytes()) / 1_048_576).serialized()
+                           : stats.text(tool: "zl-score", maxLineLength: maxLine))
   }
-  return failOnAnomaly && anomalies > 0 ? .negative : .ok
+  return failOnAnomaly && scorer.anomalies > 0 ? .negative : .ok
 }
 
 runMain(Tool(name: "zl-score", summary: "score raw logs with a zl checkpoint (streaming, offline)",

@@ -3,6 +3,7 @@
 // a tiny model overfitting 8 sequences.
 
 import Testing
+import ZLKernels
 import ZLModel
 import ZLProfile
 import ZLScoring

@@ -1,0 +1,77 @@
+// SessionRecords: a scored session as the line zl-score prints — JSON Lines, CSV or text — with an
+// optional explanation (the events that drive the score). One byte writer per format, so every
+// record, explained or not, comes out of the same code; the bytes go straight into a reused buffer.
+
+import ZLBase
+
+/// How records are written.
+public enum RecordFormat: String, CaseIterable, Sendable {
+  case jsonl, csv, text
+}
+
+/// One explained event of a session: its input line, its weight in the explanation and its template.
+public struct ExplainedEvent: Sendable, Equatable {
+  public var line: Int
+  public var weight: Float
+  public var template: String
+}
+
+public struct SessionRecordWriter {
+  public let format: RecordFormat
+  /// Events per explanation (0: no explanation field).
+  public let explainTop: Int
+
+  public init(format: RecordFormat, explainTop: Int = 0) {
+    self.format = format
+    self.explainTop = explainTop
+  }
+
+  /// The CSV header line (nil for the other formats).
+  public var header: String? {
+    format == .csv ? "session,score,anomaly,events,new_templates,first_line,last_line" + (explainTop > 0 ? ",explain" : "") : nil
+  }
+
+  /// Appends one record (with its newline) to `out`.
+  public func append(_ s: ScoredSession, anomalous: Bool, explained: [ExplainedEvent], to out: inout [UInt8]) {
+    switch format {
+    case .jsonl:
+      out.append(contentsOf: #"{"session":"#.utf8)
+      JSON.writeString(s.session.key, into: &out)
+      out.append(contentsOf: #","score":"#.utf8)
+      out.append(contentsOf: JSON.formatNumber(Double(s.score)).utf8)
+      out.append(contentsOf: (anomalous ? #","anomaly":true,"events":"# : #","anomaly":false,"events":"#).utf8)
+      out.append(contentsOf: String(s.session.events.count).utf8)
+      out.append(contentsOf: #","new_templates":"#.utf8)
+      out.append(contentsOf: String(s.newTemplates).utf8)
+      out.append(contentsOf: #","first_line":"#.utf8)
+      out.append(contentsOf: String(s.session.firstLine).utf8)
+      out.append(contentsOf: #","last_line":"#.utf8)
+      out.append(contentsOf: String(s.session.lastLine).utf8)
+      if explainTop > 0 {
+        out.append(contentsOf: #","explain":["#.utf8)
+        for (k, e) in explained.enumerated() {
+          if k > 0 { out.append(0x2C) }
+          out.append(contentsOf: #"{"line":"#.utf8)
+          out.append(contentsOf: String(e.line).utf8)
+          out.append(contentsOf: #","weight":"#.utf8)
+          out.append(contentsOf: JSON.formatNumber(Double(e.weight)).utf8)
+          out.append(contentsOf: #","template":"#.utf8)
+          JSON.writeString(e.template, into: &out)
+          out.append(0x7D)
+        }
+        out.append(0x5D)
+      }
+      out.append(contentsOf: "}\n".utf8)
+    case .csv:
+      var row = [csvField(s.session.key), JSON.formatNumber(Double(s.score)), anomalous ? "true" : "false", String(s.session.events.count),
+                 String(s.newTemplates), String(s.session.firstLine), String(s.session.lastLine)]
+      if explainTop > 0 { row.append(csvField(explained.map { "\($0.line):\($0.template)" }.joined(separator: " | "))) }
+      out.append(contentsOf: (row.joined(separator: ",") + "\n").utf8)
+    case .text:
+      var line = (anomalous ? "ANOMALY " : "normal  ") + fixed(Double(s.score), 4) + "  " + s.session.key
+      line += "  events=\(s.session.events.count) new=\(s.newTemplates) lines=\(s.session.firstLine)-\(s.session.lastLine)\n"
+      for e in explained { line += "    line \(e.line)  \(fixed(Double(e.weight), 3))  \(e.template)\n" }
+      out.append(contentsOf: line.utf8)
+    }
+  }
+}

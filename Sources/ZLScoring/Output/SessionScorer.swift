@@ -1,0 +1,120 @@
+// SessionScorer: zl-score's engine — raw lines in, the records of the sessions they close out, with
+// the running statistics. Records collect in one reused buffer (with where each ends) that the
+// caller drains, so a stream writes them with one call per batch and nothing is formatted twice.
+
+import ZLBase
+
+public final class SessionScorer {
+  public let pipeline: ScoringPipeline
+  public let writer: SessionRecordWriter
+  public let onlyAnomalies: Bool
+  public private(set) var sessions = 0
+  public private(set) var anomalies = 0
+  /// Record bytes not yet drained, and the offset after each record in them.
+  public private(set) var pending: [UInt8] = []
+  public private(set) var recordEnds: [Int] = []
+
+  /// - Parameter explainTop: events per explanation (0: none; the pipeline must then not explain).
+  public init(pipeline: ScoringPipeline, format: RecordFormat, explainTop: Int = 0, onlyAnomalies: Bool = false) {
+    self.pipeline = pipeline
+    writer = SessionRecordWriter(format: format, explainTop: explainTop)
+    self.onlyAnomalies = onlyAnomalies
+    pipeline.explain = explainTop > 0
+    pending.reserveCapacity(1 << 16)
+  }
+
+  /// Feeds one raw line; records of sessions it closed are appended to `pending` (sessions may wait
+  /// for a batch; `flush` scores them).
+  @inline(__always)
+  public func feed(line: UnsafeBufferPointer<UInt8>) {
+    let scored = pipeline.process(line: line)
+    if !scored.isEmpty { add(scored) }
+  }
+
+  /// Scores every session waiting for a batch.
+  public func flush() { add(pipeline.flush()) }
+
+  /// Closes every open session (end of input), handing records over a batch at a time.
+  public func finish(_ body: (SessionScorer) throws -> Void) rethrows {
+    add(pipeline.flush())
+    try body(self)
+    try pipeline.finish { batch in
+      add(batch)
+      try body(self)
+    }
+  }
+
+  /// Hands the pending record bytes to `body` and empties the buffer.
+  public func drain(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+    if pending.isEmpty { return }
+    try pending.withUnsafeBufferPointer { try body($0) }
+    pending.removeAll(keepingCapacity: true)
+    recordEnds.removeAll(keepingCapacity: true)
+  }
+
+  private func add(_ scored: [ScoredSession]) {
+    let th = pipeline.threshold
+    for s in scored {
+      sessions += 1
+      let anomalous = Double(s.score) >= th
+      if anomalous { anomalies += 1 }
+      if onlyAnomalies && !anomalous { continue }
+      writer.append(s, anomalous: anomalous, explained: writer.explainTop > 0 ? explanation(s) : [], to: &pending)
+      recordEnds.append(pending.count)
+    }
+  }
+
+  /// The session's events with the highest weight (ties: earlier first), with their line numbers.
+  public func explanation(_ s: ScoredSession) -> [ExplainedEvent] {
+    let n = s.session.events.count, keep = s.attention.count
+    let order = (0..<keep).sorted { s.attention[$0] != s.attention[$1] ? s.attention[$0] > s.attention[$1] : $0 < $1 }
+    return order.prefix(writer.explainTop).map { k in
+      let idx = n - keep + k
+      let line = idx < s.session.lineNumbers.count ? s.session.lineNumbers[idx] : 0
+      return ExplainedEvent(line: line, weight: s.attention[k], template: pipeline.templateText(s.session.events[idx]))
+    }
+  }
+
+  /// The run's figures so far.
+  public func statistics(truncatedLines: Int, seconds: Double) -> ScoreStatistics {
+    ScoreStatistics(lines: pipeline.frontEnd.lines, sessions: sessions, anomalies: anomalies,
+                    newTemplateLines: pipeline.frontEnd.newTemplateLines, truncatedLines: truncatedLines,
+                    cachedScores: pipeline.cacheHits, cachedFirstLayerSteps: pipeline.model.reusedFirstLayerSteps,
+                    cachedSecondLayerParts: pipeline.model.reusedSecondLayerParts, seconds: seconds)
+  }
+}
+
+/// What a scoring run did, for the summary on stderr.
+public struct ScoreStatistics: Sendable {
+  public var lines: Int
+  public var sessions: Int
+  public var anomalies: Int
+  public var newTemplateLines: Int
+  public var truncatedLines: Int
+  public var cachedScores: Int
+  public var cachedFirstLayerSteps: Int
+  public var cachedSecondLayerParts: Int
+  public var seconds: Double
+
+  /// One JSON line (`--json`); `peakRSSMiB` is the process's, measured by the caller.
+  public func json(peakRSSMiB: Double) -> JSON {
+    .object([
+      ("lines", .integer(Int64(lines))), ("sessions", .integer(Int64(sessions))), ("anomalies", .integer(Int64(anomalies))),
+      ("new_template_lines", .integer(Int64(newTemplateLines))), ("truncated_lines", .integer(Int64(truncatedLines))),
+      ("cached_scores", .integer(Int64(cachedScores))), ("cached_first_layer_steps", .integer(Int64(cachedFirstLayerSteps))),
+      ("cached_second_layer_parts", .integer(Int64(cachedSecondLayerParts))),
+      ("seconds", .number(seconds)), ("lines_per_s", .number(Double(lines) / max(seconds, 1e-9))),
+      ("peak_rss_mib", .number(peakRSSMiB)),
+    ])
+  }
+
+  /// The one-line summary for people; `maxLineLength` names the cut applied to long lines.
+  public func text(tool: String, maxLineLength: Int) -> String {
+    var s = "\(tool): \(grouped(lines)) lines, \(grouped(sessions)) sessions, \(grouped(anomalies)) anomalous"
+    if sessions > 0 { s += " (\(fixed(100 * Double(anomalies) / Double(sessions), 1))%)" }
+    s += " in \(fixed(seconds)) s (\(grouped(Int(Double(lines) / max(seconds, 1e-9)))) lines/s)"
+    if newTemplateLines > 0 { s += "; \(grouped(newTemplateLines)) lines matched no trained template" }
+    if truncatedLines > 0 { s += "; \(grouped(truncatedLines)) lines cut at \(maxLineLength) bytes" }
+    return s
+  }
+}
