@@ -1,13 +1,14 @@
-// FitRun: zl-train fit end to end (ARCHITECTURE.md #7–9, #12).
-//   1. read both systems; split the target's sessions into an adaptation part and a held-out test
-//      part (seeded; stratified when target labels exist — they choose the split, never training);
-//   2. Drain learned on source lines and on target adaptation lines only; global IDF over both
+// FitRun: zl-train fit end to end (ARCHITECTURE.md #7–9, #12), as named stages:
+//   1. readInputs: both systems; the target's sessions split into an adaptation part and a held-out
+//      test part (seeded; stratified when target labels exist — they choose the split, never training);
+//   2. learnFrontEnd: Drain on source lines and target adaptation lines only; global IDF over both
 //      systems' templates; the GloVe subset;
-//   3. sessions through the shared front end (match mode), exactly as scoring will see them;
-//   4. training (zerolog / zerolog-nometa / supervised / metalog) with progress on stderr and an
-//      epoch checkpoint for --resume;
-//   5. the checkpoint (atomic, deterministic), then the report: the written file is loaded back and
-//      scored through ScoringPipeline — zl-score's code — on every target session.
+//   3. buildSets: sessions through the shared front end (match mode), exactly as scoring sees them;
+//   4. train: zerolog / zerolog-nometa / supervised / metalog, progress on stderr, an epoch checkpoint
+//      for --resume;
+//   5. chooseThreshold (source validation only); 6. checkpoint (atomic, deterministic);
+//   7. evaluate: the written file loaded back and scored through ScoringPipeline — zl-score's code —
+//      on every target session, into a typed FitReport.
 
 import Foundation
 import ZLBase
@@ -21,97 +22,6 @@ import ZLProfile
 import ZLScoring
 import ZLTensor
 
-/// Training data of one system, ready for batches.
-struct Pool {
-  var vectors: [[Float]] = []
-  var labels: [Double?] = []
-  var lengths: [Int] = []
-  var count: Int { vectors.count }
-
-  mutating func append(_ v: [Float], _ label: Double?, width: Int, maxLength: Int) {
-    vectors.append(v)
-    labels.append(label)
-    lengths.append(min(max(1, v.count / width), maxLength))
-  }
-
-  func subset(_ idx: [Int]) -> Pool {
-    var p = Pool()
-    for i in idx {
-      p.vectors.append(vectors[i])
-      p.labels.append(labels[i])
-      p.lengths.append(lengths[i])
-    }
-    return p
-  }
-
-  /// Batches for one epoch: shuffled, then sorted by length within windows of 8 batches (less
-  /// padding), then the batch order shuffled. Deterministic given the generator.
-  func batches(size: Int, rng: inout SeededRNG) -> [[Int]] {
-    var order = Array(0..<count)
-    rng.shuffle(&order)
-    var out: [[Int]] = []
-    var c = 0
-    while c < order.count {
-      let chunk = order[c..<min(c + 8 * size, order.count)].sorted { lengths[$0] != lengths[$1] ? lengths[$0] < lengths[$1] : $0 < $1 }
-      var b = 0
-      while b < chunk.count {
-        out.append(Array(chunk[b..<min(b + size, chunk.count)]))
-        b += size
-      }
-      c += 8 * size
-    }
-    rng.shuffle(&out)
-    return out
-  }
-
-  func batch(_ idx: [Int], width: Int, maxLength: Int) -> SequenceBatch<Float> {
-    SequenceBatch(sequences: idx.map { vectors[$0] }, width: width, maxLength: maxLength)
-  }
-}
-
-/// Mixes a seed with stream numbers (SplitMix64 finalizer): independent, reproducible streams.
-func stream(_ seed: UInt64, _ a: UInt64, _ b: UInt64 = 0) -> UInt64 {
-  var z = seed &+ 0x9E37_79B9_7F4A_7C15 &* (a &+ 1) &+ 0xD1B5_4A32_D192_ED03 &* (b &+ 1)
-  z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-  z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-  return z ^ (z >> 31)
-}
-
-/// Stratified split of `idx` by label: returns (first, second) with about `fraction` in `second`.
-func stratifiedSplit(_ idx: [Int], labels: [Bool?], fraction: Double, rng: inout SeededRNG) -> ([Int], [Int]) {
-  var groups: [[Int]] = [[], [], []]
-  for i in idx { groups[labels[i] == nil ? 2 : labels[i]! ? 1 : 0].append(i) }
-  var a: [Int] = [], b: [Int] = []
-  for var g in groups {
-    rng.shuffle(&g)
-    let k = Int((Double(g.count) * fraction).rounded())
-    b += g[..<k]
-    a += g[k...]
-  }
-  return (a.sorted(), b.sorted())
-}
-
-public struct EpochRecord: Sendable {
-  public var epoch: Int
-  public var classification = 0.0, domain = 0.0, query = 0.0, domainAccuracy = 0.0
-  public var sourceValidationLoss = 0.0, sourceValidationF1 = 0.0
-  public var sequences = 0
-  public var json: JSON {
-    .object([
-      ("epoch", .integer(Int64(epoch))), ("classification_loss", .number(classification)), ("domain_loss", .number(domain)),
-      ("query_loss", .number(query)), ("domain_accuracy", .number(domainAccuracy)),
-      ("source_validation_loss", .number(sourceValidationLoss)), ("source_validation_f1", .number(sourceValidationF1)),
-      ("sequences", .integer(Int64(sequences))),
-    ])
-  }
-  var values: [Double] { [Double(epoch), classification, domain, query, domainAccuracy, sourceValidationLoss, sourceValidationF1, Double(sequences)] }
-  init(epoch: Int) { self.epoch = epoch }
-  init(values v: [Double]) {
-    epoch = Int(v[0]); classification = v[1]; domain = v[2]; query = v[3]; domainAccuracy = v[4]
-    sourceValidationLoss = v[5]; sourceValidationF1 = v[6]; sequences = Int(v[7])
-  }
-}
-
 public final class FitRun {
   public let config: FitConfig
   let log: (String) -> Void
@@ -121,23 +31,53 @@ public final class FitRun {
     self.log = log
   }
 
-  /// Runs the whole fit; returns the report.
-  public func run(output: String, resume: Bool, stopAfterEpoch: Int? = nil) throws -> JSON {
-    let c = config
+  /// Runs the whole fit, stage by stage.
+  public func run(output: String, resume: Bool, stopAfterEpoch: Int? = nil) throws -> FitOutcome {
     let t0 = monotonicSeconds()
-    Kernels.setThreads(c.threads)
+    Kernels.setThreads(config.threads)
     Kernels.tuneAllocator()
+    if let problem = config.settingsProblems().first { throw TrainingError(.badSettings, problem) }
+    let inputs = try readInputs()
+    let frontEnd = try learnFrontEnd(inputs)
+    let sets = try buildSets(inputs, frontEnd)
+    let trained: Trained
+    switch try train(sets, width: frontEnd.embedding.dim, output: output, resume: resume, stopAfterEpoch: stopAfterEpoch,
+                      fingerprint: runFingerprint(source: inputs.source, target: inputs.target)) {
+    case .stopped(let epoch): return .stopped(afterEpoch: epoch, resumePath: output + ".resume")
+    case .done(let t): trained = t
+    }
+    let (threshold, sourceValidation) = chooseThreshold(trained, sets)
+    let cp = try checkpoint(inputs, frontEnd, trained, threshold: threshold, sourceValidation: sourceValidation)
+    let info = try cp.write(to: output)
+    if fileExists(output + ".resume") { unlinkQuietly(output + ".resume") }
+    log("wrote \(output) (\(grouped(Int(info.fileLength))) bytes)")
+    return .finished(try evaluate(output: output, inputs, sets, trained, threshold: threshold, sourceValidation: sourceValidation, started: t0))
+  }
 
-    // 1. Data and labels, checked before any training.
-    if let problem = c.settingsProblems().first { throw TrainingError(.badSettings, problem) }
+  // MARK: - 1. Data, labels and the target split
+
+  struct Inputs {
+    var source: Corpus
+    var target: Corpus
+    var sourceLabels: LabelFile?
+    var targetLabels: LabelFile?
+    /// Target session keys held out (never seen in training) and used for adaptation (without labels).
+    var testKeys: Set<String>
+    var adaptKeys: Set<String>
+    /// The target lines of the adaptation sessions (Drain learns on these only), ascending.
+    var adaptLines: [Int]
+  }
+
+  /// Reads both systems and splits the target's sessions into an adaptation part and a held-out test
+  /// part (seeded; stratified when target labels exist — they choose the split, never training).
+  func readInputs() throws -> Inputs {
+    let c = config
     let sourceLabelFile = try c.source.labelFile.map { try LabelFile.read(path: $0) }
     let targetLabelFile = try c.target.labelFile.map { try LabelFile.read(path: $0) }
     log("reading source logs (\(c.source.files.count) file\(c.source.files.count == 1 ? "" : "s"))")
     let source = try Corpus(c.source)
     log("reading target logs (\(c.target.files.count) file\(c.target.files.count == 1 ? "" : "s"))")
     let target = try Corpus(c.target)
-
-    // Target sessions and the adaptation / test split.
     let targetPass = try target.sessionLines()
     if targetPass.isEmpty { throw TrainingError(.noSessions, "target logs: session rule '\(c.target.session.rule)' yields no session") }
     let passLabels: [Bool?] = targetPass.map { s in
@@ -145,39 +85,78 @@ public final class FitRun {
     }
     var splitRNG = SeededRNG(seed: stream(c.seed, 1))
     let (adaptIdx, testIdx) = stratifiedSplit(Array(targetPass.indices), labels: passLabels, fraction: c.targetTestFraction, rng: &splitRNG)
-    if adaptIdx.isEmpty { throw TrainingError(.tooFewSessions, "target: no session left for adaptation (\(targetPass.count) sessions, test fraction \(c.targetTestFraction))") }
-    let testKeys = Set(testIdx.map { targetPass[$0].session.key })
-    let adaptKeys = Set(adaptIdx.map { targetPass[$0].session.key })
+    if adaptIdx.isEmpty {
+      throw TrainingError(.tooFewSessions, "target: no session left for adaptation (\(targetPass.count) sessions, test fraction \(c.targetTestFraction))")
+    }
     var adaptLines = Set<Int>()
     for i in adaptIdx { adaptLines.formUnion(targetPass[i].lines) }
+    return Inputs(source: source, target: target, sourceLabels: sourceLabelFile, targetLabels: targetLabelFile,
+                  testKeys: Set(testIdx.map { targetPass[$0].session.key }), adaptKeys: Set(adaptIdx.map { targetPass[$0].session.key }),
+                  adaptLines: adaptLines.sorted())
+  }
 
-    // 2. Drain on training lines only; embedding over both systems' templates.
-    log("learning templates: \(grouped(source.lines.count)) source lines, \(grouped(adaptLines.count)) target adaptation lines")
-    let sourceDrain = try source.learnDrain(indices: Array(0..<source.lines.count))
-    let targetDrain = try target.learnDrain(indices: adaptLines.sorted())
+  // MARK: - 2. Templates and event vectors
+
+  struct LearnedFrontEnd {
+    var sourceDrain: DrainSection
+    var targetDrain: DrainSection
+    var vocabulary: VocabularySection
+    var glove: GloveSection
+    var embedding: EmbeddingModel
+  }
+
+  /// Drain on training lines only (all source lines, the target's adaptation lines); global IDF over
+  /// both systems' templates; the GloVe subset.
+  func learnFrontEnd(_ inputs: Inputs) throws -> LearnedFrontEnd {
+    let c = config
+    log("learning templates: \(grouped(inputs.source.lines.count)) source lines, \(grouped(inputs.adaptLines.count)) target adaptation lines")
+    let sourceDrain = try inputs.source.learnDrain(indices: Array(0..<inputs.source.lines.count))
+    let targetDrain = try inputs.target.learnDrain(indices: inputs.adaptLines)
     let splitter = WordSplitter(drain: targetDrain)
     let templates = sourceDrain.templates.map { $0.tokens } + targetDrain.templates.map { $0.tokens }
     var wanted = Set<String>()
     for t in templates { wanted.formUnion(splitter.words(t)) }
     let glove = try GloveTable.load(path: c.glovePath, wanted: wanted, topK: c.gloveTopWords)
-    if glove.rows.isEmpty { throw ContextError(c.glovePath, EmbeddingError(.noWordCovered, "no vector for any template word (and no top words kept)")) }
+    if glove.rows.isEmpty {
+      throw ContextError(c.glovePath, EmbeddingError(.noWordCovered, "no vector for any template word (and no top words kept)"))
+    }
     let (vocab, gloveSection) = EmbeddingBuilder.build(templates: templates, splitter: splitter, glove: glove, includeTopWords: c.gloveTopWords > 0)
     let embedding = EmbeddingModel(vocabulary: vocab, glove: gloveSection, splitter: splitter)
-    let width = embedding.dim
     let covered = wanted.filter { glove.rows[$0] != nil }.count
-    log("templates: \(sourceDrain.templates.count) source, \(targetDrain.templates.count) target; \(covered)/\(wanted.count) template words have \(width)-d vectors")
+    log("templates: \(sourceDrain.templates.count) source, \(targetDrain.templates.count) target; \(covered)/\(wanted.count) template words have \(embedding.dim)-d vectors")
+    return LearnedFrontEnd(sourceDrain: sourceDrain, targetDrain: targetDrain, vocabulary: vocab, glove: gloveSection, embedding: embedding)
+  }
 
-    // 3. Sessions through the shared front end.
-    let (sourceFE, sourceSessions) = try source.sessions(drain: sourceDrain, embedding: embedding)
-    let (targetFE, targetSessions) = try target.sessions(drain: targetDrain, embedding: embedding)
-    let sLabels = SessionLabels(sessions: sourceSessions, spec: c.source, file: sourceLabelFile)
+  // MARK: - 3. Sessions as training sets
+
+  struct TrainingSets {
+    var srcSupport: Pool, srcQuery: Pool, srcVal: Pool
+    var tgtSupport: Pool, tgtQuery: Pool
+    /// MetaLog: the adaptation sessions whose labels training may read.
+    var tgtLabelled: Pool
+    var targetAdaptation: Int
+  }
+
+  /// Every session through the shared front end (match mode), exactly as scoring will see them; the
+  /// source balanced and split into support, query and validation; the target adaptation part into
+  /// support and query.
+  func buildSets(_ inputs: Inputs, _ fe: LearnedFrontEnd) throws -> TrainingSets {
+    let c = config
+    let width = fe.embedding.dim
+    let (sourceFE, sourceSessions) = try inputs.source.sessions(drain: fe.sourceDrain, embedding: fe.embedding)
+    let (targetFE, targetSessions) = try inputs.target.sessions(drain: fe.targetDrain, embedding: fe.embedding)
+    let sLabels = SessionLabels(sessions: sourceSessions, spec: c.source, file: inputs.sourceLabels)
     if sourceSessions.isEmpty { throw TrainingError(.noSessions, "source logs: session rule '\(c.source.session.rule)' yields no session") }
     if sLabels.unlabelled == sourceSessions.count {
       throw TrainingError(.unusableLabels, "\(c.source.labelFile ?? "source labels"): labels match none of the \(sourceSessions.count) source sessions (keys like '\(sourceSessions[0].labelKey)')")
     }
-    if sLabels.anomalies == 0 { throw TrainingError(.unusableLabels, "source labels: no anomalous session among \(sourceSessions.count - sLabels.unlabelled) labelled sessions") }
-    if sLabels.anomalies == sourceSessions.count - sLabels.unlabelled { throw TrainingError(.unusableLabels, "source labels: every labelled session is anomalous; training needs normal sessions too") }
-    let tLabels = SessionLabels(sessions: targetSessions, spec: c.target, file: targetLabelFile)
+    if sLabels.anomalies == 0 {
+      throw TrainingError(.unusableLabels, "source labels: no anomalous session among \(sourceSessions.count - sLabels.unlabelled) labelled sessions")
+    }
+    if sLabels.anomalies == sourceSessions.count - sLabels.unlabelled {
+      throw TrainingError(.unusableLabels, "source labels: every labelled session is anomalous; training needs normal sessions too")
+    }
+    let tLabels = SessionLabels(sessions: targetSessions, spec: c.target, file: inputs.targetLabels)
     if c.target.hasLabels && tLabels.unlabelled == targetSessions.count {
       throw TrainingError(.unusableLabels, "\(c.target.labelFile ?? "target labels"): labels match none of the \(targetSessions.count) target sessions")
     }
@@ -215,8 +194,11 @@ public final class FitRun {
     var targetAdapt = Pool()
     var targetTestCount = 0
     for (i, s) in targetSessions.enumerated() {
-      if testKeys.contains(s.key) { targetTestCount += 1; continue }
-      guard adaptKeys.contains(s.key) else { continue }
+      if inputs.testKeys.contains(s.key) {
+        targetTestCount += 1
+        continue
+      }
+      guard inputs.adaptKeys.contains(s.key) else { continue }
       targetFE.gather(s.events, into: &scratch)
       targetAdapt.append(scratch, tLabels.labels[i].map { $0 ? 1 : 0 }, width: width, maxLength: c.maxLength)
     }
@@ -237,8 +219,28 @@ public final class FitRun {
       log("metalog: \(tgtLabelled.count) target sessions with visible labels (\(tgtLabelled.labels.filter { $0 == 1 }.count) anomalous)")
     }
     log("sessions: source \(srcSupport.count)+\(srcQuery.count) train, \(srcVal.count) validation (\(anomalies.count) anomalous kept); target \(targetAdapt.count) adaptation, \(targetTestCount) held out")
+    return TrainingSets(srcSupport: srcSupport, srcQuery: srcQuery, srcVal: srcVal, tgtSupport: tgtSupport, tgtQuery: tgtQuery,
+                        tgtLabelled: tgtLabelled, targetAdaptation: targetAdapt.count)
+  }
 
-    // 4. Training.
+  // MARK: - 4. Training
+
+  struct Trained {
+    var network: NetworkConfig
+    var params: ParameterMap<Float>
+    var history: [EpochRecord]
+    var seconds: Double
+  }
+
+  enum TrainingEnd {
+    case done(Trained)
+    /// Stopped after this epoch as asked (the resume state kept).
+    case stopped(Int)
+  }
+
+  /// Trains with the configured method, progress on stderr, and an epoch checkpoint for --resume.
+  func train(_ sets: TrainingSets, width: Int, output: String, resume: Bool, stopAfterEpoch: Int?, fingerprint: String) throws -> TrainingEnd {
+    let c = config
     var hp = c.hyperParameters
     hp.inputSize = width
     let network = NetworkConfig(model: hp, domainHidden: 128, domainDropout: c.domainDropout, layerDropout: c.layerDropout)
@@ -251,7 +253,6 @@ public final class FitRun {
     var bestParams = trainer.params
     var bestLoss = Double.infinity
     let resumePath = output + ".resume"
-    let fingerprint = runFingerprint(source: source, target: target)
     var startEpoch = 1
     if resume, fileExists(resumePath) {
       let state = try ResumeState.load(path: resumePath, fingerprint: fingerprint, trainer: trainer)
@@ -266,89 +267,114 @@ public final class FitRun {
     let trainStart = monotonicSeconds()
     for epoch in stride(from: startEpoch, through: c.epochs, by: 1) {
       let e0 = monotonicSeconds()
-      var erng = SeededRNG(seed: stream(c.seed, 5, UInt64(epoch)))
-      trainer.rng = SeededRNG(seed: stream(c.seed, 6, UInt64(epoch)))
-      let bs = c.batchSize
-      let sb = srcSupport.batches(size: bs, rng: &erng), sq = srcQuery.batches(size: bs, rng: &erng)
-      let tb = tgtSupport.batches(size: bs, rng: &erng), tq = tgtQuery.batches(size: bs, rng: &erng)
-      let lb = c.method == .metalog ? tgtLabelled.batches(size: bs, rng: &erng) : []
-      let iterations: Int
-      switch c.method {
-      case .zerolog, .zerologNoMeta: iterations = max(sb.count, sq.count, tb.count, tq.count)
-      case .supervised: iterations = max(sb.count, sq.count)
-      case .metalog: iterations = max(sb.count, lb.count)
-      }
-      var rec = EpochRecord(epoch: epoch)
-      var accN = 0
-      for it in 0..<iterations {
-        func lab(_ p: Pool, _ b: [[Int]]) -> LabelledBatch<Float> {
-          let idx = b[it % b.count]
-          return LabelledBatch(p.batch(idx, width: width, maxLength: c.maxLength), labels: idx.map { p.labels[$0]! })
-        }
-        let st: StepStats
-        switch c.method {
-        case .zerolog, .zerologNoMeta:
-          st = trainer.zerologStep(
-            support: (lab(srcSupport, sb), tgtSupport.batch(tb[it % tb.count], width: width, maxLength: c.maxLength)),
-            query: (lab(srcQuery, sq), tgtQuery.batch(tq[it % tq.count], width: width, maxLength: c.maxLength)),
-            adapt: c.method == .zerolog)
-        case .supervised:
-          var a = trainer.supervisedStep(lab(srcSupport, sb))
-          let b = trainer.supervisedStep(lab(srcQuery, sq))
-          a.classification = (a.classification + b.classification) / 2
-          a.sequences += b.sequences
-          st = a
-        case .metalog:
-          st = trainer.metalogStep(source: lab(srcSupport, sb), target: lab(tgtLabelled, lb))
-        }
-        rec.classification += st.classification / Double(iterations)
-        rec.domain += st.domain / Double(iterations)
-        rec.query += st.query / Double(iterations)
-        if !st.domainAccuracy.isNaN { rec.domainAccuracy += st.domainAccuracy; accN += 1 }
-        rec.sequences += st.sequences
-      }
-      if accN > 0 { rec.domainAccuracy /= Double(accN) }
+      var rec = runEpoch(epoch, trainer: trainer, sets: sets, width: width)
       // Source validation (labels of the source only).
-      let (vScores, vLoss) = validate(trainer.params, network, srcVal)
+      let (vScores, vLoss) = validate(trainer.params, network, sets.srcVal)
       rec.sourceValidationLoss = vLoss
-      rec.sourceValidationF1 = DetectionMetrics(scores: vScores, labels: srcVal.labels.map { $0 == 1 }, threshold: 0.5).f1
+      rec.sourceValidationF1 = DetectionMetrics(scores: vScores, labels: sets.srcVal.labels.map { $0 == 1 }, threshold: 0.5).f1
       history.append(rec)
       if c.selection == .sourceValidationLoss && vLoss < bestLoss {
         bestLoss = vLoss
         bestParams = trainer.params
       }
       let secs = monotonicSeconds() - e0
-      let eta = secs * Double(c.epochs - epoch)
-      var line = "epoch \(epoch)/\(c.epochs): loss cls \(fixed(rec.classification)) "
-      if c.method == .zerolog || c.method == .zerologNoMeta {
-        line += "dom \(fixed(rec.domain)) query \(fixed(rec.query)), domain acc \(fixed(rec.domainAccuracy, 2)), "
-      } else if c.method == .metalog {
-        line += "target \(fixed(rec.query)), "
-      }
-      line += "source-val loss \(fixed(rec.sourceValidationLoss)) F1 \(fixed(rec.sourceValidationF1, 1)), \(grouped(Int(Double(rec.sequences) / max(secs, 1e-9)))) seq/s, ETA \(Int(eta.rounded())) s"
-      log(line)
+      log(epochLine(rec, seconds: secs))
       if epoch < c.epochs {
         try ResumeState.save(path: resumePath, fingerprint: fingerprint, trainer: trainer, history: history,
                              best: c.selection == .sourceValidationLoss ? bestParams : nil, bestLoss: bestLoss)
         if let stop = stopAfterEpoch, epoch >= stop {
           log("stopped after epoch \(epoch) as asked; continue with --resume (state in \(resumePath))")
-          return .object([("stopped_after_epoch", .integer(Int64(epoch))), ("resume", .string(resumePath))])
+          return .stopped(epoch)
         }
       }
     }
-    let trainSeconds = monotonicSeconds() - trainStart
     let finalParams = c.selection == .sourceValidationLoss && bestLoss.isFinite ? bestParams : trainer.params
+    return .done(Trained(network: network, params: finalParams, history: history, seconds: monotonicSeconds() - trainStart))
+  }
 
-    // Threshold (source validation only).
-    let (valScores, _) = validate(finalParams, network, srcVal)
-    let valLabels = srcVal.labels.map { $0 == 1 }
+  /// One epoch of the configured method's steps; losses averaged over its iterations.
+  func runEpoch(_ epoch: Int, trainer: Trainer<Float>, sets: TrainingSets, width: Int) -> EpochRecord {
+    let c = config
+    var erng = SeededRNG(seed: stream(c.seed, 5, UInt64(epoch)))
+    trainer.rng = SeededRNG(seed: stream(c.seed, 6, UInt64(epoch)))
+    let bs = c.batchSize
+    let sb = sets.srcSupport.batches(size: bs, rng: &erng), sq = sets.srcQuery.batches(size: bs, rng: &erng)
+    let tb = sets.tgtSupport.batches(size: bs, rng: &erng), tq = sets.tgtQuery.batches(size: bs, rng: &erng)
+    let lb = c.method == .metalog ? sets.tgtLabelled.batches(size: bs, rng: &erng) : []
+    let iterations: Int
+    switch c.method {
+    case .zerolog, .zerologNoMeta: iterations = max(sb.count, sq.count, tb.count, tq.count)
+    case .supervised: iterations = max(sb.count, sq.count)
+    case .metalog: iterations = max(sb.count, lb.count)
+    }
+    var rec = EpochRecord(epoch: epoch)
+    var accN = 0
+    for it in 0..<iterations {
+      func lab(_ p: Pool, _ b: [[Int]]) -> LabelledBatch<Float> {
+        let idx = b[it % b.count]
+        return LabelledBatch(p.batch(idx, width: width, maxLength: c.maxLength), labels: idx.map { p.labels[$0]! })
+      }
+      let st: StepStats
+      switch c.method {
+      case .zerolog, .zerologNoMeta:
+        st = trainer.zerologStep(
+          support: (lab(sets.srcSupport, sb), sets.tgtSupport.batch(tb[it % tb.count], width: width, maxLength: c.maxLength)),
+          query: (lab(sets.srcQuery, sq), sets.tgtQuery.batch(tq[it % tq.count], width: width, maxLength: c.maxLength)),
+          adapt: c.method == .zerolog)
+      case .supervised:
+        var a = trainer.supervisedStep(lab(sets.srcSupport, sb))
+        let b = trainer.supervisedStep(lab(sets.srcQuery, sq))
+        a.classification = (a.classification + b.classification) / 2
+        a.sequences += b.sequences
+        st = a
+      case .metalog:
+        st = trainer.metalogStep(source: lab(sets.srcSupport, sb), target: lab(sets.tgtLabelled, lb))
+      }
+      rec.classification += st.classification / Double(iterations)
+      rec.domain += st.domain / Double(iterations)
+      rec.query += st.query / Double(iterations)
+      if !st.domainAccuracy.isNaN {
+        rec.domainAccuracy += st.domainAccuracy
+        accN += 1
+      }
+      rec.sequences += st.sequences
+    }
+    if accN > 0 { rec.domainAccuracy /= Double(accN) }
+    return rec
+  }
+
+  func epochLine(_ rec: EpochRecord, seconds secs: Double) -> String {
+    let c = config
+    let eta = secs * Double(c.epochs - rec.epoch)
+    var line = "epoch \(rec.epoch)/\(c.epochs): loss cls \(fixed(rec.classification)) "
+    if c.method == .zerolog || c.method == .zerologNoMeta {
+      line += "dom \(fixed(rec.domain)) query \(fixed(rec.query)), domain acc \(fixed(rec.domainAccuracy, 2)), "
+    } else if c.method == .metalog {
+      line += "target \(fixed(rec.query)), "
+    }
+    line += "source-val loss \(fixed(rec.sourceValidationLoss)) F1 \(fixed(rec.sourceValidationF1, 1)), \(grouped(Int(Double(rec.sequences) / max(secs, 1e-9)))) seq/s, ETA \(Int(eta.rounded())) s"
+    return line
+  }
+
+  // MARK: - 5. Threshold (source validation only)
+
+  func chooseThreshold(_ trained: Trained, _ sets: TrainingSets) -> (ThresholdSection, DetectionMetrics) {
+    let (valScores, _) = validate(trained.params, trained.network, sets.srcVal)
+    let valLabels = sets.srcVal.labels.map { $0 == 1 }
     var threshold = ThresholdSection()
-    if c.thresholdMethod == .sourceValidationF1 {
+    if config.thresholdMethod == .sourceValidationF1 {
       threshold = ThresholdSection(threshold: DetectionMetrics.bestF1Threshold(scores: valScores, labels: valLabels), method: "source-validation-f1")
     }
-    let sourceValidation = DetectionMetrics(scores: valScores, labels: valLabels, threshold: threshold.threshold)
+    return (threshold, DetectionMetrics(scores: valScores, labels: valLabels, threshold: threshold.threshold))
+  }
 
-    // 5. The checkpoint.
+  // MARK: - 6. The checkpoint
+
+  /// Everything zl-score needs, with the settings and input digests in the reproducibility record.
+  func checkpoint(_ inputs: Inputs, _ fe: LearnedFrontEnd, _ trained: Trained, threshold: ThresholdSection,
+                  sourceValidation: DetectionMetrics) throws -> Checkpoint {
+    let c = config
+    let hp = trained.network.model
     var cp = Checkpoint()
     var meta0: [(String, Value)] = [
       ("general.architecture", .string(ModelProfile.architecture)),
@@ -362,21 +388,21 @@ public final class FitRun {
     cp.metadata = Record(meta0)
     var tensors: [ZLFormat.Tensor] = []
     for (name, shape) in ModelProfile.expectedShapes(hp) {
-      tensors.append(ZLFormat.Tensor(name: name, shape: shape, floats: finalParams[name]!.data))
+      tensors.append(ZLFormat.Tensor(name: name, shape: shape, floats: trained.params[name]!.data))
     }
     cp.tensors = TensorSet(tensors)
-    cp.vocabulary = vocab
-    cp.glove = gloveSection
-    cp.drain = targetDrain
+    cp.vocabulary = fe.vocabulary
+    cp.glove = fe.glove
+    cp.drain = fe.targetDrain
     cp.session = c.target.session
     cp.threshold = threshold
     var repro: [(String, Value)] = [
       ("tool.name", .string("zl-train")), ("tool.version", .string(zlVersion)), ("zlib.version", .string(Zlib.version)),
       ("seed", .uint(c.seed)), ("threads", .uint(UInt64(c.threads))), ("train.glove", .string(c.glovePath)),
-      ("train.glove_dim", .uint(UInt64(width))),
+      ("train.glove_dim", .uint(UInt64(fe.embedding.dim))),
     ]
     repro += c.record
-    for (role, corpus) in [("source", source), ("target", target)] {
+    for (role, corpus) in [("source", inputs.source), ("target", inputs.target)] {
       for (k, d) in corpus.digests.enumerated() {
         repro.append(("data.\(role).\(k).path", .string(d.path)))
         repro.append(("data.\(role).\(k).sha256", .string(d.sha256)))
@@ -387,34 +413,25 @@ public final class FitRun {
       if let p = path { repro.append(("data.\(role).sha256", .string(try fileSHA256(p)))) }
     }
     cp.repro = Record(repro)
-    let info = try cp.write(to: output)
-    if fileExists(resumePath) { unlinkQuietly(resumePath) }
-    log("wrote \(output) (\(grouped(Int(info.fileLength))) bytes)")
+    return cp
+  }
 
-    // 6. Evaluation through the scoring code on the written file.
+  // MARK: - 7. Evaluation through the scoring code on the written file
+
+  func evaluate(output: String, _ inputs: Inputs, _ sets: TrainingSets, _ trained: Trained, threshold: ThresholdSection,
+                sourceValidation: DetectionMetrics, started t0: Double) throws -> FitReport {
+    let c = config
     let written = try ScoringModel.load(path: output)
-    let eval = try Evaluation.run(model: written, spec: c.target, labelFile: targetLabelFile, corpusLines: target.lines)
-    var inductive: JSON = .null, transductive: JSON = .null
-    if c.target.hasLabels {
-      inductive = eval.metrics(keys: testKeys).json
-      transductive = eval.metrics(keys: nil).json
-    }
-    let report: JSON = .object([
-      ("tool", .string("zl-train \(zlVersion)")), ("method", .string(c.method.rawValue)),
-      ("source", .string(c.source.presetName)), ("target", .string(c.target.presetName)), ("seed", .integer(Int64(c.seed))),
-      ("threads", .integer(Int64(c.threads))), ("model", .string(output)), ("threshold", .number(threshold.threshold)),
-      ("threshold_method", .string(threshold.method)),
-      ("test", .object([("inductive", inductive), ("transductive", transductive),
-                        ("held_out_sessions", .integer(Int64(testKeys.count))), ("adaptation_sessions", .integer(Int64(adaptKeys.count))),
-                        ("unlabelled_sessions", .integer(Int64(eval.unlabelled))),
-                        ("new_template_lines", .integer(Int64(eval.newTemplateLines)))])),
-      ("source_validation", sourceValidation.json),
-      ("settings", c.settingsJSON),
-      ("data", .object((source.digests.map { ("source:" + $0.path, JSON.string($0.sha256)) }) + target.digests.map { ("target:" + $0.path, JSON.string($0.sha256)) })),
-      ("train_seconds", .number(trainSeconds)), ("total_seconds", .number(monotonicSeconds() - t0)),
-      ("epochs", .array(history.map { $0.json })),
-    ])
-    return report
+    let eval = try Evaluation.run(model: written, spec: c.target, labelFile: inputs.targetLabels, corpusLines: inputs.target.lines)
+    return FitReport(
+      method: c.method.rawValue, source: c.source.presetName, target: c.target.presetName, seed: c.seed, threads: c.threads,
+      model: output, threshold: threshold,
+      inductive: c.target.hasLabels ? eval.metrics(keys: inputs.testKeys) : nil,
+      transductive: c.target.hasLabels ? eval.metrics(keys: nil) : nil,
+      heldOutSessions: inputs.testKeys.count, adaptationSessions: inputs.adaptKeys.count, unlabelledSessions: eval.unlabelled,
+      newTemplateLines: eval.newTemplateLines, sourceValidation: sourceValidation, settings: c.settingsJSON,
+      data: inputs.source.digests.map { ("source:" + $0.path, $0.sha256) } + inputs.target.digests.map { ("target:" + $0.path, $0.sha256) },
+      trainSeconds: trained.seconds, totalSeconds: monotonicSeconds() - t0, epochs: trained.history)
   }
 
   /// Scores and mean CE loss of a labelled pool with the given parameters (C forward for scores).

@@ -157,16 +157,10 @@ let fitCommand = Command(
   try checkCanCreate(output)
   if let r = reportPath { try checkCanCreate(r) }
   let run = FitRun(config: c) { if !quiet { printError("zl-train: " + $0) } }
-  let report = try run.run(output: output, resume: resume, stopAfterEpoch: stopAfter)
-  if let r = reportPath {
-    let w = try AtomicFileWriter(path: r)
-    try w.write(Array((report.serialized(indent: 2) + "\n").utf8))
-    try w.commit()
-  }
-  if !quiet {
-    if case .object(let top) = report, let test = top.first(where: { $0.0 == "test" })?.1, let ind = test["inductive"], ind != .null {
-      printError("zl-train: held-out target: F1 \(fixed(ind["f1"]?.doubleValue ?? 0, 1)) (P \(fixed(ind["precision"]?.doubleValue ?? 0, 1)), R \(fixed(ind["recall"]?.doubleValue ?? 0, 1)), ROC-AUC \(ind["roc_auc"]?.doubleValue.map { fixed($0, 3) } ?? "n/a"))")
-    }
+  let outcome = try run.run(output: output, resume: resume, stopAfterEpoch: stopAfter)
+  if let r = reportPath { try writeFileAtomically(r, outcome.json.serialized(indent: 2) + "\n") }
+  if !quiet, case .finished(let report) = outcome, let m = report.inductive {
+    printError("zl-train: held-out target: F1 \(fixed(m.f1, 1)) (P \(fixed(m.precision, 1)), R \(fixed(m.recall, 1)), ROC-AUC \(m.rocAUC.map { fixed($0, 3) } ?? "n/a"))")
   }
   return .ok
 }
