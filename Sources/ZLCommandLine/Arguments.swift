@@ -17,12 +17,15 @@ public struct UsageError: ToolError, Equatable {
   }
 }
 
-/// Pulls options and positionals out of an argument list; `finish()` rejects anything left over.
+/// Pulls options and positionals out of an argument list; `finish()` rejects anything left over,
+/// suggesting the nearest option the command asked for.
 public struct Arguments {
   private var items: [String?]
   private let usage: String
   private let helpCommand: String
   private var endOfOptions: Int
+  /// Every option name the command asked about (for "did you mean" suggestions).
+  private var known: [String] = []
 
   /// - Parameters:
   ///   - args: the arguments after the subcommand name.
@@ -56,6 +59,7 @@ public struct Arguments {
 
   /// Consumes a boolean flag; true if it appeared (any number of times).
   public mutating func flag(_ names: String...) -> Bool {
+    known += names
     var found = false
     for k in 0..<endOfOptions {
       if let a = items[k], names.contains(a) {
@@ -66,8 +70,10 @@ public struct Arguments {
     return found
   }
 
-  /// Consumes every occurrence of an option that takes a value, in order.
+  /// Consumes every occurrence of an option that takes a value, in order: `--name value`,
+  /// `--name=value`, `-o value` and `-oVALUE` (a one-letter option with its value attached).
   public mutating func options(_ names: String...) throws -> [String] {
+    known += names
     var values: [String] = []
     var k = 0
     while k < endOfOptions {
@@ -87,6 +93,9 @@ public struct Arguments {
       }
       if let eq = a.firstIndex(of: "="), a.hasPrefix("--"), names.contains(String(a[..<eq])) {
         values.append(String(a[a.index(after: eq)...]))
+        items[k] = nil
+      } else if !a.hasPrefix("--"), a.count > 2, names.contains(String(a.prefix(2))), String(a.prefix(2)).count == 2 {
+        values.append(String(a.dropFirst(2)))
         items[k] = nil
       }
       k += 1
@@ -140,7 +149,9 @@ public struct Arguments {
       guard let a = items[k] else { continue }
       if k == endOfOptions { continue }
       if k < endOfOptions && a.hasPrefix("-") && a != "-" {
-        throw error("unknown option '\(a)'")
+        let name = a.firstIndex(of: "=").map { String(a[..<$0]) } ?? a
+        if let near = Arguments.nearest(name, in: known) { throw error("unknown option '\(name)'; did you mean '\(near)'?") }
+        throw error("unknown option '\(name)'")
       }
       positionals.append(a)
     }
@@ -151,5 +162,33 @@ public struct Arguments {
       throw error("unexpected argument '\(positionals[max])'")
     }
     return positionals
+  }
+
+  /// The known option closest to `name` by edit distance, if close enough to be a likely typo
+  /// (at most a third of its length, and at least one edit shorter than the name itself).
+  public static func nearest(_ name: String, in known: [String]) -> String? {
+    let a = Array(name.utf8)
+    var best: (String, Int)? = nil
+    for k in Set(known).sorted() {
+      let d = editDistance(a, Array(k.utf8))
+      if best == nil || d < best!.1 { best = (k, d) }
+    }
+    guard let (k, d) = best, d <= max(1, (a.count - 2) / 3) else { return nil }
+    return k
+  }
+
+  /// Levenshtein distance (insert, delete, substitute: cost 1 each).
+  public static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    if a.isEmpty { return b.count }
+    var prev = Array(0...b.count)
+    var cur = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+      cur[0] = i
+      for j in stride(from: 1, through: b.count, by: 1) {
+        cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+      }
+      swap(&prev, &cur)
+    }
+    return prev[b.count]
   }
 }

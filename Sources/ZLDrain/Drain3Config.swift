@@ -1,7 +1,7 @@
-// Drain3Config: the settings in a drain3.ini (configparser syntax: [SECTION], key = value, values
-// continued on indented lines), as Drain3's TemplateMinerConfig reads them: [DRAIN] sim_th, depth,
-// max_children, max_clusters, extra_delimiters, parametrize_numeric_tokens; [MASKING] masking (a JSON
-// list of {"regex_pattern", "mask_with"}), mask_prefix, mask_suffix.
+// Drain3Config: the settings in a drain3.ini (configparser syntax, INIFile), as Drain3's
+// TemplateMinerConfig reads them: [DRAIN] sim_th, depth, max_children, max_clusters,
+// extra_delimiters, parametrize_numeric_tokens; [MASKING] masking (a JSON list of
+// {"regex_pattern", "mask_with"}), mask_prefix, mask_suffix.
 
 import ZLBase
 import ZLFormat
@@ -14,44 +14,36 @@ public struct Drain3Config: Sendable {
 
   public init() {}
 
-  /// Parses drain3.ini text. Unknown sections and keys are ignored, as Drain3 ignores them.
-  /// - Throws: `DrainError.badDrain3Config` naming the key whose value is malformed (the caller names the file).
+  /// Reads drain3.ini text as Drain3 0.9.x's TemplateMinerConfig.load does (configparser; see
+  /// INIFile): [DRAIN] sim_th, depth, max_children, max_clusters, extra_delimiters,
+  /// parametrize_numeric_tokens; [MASKING] masking, mask_prefix, mask_suffix. Absent keys keep
+  /// Drain3's defaults; other sections and keys are ignored, as Drain3 ignores them.
+  /// - Throws: `DrainError.badDrain3Config` naming the line or key (the caller names the file).
   public init(ini text: String) throws {
-    var sections: [String: [String: String]] = [:]
-    var section = ""
-    var lastKey: String? = nil
-    for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-      let line = String(raw).trimmingSuffixCR()
-      let t = line.trimmingASCIISpace()
-      if t.isEmpty || t.hasPrefix("#") || t.hasPrefix(";") { continue }
-      if let first = line.first, first == " " || first == "\t", let k = lastKey {
-        sections[section, default: [:]][k, default: ""] += "\n" + t
-        continue
-      }
-      if t.hasPrefix("[") && t.hasSuffix("]") {
-        section = String(t.dropFirst().dropLast())
-        lastKey = nil
-        continue
-      }
-      guard let eq = t.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
-        throw DrainError(.badDrain3Config, "'\(t.prefix(40))' is not KEY = VALUE")
-      }
-      let key = String(t[..<eq]).trimmingASCIISpace().lowercased()
-      sections[section, default: [:]][key] = String(t[t.index(after: eq)...]).trimmingASCIISpace()
-      lastKey = key
-    }
-    let d = sections["DRAIN"] ?? [:]
-    func num(_ k: String) throws -> Double? {
-      guard let v = d[k] else { return nil }
-      guard let x = Double(v), x.isFinite else { throw DrainError(.badDrain3Config, "[DRAIN] \(k) = '\(v)' is not a number") }
+    let ini = try INIFile(text)
+    func number(_ k: String) throws -> Double? {
+      guard let v = try ini.value("DRAIN", k) else { return nil }
+      guard let x = Double(v), x.isFinite else { throw DrainError(.badDrain3Config, "[DRAIN] \(k) = '\(v.prefix(40))' is not a number") }
       return x
     }
-    if let x = try num("sim_th") { drain.similarityThreshold = x }
-    if let x = try num("depth") { drain.depth = Int(x) }
-    if let x = try num("max_children") { drain.maxChildren = Int(x) }
-    if let x = try num("max_clusters") { drain.maxClusters = Int(x) }
-    if let v = d["parametrize_numeric_tokens"] { drain.parametrizeNumericTokens = ["true", "yes", "on", "1"].contains(v.lowercased()) }
-    if let v = d["extra_delimiters"] {
+    func integer(_ k: String) throws -> Int? {
+      guard let v = try ini.value("DRAIN", k) else { return nil }
+      guard let x = Int(v) else { throw DrainError(.badDrain3Config, "[DRAIN] \(k) = '\(v.prefix(40))' is not an integer") }
+      return x
+    }
+    if let x = try number("sim_th") { drain.similarityThreshold = x }
+    if let x = try integer("depth") { drain.depth = x }
+    if let x = try integer("max_children") { drain.maxChildren = x }
+    if let x = try integer("max_clusters") { drain.maxClusters = x }
+    if let v = try ini.value("DRAIN", "parametrize_numeric_tokens") {
+      // configparser's getboolean: these words only, in any case.
+      switch v.lowercased() {
+      case "1", "yes", "true", "on": drain.parametrizeNumericTokens = true
+      case "0", "no", "false", "off": drain.parametrizeNumericTokens = false
+      default: throw DrainError(.badDrain3Config, "[DRAIN] parametrize_numeric_tokens = '\(v.prefix(40))' is not a boolean")
+      }
+    }
+    if let v = try ini.value("DRAIN", "extra_delimiters") {
       // A Python list literal such as ["_", "="]: read it as JSON after swapping quote styles.
       let json = v.replacingSingleQuotes()
       guard let list = (try? JSONParser().parse(json))?.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
@@ -59,10 +51,9 @@ public struct Drain3Config: Sendable {
       }
       drain.extraDelimiters = list.compactMap { $0.stringValue }
     }
-    let m = sections["MASKING"] ?? [:]
-    if let p = m["mask_prefix"] { maskPrefix = p }
-    if let p = m["mask_suffix"] { maskSuffix = p }
-    if let v = m["masking"] {
+    if let p = try ini.value("MASKING", "mask_prefix") { maskPrefix = p }
+    if let p = try ini.value("MASKING", "mask_suffix") { maskSuffix = p }
+    if let v = try ini.value("MASKING", "masking") {
       guard let list = (try? JSONParser().parse(v))?.arrayValue else {
         throw DrainError(.badDrain3Config, "[MASKING] masking is not a JSON list")
       }
@@ -77,6 +68,5 @@ public struct Drain3Config: Sendable {
 }
 
 extension String {
-  func trimmingSuffixCR() -> String { hasSuffix("\r") ? String(dropLast()) : self }
   func replacingSingleQuotes() -> String { String(map { $0 == "'" ? "\"" : $0 }) }
 }

@@ -147,8 +147,15 @@ public final class LogParser {
 
   /// The masked tokens of content as text (Drain3's get_content_as_tokens after masking).
   public func maskedTokens(content: UnsafeBufferPointer<UInt8>) -> [String] {
+    _ = maskedSource(content: content)
+    return lastMaskedTokens()
+  }
+
+  /// The masked tokens of the content the last `match` or `maskedTokens` call masked, as text: a line
+  /// no template matches is learned by the overlay from these, without masking it again.
+  public func lastMaskedTokens() -> [String] {
     var out: [String] = []
-    maskedSource(content: content).withUnsafeBufferPointer { b in
+    (extraDelimiters.isEmpty ? masked : delimited).withUnsafeBufferPointer { b in
       forEachToken(b) { out.append(String(decoding: $0, as: UTF8.self)) }
     }
     return out

@@ -116,8 +116,8 @@ public final class FrontEnd {
       overlay = Drain(config: overlayConfig, firstID: overlay.clustersCounter &+ 1)
       overlayRestarts += 1
     }
-    // Learn the line in the overlay (its own token table).
-    let ids = parser.maskedTokens(content: content).map { overlay.intern(Array($0.utf8)) }
+    // Learn the line in the overlay (its own token table), from the tokens `match` masked.
+    let ids = parser.lastMaskedTokens().map { overlay.intern(Array($0.utf8)) }
     let (id, _) = overlay.learn(ids)
     if rowOf[id] == nil { addOverlayVector(id) }
     return (LineOutcome(event: id, isNewTemplate: true, matchedFormat: f.matchedFormat), f)

@@ -73,8 +73,20 @@ func verifyRejectsInvalidVectorWithOneLine(_ v: Vector) throws {
     let r = try runTool("zl-pack", ["convert", fixture("Formats/vectors/v1/valid/model-tiny.zlck"), "--dtype", dtype, "-o", out, "--json"])
     #expect(r.status == 0, "\(r)")
     let j = try JSONParser().parse(r.stdout)
-    let worst = try #require(j["max_abs_error"]?.doubleValue)
+    let reported = try #require(j["max_abs_error"]?.doubleValue)
+    // The error measured here from both files, not taken from the converter's own report.
+    let a = try Checkpoint.load(path: fixture("Formats/vectors/v1/valid/model-tiny.zlck")), b = try Checkpoint.load(path: out)
+    var worst = 0.0
+    for (x, y) in [(a.tensors!, b.tensors!), (a.glove!.tensorSet, b.glove!.tensorSet)] {
+      for t in x.tensors where t.dtype.isFloating {
+        let u = t.floats(), v = try #require(y[t.name]).floats()
+        #expect(y[t.name]!.dtype.name == dtype, "\(t.name) is \(y[t.name]!.dtype.name)")
+        for k in u.indices { worst = max(worst, abs(Double(u[k]) - Double(v[k]))) }
+      }
+    }
+    #expect(worst == reported, "\(dtype): measured \(worst), reported \(reported)")
     #expect(worst < (dtype == "i8" ? 0.01 : dtype == "f32" ? 1e-12 : 0.01), "\(dtype): \(worst)")
+    if dtype != "f32" { #expect(worst > 0, "\(dtype) changed nothing") }
     #expect(try runTool("zl-pack", ["verify", out]).status == 0)
   }
 }

@@ -45,8 +45,9 @@ import _ZLTestSupport
   #expect(try runTool("zl-train", ["parse", "--preset", "nosuch", "x.log"]).status == 64)
 }
 
-@Test func parseReadsGzipAndStdin() throws {
-  guard let data = sharedDataRoot else { return }
+@Test(.enabled(if: sharedDataRoot != nil, "needs the shared data (../shared/data or ZL_DATA)"))
+func parseReadsGzipAndStdin() throws {
+  let data = sharedDataRoot!
   let r = try runTool("zl-train", ["parse", "--preset", "hdfs", data + "/hdfs-2pct/HDFS_2pct.log.gz", "--json"])
   #expect(r.status == 0)
   let summary = try JSONParser().parse(r.stderrLines.last ?? "")

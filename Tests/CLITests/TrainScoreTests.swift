@@ -123,8 +123,15 @@ func fitArgs(_ out: String, extra: [String] = [], epochs: Int = 2, seed: Int = 3
     #expect(text.stdout.contains("ANOMALY") && text.stdout.contains("    line "))
     let fail = try runTool("zl-score", [m, demo + "/BGL_2k.log.gz", "--threshold", "0", "--fail-on-anomaly", "--quiet"])
     #expect(fail.status == 1)
-    let pass = try runTool("zl-score", [m, demo + "/BGL_2k.log.gz", "--threshold", "1", "--fail-on-anomaly", "--quiet"])
-    #expect(pass.status == 0 || pass.status == 1)
+    // A threshold above every score flags nothing: exit 0; at the highest score, exactly the sessions
+    // with that score are flagged: exit 1.
+    let scores = try scoreLines.map { try #require(JSONParser().parse(String($0))["score"]?.doubleValue) }
+    let top = try #require(scores.max())
+    try #require(top < 1, "no threshold above a score of 1")
+    let pass = try runTool("zl-score", [m, demo + "/BGL_2k.log.gz", "--threshold", JSON.formatNumber(top.nextUp), "--fail-on-anomaly", "--quiet"])
+    #expect(pass.status == 0 && pass.stdout.contains("\"anomaly\":false") && !pass.stdout.contains("\"anomaly\":true"), "\(pass.status)")
+    let atTop = try runTool("zl-score", [m, demo + "/BGL_2k.log.gz", "--threshold", JSON.formatNumber(top), "--fail-on-anomaly", "--only-anomalies", "--quiet"])
+    #expect(atTop.status == 1 && atTop.stdout.split(separator: "\n").count == scores.filter { $0 == top }.count)
     // A closed pipe ends cleanly.
     let piped = try runTool("/bin/sh", ["-c", "\"$0\" \"$1\" \"$2\" | head -1 >/dev/null; echo done", productsDirectory + "/zl-score", m, demo + "/BGL_2k.log.gz"])
     #expect(piped.stdout == "done\n" && !piped.stderr.contains("error"), "\(piped)")

@@ -21,6 +21,8 @@ struct DrainCase: CustomStringConvertible, Sendable {
   var description: String { name }
 }
 
+/// The lines a golden case names: inline, from the repository's demo data, or from a LogHub 2k
+/// file of the shared data (nil when that is absent).
 func goldenLines(_ ref: JSON) throws -> [String]? {
   var out: [String] = []
   for part in ref.arrayValue! {
@@ -29,9 +31,17 @@ func goldenLines(_ ref: JSON) throws -> [String]? {
       out += p[1].arrayValue!.map { $0.stringValue! }
       continue
     }
-    guard let data = sharedDataRoot else { return nil }
-    let system = p[0].stringValue!, start = Int(p[1].integerValue!), n = Int(p[2].integerValue!)
-    let r = try LineReader(path: "\(data)/loghub/\(system)/\(system)_2k.log")
+    let path: String, start: Int, n: Int
+    if p[0].stringValue == "demo" {
+      path = fixture("Tools/demo/data/" + p[1].stringValue!)
+      (start, n) = (Int(p[2].integerValue!), Int(p[3].integerValue!))
+    } else {
+      guard let data = sharedDataRoot else { return nil }
+      let system = p[0].stringValue!
+      path = "\(data)/loghub/\(system)/\(system)_2k.log"
+      (start, n) = (Int(p[1].integerValue!), Int(p[2].integerValue!))
+    }
+    let r = try LineReader(path: path)
     var all: [String] = []
     while let l = try r.nextString() { all.append(l) }
     out += all[start..<(start + n)]
@@ -39,11 +49,18 @@ func goldenLines(_ ref: JSON) throws -> [String]? {
   return out
 }
 
-func drainCases() -> [DrainCase] {
-  guard let doc = try? JSONParser().parse(try readWholeFile(fixture("Formats/vectors/reference/drain3-golden.json"))) else { return [] }
+/// Whether a golden case reads lines from the shared data (not in the repository).
+func needsSharedData(_ c: JSON) -> Bool {
+  (c["learn"]!.arrayValue! + c["probes"]!.arrayValue!).contains { ["inline", "demo"].firstIndex(of: $0.arrayValue![0].stringValue!) == nil }
+}
+
+/// The golden cases that run from the repository alone, or (`shared`) those that need the shared
+/// data (their tests are skipped, visibly, when it is absent).
+func drainCases(shared: Bool) -> [DrainCase] {
+  let doc = try! JSONParser().parse(try! readWholeFile(fixture("Formats/vectors/reference/drain3-golden.json")))
   var out: [DrainCase] = []
-  for c in doc["cases"]!.arrayValue! {
-    guard let learn = try? goldenLines(c["learn"]!), let probes = try? goldenLines(c["probes"]!) else { continue }
+  for c in doc["cases"]!.arrayValue! where needsSharedData(c) == shared {
+    guard let learn = try! goldenLines(c["learn"]!), let probes = try! goldenLines(c["probes"]!) else { continue }
     let masks = c["masks"]!.arrayValue!.map { m in MaskRule(name: m.arrayValue![0].stringValue!, pattern: m.arrayValue![1].stringValue!) }
     let settings = ParserSettings(
       logFormat: c["log_format"]?.stringValue ?? "<Content>", masks: masks,
@@ -60,6 +77,11 @@ func drainCases() -> [DrainCase] {
   return out
 }
 
+@Test func goldenCorpusHasCasesThatNeedNoSharedData() {
+  let committed = drainCases(shared: false).map(\.name)
+  #expect(committed.contains("bgl-reference") && committed.contains("hdfs-demo-reference") && committed.contains("synthetic"))
+}
+
 func learnAll(_ c: DrainCase) throws -> (LogParser, [UInt32]) {
   let parser = try LogParser(settings: c.settings)
   var ids: [UInt32] = []
@@ -74,8 +96,13 @@ func matchAll(_ parser: LogParser, _ lines: [String]) -> [UInt32?] {
   lines.map { l in Array(l.utf8).withUnsafeBufferPointer { parser.match(line: $0) } }
 }
 
-@Test(arguments: drainCases())
-func learnsExactlyLikeDrain3(_ c: DrainCase) throws {
+@Test(arguments: drainCases(shared: false))
+func learnsExactlyLikeDrain3(_ c: DrainCase) throws { try learnsExactlyLikeDrain3Case(c) }
+
+@Test(.enabled(if: sharedDataRoot != nil, "needs the shared data (../shared/data or ZL_DATA)"), arguments: drainCases(shared: true))
+func learnsExactlyLikeDrain3OnSharedData(_ c: DrainCase) throws { try learnsExactlyLikeDrain3Case(c) }
+
+func learnsExactlyLikeDrain3Case(_ c: DrainCase) throws {
   let (parser, ids) = try learnAll(c)
   #expect(ids == c.ids, "\(c.name): first difference at line \(Array(zip(ids, c.ids)).firstIndex { $0.0 != $0.1 } ?? -1)")
   var templates: [UInt32: String] = [:]
@@ -84,16 +111,26 @@ func learnsExactlyLikeDrain3(_ c: DrainCase) throws {
   #expect(matchAll(parser, c.probes) == c.matches, "\(c.name): match results differ")
 }
 
-@Test(arguments: drainCases())
-func matchNeverChangesTheState(_ c: DrainCase) throws {
+@Test(arguments: drainCases(shared: false))
+func matchNeverChangesTheState(_ c: DrainCase) throws { try matchNeverChangesTheStateCase(c) }
+
+@Test(.enabled(if: sharedDataRoot != nil, "needs the shared data (../shared/data or ZL_DATA)"), arguments: drainCases(shared: true))
+func matchNeverChangesTheStateOnSharedData(_ c: DrainCase) throws { try matchNeverChangesTheStateCase(c) }
+
+func matchNeverChangesTheStateCase(_ c: DrainCase) throws {
   let (parser, _) = try learnAll(c)
   let before = parser.section.record.encoded()
   _ = matchAll(parser, c.probes + c.learn)
   #expect(parser.section.record.encoded() == before)
 }
 
-@Test(arguments: drainCases())
-func stateSurvivesTheCheckpointSection(_ c: DrainCase) throws {
+@Test(arguments: drainCases(shared: false))
+func stateSurvivesTheCheckpointSection(_ c: DrainCase) throws { try stateSurvivesTheCheckpointSectionCase(c) }
+
+@Test(.enabled(if: sharedDataRoot != nil, "needs the shared data (../shared/data or ZL_DATA)"), arguments: drainCases(shared: true))
+func stateSurvivesTheCheckpointSectionOnSharedData(_ c: DrainCase) throws { try stateSurvivesTheCheckpointSectionCase(c) }
+
+func stateSurvivesTheCheckpointSectionCase(_ c: DrainCase) throws {
   let (parser, _) = try learnAll(c)
   let record = parser.section.record
   let decoded = try DrainSection(record: try Record.decode(record.encoded(), section: "DRAN"))
@@ -108,8 +145,9 @@ func stateSurvivesTheCheckpointSection(_ c: DrainCase) throws {
   #expect(restored.section.record == parser.section.record)
 }
 
-@Test func fastHeaderSplitEqualsTheRegexOnEveryLogHubLine() throws {
-  guard let data = sharedDataRoot else { return }
+@Test(.enabled(if: sharedDataRoot != nil, "needs the shared data (../shared/data or ZL_DATA)"))
+func fastHeaderSplitEqualsTheRegexOnEveryLogHubLine() throws {
+  let data = sharedDataRoot!
   let systems = ["HDFS": "hdfs", "Hadoop": "hadoop", "Spark": "spark", "Zookeeper": "zookeeper", "BGL": "bgl", "HPC": "hpc",
                  "Apache": "apache", "Proxifier": "proxifier", "OpenSSH": "openssh", "OpenStack": "openstack"]
   for (system, preset) in systems {

@@ -55,8 +55,9 @@ func tinyGlove() -> GloveTable {
   #expect(model.eventVector(templateTokens: []) == model.unknown)
 }
 
-@Test func gloveTableKeepsWantedAndTopWords() throws {
-  guard let data = sharedDataRoot else { return }
+@Test(.enabled(if: sharedDataRoot != nil, "needs the shared data (../shared/data or ZL_DATA)"))
+func gloveTableKeepsWantedAndTopWords() throws {
+  let data = sharedDataRoot!
   let t = try GloveTable.load(path: data + "/glove/glove.6B.50d.logvocab.txt", wanted: ["block", "zzzznotaword"], topK: 100)
   #expect(t.dim == 50)
   #expect(t.rows["block"]?.count == 50 && t.rows["zzzznotaword"] == nil)

@@ -42,6 +42,17 @@ class Lines(list):
         return out
 
 
+class DemoLines(Lines):
+    """Lines of a file bundled in Tools/demo/data (gzip), remembered as ("demo", file, start, count):
+    tests read them from the repository, so these cases run without ../shared/data."""
+    def __init__(self, name, start, n):
+        import gzip
+        path = os.path.join(os.path.dirname(__file__), "..", "demo", "data", name)
+        with gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="") as f:
+            list.__init__(self, [l.rstrip("\r\n") for l in f][start:start + n])
+        self.ref = [["demo", name, start, n]]
+
+
 def ref(lines):
     return lines.ref if isinstance(lines, Lines) else [["inline", list(lines)]]
 
@@ -81,7 +92,10 @@ def main():
     cases = [
         run("hdfs-benchmark", hdfs_fmt, [("*", r"blk_-?\d+"), ("*", r"(\d+\.){3}\d+(:\d+)?")], "<", ">", 4, 0.5,
             lines_of("HDFS", 0, 500), lines_of("HDFS", 1500, 200) + ["not a header line at all"]),
-        run("bgl-reference", bgl_fmt, REFERENCE, "[", "]", 3, 0.1, lines_of("BGL", 0, 600), lines_of("BGL", 1400, 300)),
+        # Tools/demo/data/BGL_2k.log.gz is LogHub's BGL_2k.log byte for byte: this case runs from the repository.
+        run("bgl-reference", bgl_fmt, REFERENCE, "[", "]", 3, 0.1, DemoLines("BGL_2k.log.gz", 0, 600), DemoLines("BGL_2k.log.gz", 1400, 300)),
+        run("hdfs-demo-reference", hdfs_fmt, REFERENCE, "[", "]", 4, 0.5, DemoLines("hdfs-sample.log.gz", 0, 800),
+            DemoLines("hdfs-sample.log.gz", 9000, 400)),
         run("thunderbird-lru", tb_fmt, [("IP", r"(\d+\.){3}\d+")], "<", ">", 5, 0.4, lines_of("Thunderbird", 0, 600),
             lines_of("Thunderbird", 0, 100) + lines_of("Thunderbird", 1800, 100), max_clusters=20, extra=("=", ":")),
         run("openstack-depth6-children3", r"<Logrecord> <Date> <Time> <Pid> <Level> <Component> \[<ADDR>\] <Content>",
@@ -89,7 +103,8 @@ def main():
         run("synthetic", None, [], "<", ">", 4, 0.4, synthetic, synthetic + ["a b e", "zz", "only 9", "a 2 c"]),
     ]
     doc = {"origin": f"drain3 {getattr(drain3, '__version__', '0.9.11')} (drain3.drain.Drain, LogMasker); "
-                     "lines from ../shared/data/loghub (logpai/loghub @ dd61d0952749)", "cases": cases}
+                     "lines from ../shared/data/loghub (logpai/loghub @ dd61d0952749) or, for \"demo\" references, "
+                     "from Tools/demo/data", "cases": cases}
     out = os.path.join(os.path.dirname(__file__), "..", "..", "Formats", "vectors", "reference", "drain3-golden.json")
     with open(out, "w", encoding="utf-8") as f:
         json.dump(doc, f, ensure_ascii=False, separators=(",", ":"))
