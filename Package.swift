@@ -44,13 +44,13 @@ let package = Package(
     .target(name: "ZLCheckpoint", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLProfile"]),
     .target(name: "ZLScoring", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLProfile", "ZLCheckpoint", "ZLKernels"], swiftSettings: hotPath),
     .target(name: "ZLKernels", dependencies: ["CZLScore"], swiftSettings: hotPath),
-    .target(name: "ZLTensor", dependencies: ["ZLBase", "ZLKernels"], swiftSettings: hotPath),
+    .target(name: "ZLTensor", dependencies: ["ZLKernels"], swiftSettings: hotPath),
     .target(name: "ZLTraining", dependencies: ["ZLBase", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLProfile", "ZLCheckpoint", "ZLScoring", "ZLKernels", "ZLModel", "ZLTensor"], swiftSettings: hotPath),
-    .target(name: "ZLModel", dependencies: ["ZLBase", "ZLTensor", "ZLProfile"], swiftSettings: hotPath),
+    .target(name: "ZLModel", dependencies: ["ZLTensor", "ZLProfile"], swiftSettings: hotPath),
 
     // MARK: - Executables (argument wiring only)
     .executableTarget(name: "zl-train", dependencies: [
-      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLScoring", "ZLTensor", "ZLModel", "ZLTraining",
+      "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLProfile", "ZLScoring", "ZLModel", "ZLTraining",
     ]),
     .executableTarget(name: "zl-pack", dependencies: [
       "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLProfile", "ZLCheckpoint", "ZLScoring",
@@ -73,7 +73,9 @@ let package = Package(
     .testTarget(name: "ZLModelTests", dependencies: ["ZLModel", "ZLTensor", "ZLProfile", "ZLKernels", "ZLScoring", "ZLBase", "_ZLTestSupport"]),
     .testTarget(name: "ZLScoringTests", dependencies: ["ZLScoring", "ZLCheckpoint", "ZLDrain", "ZLEmbedding", "ZLFormat", "_ZLTestSupport"]),
     .testTarget(name: "ZLTrainingTests", dependencies: ["ZLTraining", "_ZLTestSupport"]),
-    .testTarget(name: "CLITests", dependencies: ["zl-train", "zl-pack", "zl-score", "ZLCheckpoint", "ZLFormat", "_ZLTestSupport"]),
+    .testTarget(name: "PackageTests", dependencies: ["ZLBase", "_ZLTestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["zl-train", "zl-pack", "zl-score", "ZLCheckpoint", "ZLFormat", "_ZLTestSupport"],
+                exclude: ["Snapshots"]),
   ],
   swiftLanguageModes: [.v6]
 )

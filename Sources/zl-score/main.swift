@@ -5,7 +5,6 @@
 import ZLBase
 import ZLCommandLine
 import ZLDrain
-import ZLFormat
 import ZLKernels
 import ZLScoring
 

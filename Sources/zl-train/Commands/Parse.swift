@@ -17,23 +17,27 @@ let parseCommand = Command(
     \(ParserOptions.help)
       --max-line-length N    cut longer lines (counted in the summary; default 1048576 bytes)
       --json                 print the summary on stderr as one JSON line (--json-summary: old spelling, kept until 0.3)
+      --quiet                no summary and no progress
     """
 ) { args in
   let opts = try ParserOptions.parse(&args)
   let maxLine = try args.int("--max-line-length", in: 64...(1 << 30)) ?? (1 << 20)
   let jsonSummary = args.flag("--json", "--json-summary")
+  let quiet = args.flag("--quiet")
   let files = try args.finish(min: 1, names: "FILE")
   let out = StandardOutput(bufferSize: 1 << 20)
   try out.line("LineId,EventId,EventTemplate")
   let summary = try ParseRun.run(settings: opts.settings, files: files, maxLineLength: maxLine,
-                                 progress: Progress("zl-train parse")) { lineID, id, template in
+                                 progress: quiet ? nil : Progress("zl-train parse")) { lineID, id, template in
     try out.write(String(lineID))
     try out.write(",E\(id),")
     try out.line(csvField(template))
   }
   try out.flush()
   let rate = Double(summary.lines) / max(summary.seconds, 1e-9)
-  if jsonSummary {
+  if quiet {
+    return .ok
+  } else if jsonSummary {
     printError(JSON.object([
       ("lines", .integer(Int64(summary.lines))), ("templates", .integer(Int64(summary.templates))),
       ("unmatched_format", .integer(Int64(summary.unmatchedFormat))), ("truncated", .integer(Int64(summary.truncated))),
