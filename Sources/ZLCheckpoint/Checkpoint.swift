@@ -9,7 +9,19 @@ import ZLEmbedding
 import ZLFormat
 import ZLProfile
 
-/// A decoded checkpoint. Any section may be absent; `requireScoringSections()` checks §8.9.
+/// The sections of a scoring model, present and consistent with the model profile.
+public struct ScoringSections: Sendable {
+  public let hyperParameters: ModelHyperParameters
+  public let drain: DrainSection
+  public let glove: GloveSection
+  public let metadata: Record
+  public let session: SessionSection
+  public let tensors: TensorSet
+  public let threshold: ThresholdSection
+  public let vocabulary: VocabularySection
+}
+
+/// A decoded checkpoint. Any section may be absent; `scoringSections()` checks §8.9.
 public struct Checkpoint: Sendable {
   public var metadata: Record?
   public var tensors: TensorSet?
@@ -63,30 +75,27 @@ public struct Checkpoint: Sendable {
     }
   }
 
-  /// The sections a scoring model needs (§8.9); throws `missingSection` naming the first absent one.
-  public func requireScoringSections() throws {
-    let present: [(SectionType, Bool)] = [
-      (.drain, drain != nil), (.glove, glove != nil), (.metadata, metadata != nil), (.session, session != nil),
-      (.tensors, tensors != nil), (.threshold, threshold != nil), (.vocabulary, vocabulary != nil),
-    ]
-    for (t, ok) in present where !ok {
-      throw CheckpointError(.missingSection, "section \(t) (\(KnownSection.lookup(t)!.summary)) is missing; a scoring model needs DRAN, GLOV, META, SESS, TENS, THRS and VOCB")
-    }
-  }
-
   /// The model architecture named in META, if any.
   public var architecture: String? { metadata.flatMap(ModelProfile.architecture(of:)) }
 
-  /// Checks the checkpoint against the model profile (zlck-v1.md Appendix A): every scoring section
-  /// present, the weights against META, and the GloVe dimension against the input size.
-  /// - Throws: `CheckpointError` (missingSection, modelMismatch, META key errors).
-  public func validateModel() throws -> ModelHyperParameters {
-    try requireScoringSections()
-    let hp = try ModelProfile.validate(metadata: metadata!, tensors: tensors!)
-    if glove!.dim != hp.inputSize {
-      throw CheckpointError(.modelMismatch, "section GLOV: vector dimension \(glove!.dim) differs from model.input_size \(hp.inputSize)")
+  /// The sections a scoring model needs (§8.9), present and checked against the model profile
+  /// (zlck-v1.md Appendix A): the weights against META, the GloVe dimension against the input size.
+  /// - Throws: `CheckpointError` (missingSection naming the first absent one, modelMismatch, META key errors).
+  public func scoringSections() throws -> ScoringSections {
+    guard let drain, let glove, let metadata, let session, let tensors, let threshold, let vocabulary else {
+      let present: [(SectionType, Bool)] = [
+        (.drain, drain != nil), (.glove, glove != nil), (.metadata, metadata != nil), (.session, session != nil),
+        (.tensors, tensors != nil), (.threshold, threshold != nil), (.vocabulary, vocabulary != nil),
+      ]
+      let t = present.first { !$0.1 }!.0
+      throw CheckpointError(.missingSection, "section \(t) (\(KnownSection.lookup(t)!.summary)) is missing; a scoring model needs DRAN, GLOV, META, SESS, TENS, THRS and VOCB")
     }
-    return hp
+    let hp = try ModelProfile.validate(metadata: metadata, tensors: tensors)
+    if glove.dim != hp.inputSize {
+      throw CheckpointError(.modelMismatch, "section GLOV: vector dimension \(glove.dim) differs from model.input_size \(hp.inputSize)")
+    }
+    return ScoringSections(hyperParameters: hp, drain: drain, glove: glove, metadata: metadata, session: session, tensors: tensors,
+                           threshold: threshold, vocabulary: vocabulary)
   }
 
   /// Section inputs for the writer: every typed section with the default codec policy, plus the

@@ -26,11 +26,11 @@ public struct ScoringModel: Sendable {
   /// Validates a decoded checkpoint as a scoring model.
   /// - Throws: `CheckpointError` (missingSection, modelMismatch, badValue, META key errors).
   public init(_ cp: Checkpoint) throws {
-    hyperParameters = try cp.validateModel()
-    let drain = cp.drain!, vocab = cp.vocabulary!
+    let s = try cp.scoringSections()
+    hyperParameters = s.hyperParameters
     var weights: [String: [Float]] = [:]
     for (name, _) in ModelProfile.expectedShapes(hyperParameters) {
-      let values = cp.tensors![name]!.floats()
+      guard let values = s.tensors[name]?.floats() else { throw InternalError("tensor '\(name)' passed the profile check but is absent") }
       // Format-valid but unusable: a non-finite weight would turn every score into NaN.
       if let k = values.firstIndex(where: { !$0.isFinite }) {
         throw CheckpointError(.badValue, "section TENS: tensor '\(name)' holds a non-finite value (\(values[k])) at element \(k); the model cannot score")
@@ -39,15 +39,16 @@ public struct ScoringModel: Sendable {
     }
     // The session rule needs the fields it reads (node, time) in the parser's log format.
     do {
-      try cp.session!.rule.check(format: try LogFormat(drain.logFormat), nodeField: nil)
+      try s.session.rule.check(format: try LogFormat(s.drain.logFormat), nodeField: nil)
     } catch let e as DrainError {
       throw CheckpointError(.badValue, "section SESS: key 'rule' \(e.detail)")
     }
-    self.drain = drain
-    self.session = cp.session!
-    embedding = EmbeddingModel(vocabulary: vocab, glove: cp.glove!, splitter: WordSplitter(settings: vocab.tokenizer, drain: drain))
+    drain = s.drain
+    session = s.session
+    embedding = EmbeddingModel(vocabulary: s.vocabulary, glove: s.glove,
+                               splitter: WordSplitter(settings: s.vocabulary.tokenizer, drain: s.drain))
     self.weights = weights
-    threshold = cp.threshold!
+    threshold = s.threshold
     info = cp.info
   }
 
