@@ -11,14 +11,23 @@ import ZLProfile
 
 /// The sections of a scoring model, present and consistent with the model profile.
 public struct ScoringSections: Sendable {
-  public let hyperParameters: ModelHyperParameters
+  /// The network and its inputs (`zl.bigru-attn`), absent from a `zl.hybrid` model.
+  public struct Network: Sendable {
+    public let hyperParameters: ModelHyperParameters
+    public let glove: GloveSection
+    public let tensors: TensorSet
+    public let vocabulary: VocabularySection
+  }
+  public let architecture: String
+  public let network: Network?
   public let drain: DrainSection
-  public let glove: GloveSection
+  /// Present when the model reads severity (or the writer recorded the level field anyway).
+  public let levels: LevelSection?
   public let metadata: Record
   public let session: SessionSection
-  public let tensors: TensorSet
+  /// The target-side detectors, when the model was trained with them.
+  public let detectors: TargetDetectorSection?
   public let threshold: ThresholdSection
-  public let vocabulary: VocabularySection
 }
 
 /// A decoded checkpoint. Any section may be absent; `scoringSections()` checks §8.9.
@@ -28,7 +37,9 @@ public struct Checkpoint: Sendable {
   public var vocabulary: VocabularySection?
   public var glove: GloveSection?
   public var drain: DrainSection?
+  public var levels: LevelSection?
   public var session: SessionSection?
+  public var detectors: TargetDetectorSection?
   public var threshold: ThresholdSection?
   public var repro: Record?
   /// Unknown ancillary sections, kept so rewriting tools can copy the safe-to-copy ones.
@@ -59,6 +70,7 @@ public struct Checkpoint: Sendable {
     for type in d.order {
       switch type {
       case .drain: drain = try DrainSection(record: records[type]!)
+      case .levels: levels = try LevelSection(record: records[type]!)
       case .glove:
         glove = try GloveSection(tensors: d.tensorSets[type]!, vocabularyCount: vocabWords, hasVocabulary: records[.vocabulary] != nil)
       case .metadata:
@@ -67,6 +79,7 @@ public struct Checkpoint: Sendable {
         metadata = m
       case .repro: repro = records[type]!
       case .session: session = try SessionSection(record: records[type]!)
+      case .detectors: detectors = try TargetDetectorSection(record: records[type]!)
       case .tensors: tensors = d.tensorSets[type]!
       case .threshold: threshold = try ThresholdSection(record: records[type]!)
       case .vocabulary: vocabulary = try VocabularySection(record: records[type]!)
@@ -78,24 +91,50 @@ public struct Checkpoint: Sendable {
   /// The model architecture named in META, if any.
   public var architecture: String? { metadata.flatMap(ModelProfile.architecture(of:)) }
 
-  /// The sections a scoring model needs (§8.9), present and checked against the model profile
-  /// (zlck-v1.md Appendix A): the weights against META, the GloVe dimension against the input size.
+  /// The sections a scoring model needs (§8.9), present and checked against its profile: for
+  /// `zl.bigru-attn` (Appendix A) the weights against META and the GloVe dimension against the input
+  /// size; for `zl.hybrid` (Appendix C) the hybrid decision without a network.
   /// - Throws: `CheckpointError` (missingSection naming the first absent one, modelMismatch, META key errors).
   public func scoringSections() throws -> ScoringSections {
-    guard let drain, let glove, let metadata, let session, let tensors, let threshold, let vocabulary else {
-      let present: [(SectionType, Bool)] = [
-        (.drain, drain != nil), (.glove, glove != nil), (.metadata, metadata != nil), (.session, session != nil),
-        (.tensors, tensors != nil), (.threshold, threshold != nil), (.vocabulary, vocabulary != nil),
-      ]
-      let t = present.first { !$0.1 }!.0
-      throw CheckpointError(.missingSection, "section \(t) (\(KnownSection.lookup(t)!.summary)) is missing; a scoring model needs DRAN, GLOV, META, SESS, TENS, THRS and VOCB")
+    let hybridProfile = architecture == HybridProfile.architecture
+    let needed: [(SectionType, Bool)] = hybridProfile
+      ? [(.drain, drain != nil), (.metadata, metadata != nil), (.session, session != nil), (.threshold, threshold != nil)]
+      : [(.drain, drain != nil), (.glove, glove != nil), (.metadata, metadata != nil), (.session, session != nil),
+         (.tensors, tensors != nil), (.threshold, threshold != nil), (.vocabulary, vocabulary != nil)]
+    if let t = needed.first(where: { !$0.1 })?.0 {
+      let list = hybridProfile ? "DRAN, META, SESS and THRS" : "DRAN, GLOV, META, SESS, TENS, THRS and VOCB"
+      throw CheckpointError(.missingSection, "section \(t) (\(KnownSection.lookup(t)!.summary)) is missing; a scoring model needs \(list)")
     }
-    let hp = try ModelProfile.validate(metadata: metadata, tensors: tensors)
-    if glove.dim != hp.inputSize {
-      throw CheckpointError(.modelMismatch, "section GLOV: vector dimension \(glove.dim) differs from model.input_size \(hp.inputSize)")
+    guard let drain, let metadata, let session, let threshold else { throw InternalError("scoring sections checked but absent") }
+    var network: ScoringSections.Network? = nil
+    if hybridProfile {
+      guard let h = threshold.hybrid, h.network == .none else {
+        throw CheckpointError(.modelMismatch, "section THRS: a \(HybridProfile.architecture) model has no network, so its score must be hybrid with hybrid.network none")
+      }
+    } else {
+      guard let glove, let tensors, let vocabulary else { throw InternalError("scoring sections checked but absent") }
+      let hp = try ModelProfile.validate(metadata: metadata, tensors: tensors)
+      if glove.dim != hp.eventVectorSize {
+        let what = hp.severityFeatures > 0 ? "model.input_size \(hp.inputSize) less model.severity_features \(hp.severityFeatures)" : "model.input_size \(hp.inputSize)"
+        throw CheckpointError(.modelMismatch, "section GLOV: vector dimension \(glove.dim) differs from \(what)")
+      }
+      if hp.severityFeatures > 0 && levels == nil {
+        throw CheckpointError(.missingSection, "section LEVL (level field and severity scale) is missing; the model reads severity features")
+      }
+      network = ScoringSections.Network(hyperParameters: hp, glove: glove, tensors: tensors, vocabulary: vocabulary)
     }
-    return ScoringSections(hyperParameters: hp, drain: drain, glove: glove, metadata: metadata, session: session, tensors: tensors,
-                           threshold: threshold, vocabulary: vocabulary)
+    if let h = threshold.hybrid, h.alarmLevel != nil && levels == nil {
+      throw CheckpointError(.missingSection, "section LEVL (level field and severity scale) is missing; the hybrid decision reads severity")
+    }
+    if let t = detectors {
+      // Every template a detector names is one of the parser's.
+      let known = Set(drain.templates.map(\.id))
+      if let bad = t.templates.first(where: { !known.contains($0) }) {
+        throw CheckpointError(.danglingReference, "section TDET: key 'templates' names template \(bad), which DRAN does not hold")
+      }
+    }
+    return ScoringSections(architecture: architecture ?? "", network: network, drain: drain, levels: levels, metadata: metadata,
+                           session: session, detectors: detectors, threshold: threshold)
   }
 
   /// Section inputs for the writer: every typed section with the default codec policy, plus the
@@ -103,10 +142,12 @@ public struct Checkpoint: Sendable {
   public func sectionInputs(alignment: Int = Int(ZLCK.defaultAlignment)) -> [SectionInput] {
     var out: [SectionInput] = []
     if let d = drain { out.append(.known(.drain, raw: d.record.encoded())) }
+    if let l = levels { out.append(.known(.levels, raw: l.record.encoded())) }
     if let g = glove { out.append(.known(.glove, raw: g.tensorSet.encoded(alignment: alignment))) }
     if let m = metadata { out.append(.known(.metadata, raw: m.encoded())) }
     if let r = repro { out.append(.known(.repro, raw: r.encoded())) }
     if let s = session { out.append(.known(.session, raw: s.record.encoded())) }
+    if let d = detectors { out.append(.known(.detectors, raw: d.record.encoded())) }
     if let t = tensors { out.append(.known(.tensors, raw: t.encoded(alignment: alignment))) }
     if let t = threshold { out.append(.known(.threshold, raw: t.record.encoded())) }
     if let v = vocabulary { out.append(.known(.vocabulary, raw: v.record.encoded())) }

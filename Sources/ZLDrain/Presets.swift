@@ -26,6 +26,8 @@ public struct LogPreset: Sendable {
   public let labelField: String?
   /// The field naming the node (node-window sessions).
   public let nodeField: String?
+  /// The field holding the line's level (severity), nil when the format has none.
+  public var levelField: String? = nil
 }
 
 /// Masks of the reference pipeline (REFERENCE-NOTES.md §1.1: MetaLog conf BGL.ini/HDFS.ini, rebuilt
@@ -66,16 +68,16 @@ public enum LogPresets {
   public static let all: [LogPreset] = [
     LogPreset(name: "hdfs", parsing: benchmark(hdfsFormat, ["blk_-?\\d+", "(\\d+\\.){3}\\d+(:\\d+)?"], sim: 0.5, depth: 4),
               detection: detection(hdfsFormat, depth: 4, sim: 0.5), sessionRule: .block, labels: .labelFile,
-              labelField: nil, nodeField: nil),
+              labelField: nil, nodeField: nil, levelField: "Level"),
     LogPreset(name: "bgl", parsing: benchmark(bglFormat, ["core\\.\\d+"], sim: 0.5, depth: 4),
               detection: detection(bglFormat, depth: 3, sim: 0.1), sessionRule: .window(20), labels: .inlineAlert,
-              labelField: "Label", nodeField: "Node"),
+              labelField: "Label", nodeField: "Node", levelField: "Level"),
     LogPreset(name: "thunderbird", parsing: benchmark(tbirdFormat, ["(\\d+\\.){3}\\d+"], sim: 0.5, depth: 4),
               detection: detection(tbirdFormat, depth: 3, sim: 0.1), sessionRule: .window(20), labels: .inlineAlert,
               labelField: "Label", nodeField: "User"),
     LogPreset(name: "openstack", parsing: benchmark(openstackFormat, ["((\\d+\\.){3}\\d+,?)+", "/.+?\\s", "\\d+"], sim: 0.5, depth: 5),
               detection: detection(openstackFormat, depth: 4, sim: 0.4), sessionRule: .instance, labels: .labelFile,
-              labelField: nil, nodeField: nil),
+              labelField: nil, nodeField: nil, levelField: "Level"),
     other("hadoop", "<Date> <Time> <Level> \\[<Process>\\] <Component>: <Content>", ["(\\d+\\.){3}\\d+"], 0.5, 4),
     other("spark", "<Date> <Time> <Level> <Component>: <Content>", ["(\\d+\\.){3}\\d+", "\\b[KGTM]?B\\b", "([\\w-]+\\.){2,}[\\w-]+"], 0.5, 4),
     other("zookeeper", "<Date> <Time> - <Level>  \\[<Node>:<Component>@<Id>\\] - <Content>", ["(/|)(\\d+\\.){3}\\d+(:\\d+)?"], 0.5, 4),
@@ -91,9 +93,12 @@ public enum LogPresets {
     other("mac", "<Month>  <Date> <Time> <User> <Component>\\[<PID>\\]( \\(<Address>\\))?: <Content>", ["([\\w-]+\\.){2,}[\\w-]+"], 0.7, 6),
   ]
 
+  /// A preset for parsing only. Its `<Level>` field is the level field, except where LogHub's format
+  /// names something else so (Linux: the host name).
   static func other(_ name: String, _ format: String, _ regexes: [String], _ sim: Double, _ depth: Int) -> LogPreset {
     LogPreset(name: name, parsing: benchmark(format, regexes, sim: sim, depth: depth), detection: nil, sessionRule: nil,
-              labels: .none, labelField: nil, nodeField: nil)
+              labels: .none, labelField: nil, nodeField: nil,
+              levelField: format.contains("<Level>") && name != "linux" ? "Level" : nil)
   }
 
   /// The preset named `name` (case-insensitive), or nil.

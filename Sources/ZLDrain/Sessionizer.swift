@@ -25,6 +25,10 @@ public struct Session: Sendable {
   public var lastLine: Int
   /// True when any line carried an inline alert label.
   public var inlineAnomaly = false
+  /// Each event's severity (parallel to `events`) when the sessionizer keeps levels; else empty.
+  public var levels: [Severity] = []
+  /// The highest known severity of the session's lines (`unknown` when none is known).
+  public var maxLevel = Severity.unknown
   /// Lines that joined the session (for sessions truncated by `maxEvents`, the events kept).
   public var lineNumbers: [Int] = []
 }
@@ -45,6 +49,8 @@ public final class Sessionizer {
   public private(set) var stats = SessionStats()
   /// Keep per-session line numbers (for --explain and evaluation); off to save memory.
   public var keepLineNumbers = false
+  /// Keep each event's severity (for models that read it); off to save memory.
+  public var keepLevels = false
 
   let nodeField: Int?
   let timeFields: (date: Int?, time: Int?, timestamp: Int?)
@@ -71,11 +77,13 @@ public final class Sessionizer {
 
     /// Appends one line's event in place; returns the session's event count.
     @inline(__always)
-    func add(_ event: UInt32, line: Int, anomaly: Bool, keepLine: Bool) -> Int {
+    func add(_ event: UInt32, line: Int, anomaly: Bool, keepLine: Bool, level: Severity, keepLevel: Bool) -> Int {
       session.events.append(event)
       session.lastLine = line
       if anomaly { session.inlineAnomaly = true }
       if keepLine { session.lineNumbers.append(line) }
+      if keepLevel { session.levels.append(level) }
+      if level.isKnown && (!session.maxLevel.isKnown || level > session.maxLevel) { session.maxLevel = level }
       return session.events.count
     }
   }
@@ -115,7 +123,8 @@ public final class Sessionizer {
 
   /// Adds one line (its keys found here by the rule) with its event; returns the sessions this
   /// line closed (window rules, idle and overflow closes).
-  public func add(line: UnsafeBufferPointer<UInt8>, fields: LineFields, event: UInt32, inlineAnomaly: Bool) -> [Session] {
+  public func add(line: UnsafeBufferPointer<UInt8>, fields: LineFields, event: UInt32, inlineAnomaly: Bool,
+                  level: Severity = .unknown) -> [Session] {
     collectKeys(line: line, fields: fields)
     lineCount += 1
     var closed: [Session] = []
@@ -126,14 +135,18 @@ public final class Sessionizer {
       let found = keyBytes.withUnsafeBufferPointer { b in KeyTable.find(UnsafeBufferPointer(rebasing: b[r]), in: &open) }
       if let s = found {
         touch(s)
-        if slots[s]!.add(event, line: lineCount, anomaly: inlineAnomaly, keepLine: keepLineNumbers) >= limit { closed.append(close(s)) }
+        if slots[s]!.add(event, line: lineCount, anomaly: inlineAnomaly, keepLine: keepLineNumbers, level: level, keepLevel: keepLevels) >= limit {
+          closed.append(close(s))
+        }
       } else {
         // Keys split at max-events before go on as "key #k" (rare: a string only then).
         let part = parts.isEmpty ? 0 : parts[String(decoding: keyBytes[r], as: UTF8.self)] ?? 0
         var session = Session(key: "", labelKey: "", firstLine: lineCount, lastLine: lineCount)
         session.events.reserveCapacity(16)
         let s = keyBytes.withUnsafeBufferPointer { b in insert(Open(session, part: part), key: UnsafeBufferPointer(rebasing: b[r])) }
-        if slots[s]!.add(event, line: lineCount, anomaly: inlineAnomaly, keepLine: keepLineNumbers) >= limit { closed.append(close(s)) }
+        if slots[s]!.add(event, line: lineCount, anomaly: inlineAnomaly, keepLine: keepLineNumbers, level: level, keepLevel: keepLevels) >= limit {
+          closed.append(close(s))
+        }
       }
     }
     // Idle and overflow closes, oldest first.

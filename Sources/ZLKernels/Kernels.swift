@@ -39,4 +39,11 @@ public enum Kernels {
   /// y = tanh(x). The corresponding C function is `zls_tanh`.
   @inline(__always)
   public static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { zls_tanh(x, y, n) }
+
+  /// A session's squared prediction error against a PCA (see zl_score.h). `x` is scratch of d floats.
+  /// The corresponding C function is `zls_pca_spe`.
+  public static func pcaSPE(d: Int, k: Int, idf: UnsafePointer<Float>, mean: UnsafePointer<Float>, components: UnsafePointer<Float>,
+                            counts: UnsafePointer<Float>, scratch x: UnsafeMutablePointer<Float>) -> Double {
+    zls_pca_spe(Int32(d), Int32(k), idf, mean, components, counts, x)
+  }
 }

@@ -21,9 +21,13 @@ public struct ModelHyperParameters: Equatable, Sendable {
   public var attention: AttentionKind
   public var classes: Int
   public var maxLength: Int
+  /// Per-event severity features after each event vector (0, or 3: the LEVL thermometer code);
+  /// `inputSize` counts them (the event vectors are `inputSize - severityFeatures` wide).
+  public var severityFeatures: Int
 
   public init(inputSize: Int, hiddenSize: Int = 100, layers: Int = 2, bidirectional: Bool = true,
-              attention: AttentionKind = .additive, classes: Int = 2, maxLength: Int = 500) {
+              attention: AttentionKind = .additive, classes: Int = 2, maxLength: Int = 500, severityFeatures: Int = 0) {
+    self.severityFeatures = severityFeatures
     self.inputSize = inputSize
     self.hiddenSize = hiddenSize
     self.layers = layers
@@ -45,8 +49,11 @@ public struct ModelHyperParameters: Equatable, Sendable {
       ("model.layers", .uint(UInt64(layers))), ("model.bidirectional", .bool(bidirectional)),
       ("model.attention", .string(attention.rawValue)), ("model.classes", .uint(UInt64(classes))),
       ("model.max_length", .uint(UInt64(maxLength))),
-    ])
+    ] + (severityFeatures > 0 ? [("model.severity_features", .uint(UInt64(severityFeatures)))] : []))
   }
+
+  /// Width of the event vectors (the GLOV dimension).
+  public var eventVectorSize: Int { inputSize - severityFeatures }
 }
 
 public enum ModelProfile {
@@ -75,8 +82,12 @@ public enum ModelProfile {
     guard let attention = AttentionKind(rawValue: a) else { throw CheckpointError(.badValue, "section META: key 'model.attention' is '\(a)', expected additive or qkv") }
     let classes = try uint("model.classes", 2...2)
     let maxLength = try uint("model.max_length", 1...1_000_000)
+    // Optional (format 1.1): 0 when absent, as in every 1.0 file.
+    let severity = meta["model.severity_features"] == nil ? 0 : try uint("model.severity_features", 0...3)
+    if severity != 0 && severity != 3 { throw CheckpointError(.badValue, "section META: key 'model.severity_features' is \(severity); zl-levels/1 features are 0 (none) or 3") }
+    if severity >= input { throw CheckpointError(.badValue, "section META: key 'model.severity_features' (\(severity)) leaves no room for event vectors in model.input_size \(input)") }
     return ModelHyperParameters(inputSize: input, hiddenSize: hidden, layers: layers, bidirectional: bidirectional,
-                                attention: attention, classes: classes, maxLength: maxLength)
+                                attention: attention, classes: classes, maxLength: maxLength, severityFeatures: severity)
   }
 
   /// The scoring tensors of a model, in name order, with their shapes.
@@ -139,4 +150,10 @@ public enum ModelProfile {
     if case .string(let s)? = meta["general.architecture"] { return s }
     return nil
   }
+}
+
+/// The `zl.hybrid` profile (zlck-v1.md Appendix C): a model that decides by its hybrid evidence alone
+/// (THRS `hybrid`, `hybrid.network` none), with no network: no TENS, GLOV or VOCB are needed.
+public enum HybridProfile {
+  public static let architecture = "zl.hybrid"
 }

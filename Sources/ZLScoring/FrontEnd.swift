@@ -19,12 +19,23 @@ public struct LineOutcome: Sendable {
 public final class FrontEnd {
   public let parser: LogParser
   public private(set) var overlay: Drain
-  public let embedding: EmbeddingModel
+  /// Event vectors (nil for a model without a network: then the front end makes no vectors).
+  public let embedding: EmbeddingModel?
   public let sessionizer: Sessionizer
   /// Trained ids are below this; overlay ids start here.
   public let firstOverlayID: UInt32
   /// Index of the inline label field (BGL/Thunderbird `Label`), if labels are inline.
   public let inlineLabelField: Int?
+  /// Index of the level field (LEVL), if the format has one.
+  public let levelField: Int?
+  /// True when vectors carry the severity features after each event vector (and sessions keep
+  /// their events' levels).
+  public let severityFeatures: Bool
+  /// The levels of the lines read so far.
+  public private(set) var severityCounts = SeverityCounts()
+  /// The last level word and its severity (level words repeat from line to line).
+  private var lastLevelWord: [UInt8] = []
+  private var lastLevel = Severity.unknown
 
   /// Event id → vector (row in `vectors`).
   private var rowOf: [UInt32: Int32] = [:]
@@ -48,8 +59,12 @@ public final class FrontEnd {
   ///   - drain: the trained state (DRAN section).
   ///   - inlineLabelField: a field name whose value `-` means normal (nil: no inline labels).
   ///   - overlayMaxClusters: templates kept for unmatched lines (least recently used evicted).
-  public init(drain: DrainSection, embedding: EmbeddingModel, session: SessionSection,
-              inlineLabelField: String? = nil, nodeField: String? = nil, overlayMaxClusters: Int = 4096) throws {
+  /// - Parameters:
+  ///   - levels: where lines carry their level (nil: no level field, every severity unknown).
+  ///   - severityFeatures: append the severity features to every event vector (models that read them).
+  public init(drain: DrainSection, embedding: EmbeddingModel?, session: SessionSection, levels: LevelSection? = nil,
+              severityFeatures: Bool = false, inlineLabelField: String? = nil, nodeField: String? = nil,
+              overlayMaxClusters: Int = 4096) throws {
     parser = try LogParser(section: drain)
     var cfg = drain.config
     cfg.maxClusters = overlayMaxClusters
@@ -63,27 +78,52 @@ public final class FrontEnd {
                                   maxOpen: session.maxOpen, format: parser.format, nodeField: nodeField)
     let fieldNames = parser.format.fields
     self.inlineLabelField = inlineLabelField.flatMap { fieldNames.firstIndex(of: $0) }
+    levelField = try levels?.fieldIndex(in: parser.format)
+    self.severityFeatures = severityFeatures
+    sessionizer.keepLevels = severityFeatures
     // Vectors of every trained template, in id order.
     var rows: [UInt32: Int32] = [:]
     var vs: [Float] = []
-    for t in drain.templates {
-      rows[t.id] = Int32(vs.count / embedding.dim)
-      vs += embedding.eventVector(templateTokens: t.tokens)
+    if let embedding {
+      for t in drain.templates {
+        rows[t.id] = Int32(vs.count / embedding.dim)
+        vs += embedding.eventVector(templateTokens: t.tokens)
+      }
     }
-    trainedCount = drain.templates.count
+    trainedCount = rows.count
     rowOf = rows
     vectors = vs
   }
 
   /// The vector of an event id (valid while a session refers to it).
   public func vector(_ event: UInt32) -> UnsafeBufferPointer<Float>? {
-    guard let r = rowOf[event] else { return nil }
-    let d = embedding.dim
+    guard let r = rowOf[event], let d = embedding?.dim else { return nil }
     return vectors.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[(Int(r) * d)..<(Int(r) * d + d)]) }
+  }
+
+  /// Width of one step of a session's input: the event vector, and the severity features when kept.
+  public var inputWidth: Int { (embedding?.dim ?? 0) + (severityFeatures ? Severity.featureCount : 0) }
+
+  /// Copies a session's input into `out` (row-major [events, inputWidth]): each event's vector, then
+  /// its severity features when the front end keeps them.
+  public func gather(_ s: Session, into out: inout [Float]) {
+    guard severityFeatures else { return gather(s.events, into: &out) }
+    guard let embedding else { preconditionFailure("gather needs an embedding") }
+    let d = embedding.dim
+    out.removeAll(keepingCapacity: true)
+    out.reserveCapacity(s.events.count * (d + Severity.featureCount))
+    vectors.withUnsafeBufferPointer { v in
+      for (k, e) in s.events.enumerated() {
+        let r = Int(rowOf[e] ?? -1)
+        if r < 0 { out.append(contentsOf: embedding.unknown) } else { out.append(contentsOf: v[(r * d)..<(r * d + d)]) }
+        (k < s.levels.count ? s.levels[k] : .unknown).features(into: &out)
+      }
+    }
   }
 
   /// Copies the vectors of `events` into `out` (row-major [events.count, dim]).
   public func gather(_ events: [UInt32], into out: inout [Float]) {
+    guard let embedding else { preconditionFailure("gather needs an embedding") }
     let d = embedding.dim
     out.removeAll(keepingCapacity: true)
     out.reserveCapacity(events.count * d)
@@ -119,7 +159,7 @@ public final class FrontEnd {
     // Learn the line in the overlay (its own token table), from the tokens `match` masked.
     let ids = parser.lastMaskedTokens().map { overlay.intern(Array($0.utf8)) }
     let (id, _) = overlay.learn(ids)
-    if rowOf[id] == nil { addOverlayVector(id) }
+    if rowOf[id] == nil && embedding != nil { addOverlayVector(id) }
     return (LineOutcome(event: id, isNewTemplate: true, matchedFormat: f.matchedFormat), f)
   }
 
@@ -132,10 +172,30 @@ public final class FrontEnd {
         let r = fields.fields[k]
         anomaly = !(r.count == 1 && line[r.lowerBound] == 0x2D)
       }
-      return (outcome, sessionizer.add(line: line, fields: fields, event: outcome.event, inlineAnomaly: anomaly))
+      var level = Severity.unknown
+      if let k = levelField {
+        level = fields.matchedFormat ? severity(UnsafeBufferPointer(rebasing: line[fields.fields[k]])) : .unknown
+        if !fields.matchedFormat { severityCounts.lines[5] += 1 }
+      }
+      return (outcome, sessionizer.add(line: line, fields: fields, event: outcome.event, inlineAnomaly: anomaly, level: level))
     }
     if !closed.isEmpty { sweepOverlayVectors(keeping: closed) }
     return (outcome, closed)
+  }
+
+  /// The severity of a level word (the last word's is remembered), counted.
+  private func severity(_ word: UnsafeBufferPointer<UInt8>) -> Severity {
+    let s: Severity
+    if word.count == lastLevelWord.count && lastLevelWord.withUnsafeBufferPointer({ $0.elementsEqual(word) }) {
+      s = lastLevel
+    } else {
+      s = Severity.of(word)
+      lastLevelWord.removeAll(keepingCapacity: true)
+      lastLevelWord.append(contentsOf: word)
+      lastLevel = s
+    }
+    severityCounts.count(s, word: word)
+    return s
   }
 
   /// Closes all open sessions (end of input).
@@ -145,6 +205,7 @@ public final class FrontEnd {
   public func finish(max: Int) -> [Session] { sessionizer.finish(max: max) }
 
   private func addOverlayVector(_ id: UInt32) {
+    guard let embedding else { return }
     let tokens = overlay.templateTokenTexts(id: id) ?? []
     let v = embedding.eventVector(templateTokens: tokens)
     if let r = freeRows.popLast() {

@@ -20,11 +20,14 @@ public struct ScoringOptions: Sendable {
   public var nodeField: String?
   /// Overrides the checkpoint's threshold.
   public var threshold: Double?
+  /// Reads levels from this field although the model does not (evaluation baselines); nil: the model's.
+  public var levelField: String?
   /// Keep each session's line numbers (for explanations).
   public var keepLineNumbers = false
 
   public init(sessionRule: SessionRule? = nil, maxEvents: Int? = nil, idleLines: Int? = nil, inlineLabelField: String? = nil,
-              nodeField: String? = nil, threshold: Double? = nil, keepLineNumbers: Bool = false) {
+              nodeField: String? = nil, threshold: Double? = nil, keepLineNumbers: Bool = false, levelField: String? = nil) {
+    self.levelField = levelField
     self.sessionRule = sessionRule
     self.maxEvents = maxEvents
     self.idleLines = idleLines
@@ -38,18 +41,27 @@ public struct ScoringOptions: Sendable {
 /// A closed, scored session.
 public struct ScoredSession: Sendable {
   public var session: Session
+  /// The score the threshold decides on: the network's probability, or the hybrid score.
   public var score: Float
   /// Events that matched no trained template.
   public var newTemplates: Int
-  /// Attention weight per kept event (with `explain`).
+  /// Attention weight per kept event (with `explain`; empty when the network did not run).
   public var attention: [Float]
+  /// What made the hybrid score (nil for a `p_anomaly` model).
+  public var evidence: Evidence? = nil
 }
 
 public final class ScoringPipeline {
-  public let hyperParameters: ModelHyperParameters
+  /// The network's (nil for a model without one).
+  public let hyperParameters: ModelHyperParameters?
   public let frontEnd: FrontEnd
-  public let model: CompiledModel
+  /// The network (nil for a model without one, or when the decision does not read it).
+  public let model: CompiledModel?
   public let threshold: Double
+  /// The hybrid decision's evidence (nil for a `p_anomaly` model).
+  let hybrid: HybridScorer?
+  /// False when the score does not read the network (a hybrid decision without it): it is not run.
+  public let runsNetwork: Bool
   /// Closed sessions waiting for their score, in closing order. A session whose event sequence is
   /// in the cache (or already waiting) costs no network work, so sessions wait until `batchSize` of
   /// them need the network (scoring in batches is faster than one by one), then all go out in order.
@@ -76,7 +88,7 @@ public final class ScoringPipeline {
   public var cacheCapacity = 8192 {
     // 0 turns off both caches (scores of whole sequences, first-layer states of their prefixes
     // and suffixes): neither changes a score, and with both off that is what tests compare.
-    didSet { model.stateCacheCapacity = cacheCapacity > 0 ? 1024 : 0 }
+    didSet { model?.stateCacheCapacity = cacheCapacity > 0 ? 1024 : 0 }
   }
   private var scratch: [Float] = []
 
@@ -84,16 +96,25 @@ public final class ScoringPipeline {
   ///   node field with one the model's log format cannot serve (the model's own rule was checked
   ///   when it was loaded).
   public init(model m: ScoringModel, options o: ScoringOptions = ScoringOptions()) throws {
-    hyperParameters = m.hyperParameters
+    hyperParameters = m.network?.hyperParameters
     var session = m.session
     if let r = o.sessionRule { session.rule = r }
     if let n = o.maxEvents { session.maxEvents = n }
     if let i = o.idleLines { session.idleLines = i }
-    frontEnd = try FrontEnd(drain: m.drain, embedding: m.embedding, session: session, inlineLabelField: o.inlineLabelField,
+    // The network runs when the decision reads it: always for a `p_anomaly` model, for a hybrid one
+    // when its network takes part.
+    let runs = m.network != nil && (m.threshold.hybrid.map { $0.network != .none } ?? true)
+    runsNetwork = runs
+    frontEnd = try FrontEnd(drain: m.drain, embedding: runs ? m.network?.embedding : nil, session: session,
+                            levels: m.levels ?? o.levelField.map { LevelSection(field: $0) },
+                            severityFeatures: runs && (m.network?.hyperParameters.severityFeatures ?? 0) > 0,
+                            inlineLabelField: o.inlineLabelField,
                             nodeField: o.nodeField)
     frontEnd.sessionizer.keepLineNumbers = o.keepLineNumbers
-    model = CompiledModel(hyperParameters, tensors: m.weights)
+    model = runs ? m.network.map { CompiledModel($0.hyperParameters, tensors: $0.weights) } : nil
     threshold = o.threshold ?? m.threshold.threshold
+    hybrid = m.threshold.hybrid.map { HybridScorer(decision: $0, detectors: m.detectors) }
+    if m.threshold.hybrid?.alarmLevel != nil { frontEnd.sessionizer.keepLevels = true }
   }
 
   private struct Waiting {
@@ -136,6 +157,7 @@ public final class ScoringPipeline {
       }
     }
     if !todo.isEmpty {
+      guard let model else { preconditionFailure("a session waits for a network that does not run") }
       let (scores, alpha) = model.score(seqs, keys: ids, attention: explain, batchSize: batchSize)
       for (k, i) in todo.enumerated() {
         let r = (scores[k], explain ? alpha[k] : [])
@@ -150,8 +172,14 @@ public final class ScoringPipeline {
       var r = w.result
       if case .sameAs(let j) = r { r = pending[j].result }
       guard case .scored(let score, let attention) = r else { preconditionFailure("a waiting session was left unscored") }
-      out.append(ScoredSession(session: w.session, score: score, newTemplates: w.session.events.reduce(0) { $0 + ($1 >= first ? 1 : 0) },
-                               attention: attention))
+      var scored = ScoredSession(session: w.session, score: score, newTemplates: w.session.events.reduce(0) { $0 + ($1 >= first ? 1 : 0) },
+                                 attention: attention)
+      if let h = hybrid {
+        let e = h.evidence(w.session, network: runsNetwork ? Double(score) : nil)
+        scored.evidence = e
+        scored.score = h.decision.network == .decides ? score : Float(e.score)
+      }
+      out.append(scored)
     }
     sessionsScored += out.count
     pending.removeAll(keepingCapacity: true)
@@ -181,10 +209,14 @@ public final class ScoringPipeline {
   /// Looks closed sessions up in the cache and among those waiting; the rest need the network.
   private func enqueue(_ sessions: [Session]) {
     let first = frontEnd.firstOverlayID
-    let maxLen = hyperParameters.maxLength
+    let maxLen = hyperParameters?.maxLength ?? 0
     for s in sessions {
-      let kept = s.events.count > maxLen ? Array(s.events.suffix(maxLen)) : s.events
-      let trained = !kept.contains { $0 >= first }
+      if !runsNetwork {
+        pending.append(Waiting(session: s, key: nil, result: .scored(0, [])))
+        continue
+      }
+      let kept = stepKeys(s, maxLength: maxLen)
+      let trained = !kept.isEmpty && !s.events.suffix(maxLen).contains { $0 >= first }
       let cacheable = cacheCapacity > 0 && trained
       let result: Waiting.Result
       if cacheable, let hit = cache[kept] {
@@ -196,11 +228,28 @@ public final class ScoringPipeline {
       } else {
         if cacheable { waitingKeys[kept] = pending.count }
         misses += 1
-        frontEnd.gather(s.events, into: &scratch)
+        frontEnd.gather(s, into: &scratch)
         result = .network(scratch, trained && cacheCapacity > 0 ? kept : nil)
       }
       pending.append(Waiting(session: s, key: cacheable ? kept : nil, result: result))
     }
+  }
+
+  /// What identifies each kept step's input, for the caches: the event id, and with severity
+  /// features its feature class (0–3) in the top two bits. Empty when an id is too large to share
+  /// those bits (such a session is scored, not cached).
+  private func stepKeys(_ s: Session, maxLength maxLen: Int) -> [UInt32] {
+    let events = s.events.count > maxLen ? Array(s.events.suffix(maxLen)) : s.events
+    guard frontEnd.severityFeatures else { return events }
+    let levels = s.levels.count > maxLen ? Array(s.levels.suffix(maxLen)) : s.levels
+    var out = events
+    for k in out.indices {
+      if out[k] >= 1 << 30 { return [] }
+      let r = k < levels.count && levels[k].isKnown ? levels[k].rawValue : 0
+      let cls: UInt32 = r >= 4 ? 3 : r >= 3 ? 2 : r >= 2 ? 1 : 0
+      out[k] |= cls << 30
+    }
+    return out
   }
 
   private func remember(_ key: [UInt32], _ value: (Float, [Float])) {
@@ -212,6 +261,28 @@ public final class ScoringPipeline {
       cacheNext = (cacheNext + 1) % cacheCapacity
     }
     cache[key] = value
+  }
+
+  /// Scores of sessions given whole, at once (no waiting, no cache): what explanations compare. A
+  /// session with no event scores 0.
+  public func rescore(_ sessions: [Session]) -> [Float] {
+    var network = [Float](repeating: 0, count: sessions.count)
+    if runsNetwork, let model {
+      var seqs: [[Float]] = [], at: [Int] = []
+      for (i, s) in sessions.enumerated() where !s.events.isEmpty {
+        frontEnd.gather(s, into: &scratch)
+        seqs.append(scratch)
+        at.append(i)
+      }
+      let scores = model.score(seqs, batchSize: batchSize).scores
+      for (k, i) in at.enumerated() { network[i] = scores[k] }
+    }
+    guard let h = hybrid else { return network }
+    return sessions.indices.map { i in
+      if sessions[i].events.isEmpty { return 0 }
+      let e = h.evidence(sessions[i], network: runsNetwork ? Double(network[i]) : nil)
+      return h.decision.network == .decides ? network[i] : Float(e.score)
+    }
   }
 
   /// The template text of an event id (trained or overlay).

@@ -1,8 +1,9 @@
 // ScoringModel: a checkpoint validated once as something that scores — every section present and
 // checked against its schema, the weights against the model profile, each weight finite, the
-// session rule against the log format, the parser and the embedding built. zl-score, zl-train eval,
-// zl-pack verify --scoring and the fuzz target all load models through this one type, so a file
-// that passes `verify --scoring` scores, and nothing after it can fail on the file's content.
+// session rule and the level field against the log format, the parser and the embedding built.
+// zl-score, zl-train eval, zl-pack verify --scoring and the fuzz target all load models through this
+// one type, so a file that passes `verify --scoring` scores, and nothing after it can fail on the
+// file's content. A `zl.hybrid` model has no network; a `zl.bigru-attn` one has.
 
 import ZLBase
 import ZLCheckpoint
@@ -12,13 +13,25 @@ import ZLFormat
 import ZLProfile
 
 public struct ScoringModel: Sendable {
-  public let hyperParameters: ModelHyperParameters
+  /// The network, its inputs and weights.
+  public struct Network: Sendable {
+    public let hyperParameters: ModelHyperParameters
+    public let embedding: EmbeddingModel
+    /// Every tensor of the model profile as row-major f32 values, each finite.
+    public let weights: [String: [Float]]
+  }
+
+  /// `zl.bigru-attn` or `zl.hybrid`.
+  public let architecture: String
+  /// Absent from a `zl.hybrid` model.
+  public let network: Network?
   /// The trained parser state (matched, never changed, when scoring).
   public let drain: DrainSection
+  /// Where lines carry their level (nil: no level field).
+  public let levels: LevelSection?
   public let session: SessionSection
-  public let embedding: EmbeddingModel
-  /// Every tensor of the model profile as row-major f32 values, each finite.
-  public let weights: [String: [Float]]
+  /// The target-side detectors (TDET), when the model has them.
+  public let detectors: TargetDetectorSection?
   public let threshold: ThresholdSection
   /// The container's layout (digests, sections) as read.
   public let info: ContainerInfo?
@@ -27,27 +40,39 @@ public struct ScoringModel: Sendable {
   /// - Throws: `CheckpointError` (missingSection, modelMismatch, badValue, META key errors).
   public init(_ cp: Checkpoint) throws {
     let s = try cp.scoringSections()
-    hyperParameters = s.hyperParameters
-    var weights: [String: [Float]] = [:]
-    for (name, _) in ModelProfile.expectedShapes(hyperParameters) {
-      guard let values = s.tensors[name]?.floats() else { throw InternalError("tensor '\(name)' passed the profile check but is absent") }
-      // Format-valid but unusable: a non-finite weight would turn every score into NaN.
-      if let k = values.firstIndex(where: { !$0.isFinite }) {
-        throw CheckpointError(.badValue, "section TENS: tensor '\(name)' holds a non-finite value (\(values[k])) at element \(k); the model cannot score")
+    architecture = s.architecture
+    if let n = s.network {
+      var weights: [String: [Float]] = [:]
+      for (name, _) in ModelProfile.expectedShapes(n.hyperParameters) {
+        guard let values = n.tensors[name]?.floats() else { throw InternalError("tensor '\(name)' passed the profile check but is absent") }
+        // Format-valid but unusable: a non-finite weight would turn every score into NaN.
+        if let k = values.firstIndex(where: { !$0.isFinite }) {
+          throw CheckpointError(.badValue, "section TENS: tensor '\(name)' holds a non-finite value (\(values[k])) at element \(k); the model cannot score")
+        }
+        weights[name] = values
       }
-      weights[name] = values
+      let embedding = EmbeddingModel(vocabulary: n.vocabulary, glove: n.glove,
+                                     splitter: WordSplitter(settings: n.vocabulary.tokenizer, drain: s.drain))
+      network = Network(hyperParameters: n.hyperParameters, embedding: embedding, weights: weights)
+    } else {
+      network = nil
     }
+    let format = try LogFormat(s.drain.logFormat)
     // The session rule needs the fields it reads (node, time) in the parser's log format.
     do {
-      try s.session.rule.check(format: try LogFormat(s.drain.logFormat), nodeField: nil)
+      try s.session.rule.check(format: format, nodeField: nil)
     } catch let e as DrainError {
       throw CheckpointError(.badValue, "section SESS: key 'rule' \(e.detail)")
     }
+    if let l = s.levels {
+      do { _ = try l.fieldIndex(in: format) } catch let e as DrainError {
+        throw CheckpointError(.badValue, "section LEVL: key 'field' \(e.detail)")
+      }
+    }
     drain = s.drain
+    levels = s.levels
     session = s.session
-    embedding = EmbeddingModel(vocabulary: s.vocabulary, glove: s.glove,
-                               splitter: WordSplitter(settings: s.vocabulary.tokenizer, drain: s.drain))
-    self.weights = weights
+    detectors = s.detectors
     threshold = s.threshold
     info = cp.info
   }

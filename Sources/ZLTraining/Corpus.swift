@@ -19,9 +19,12 @@ public struct SystemSpec: Sendable {
   /// Inline alert labels from this field (BGL, Thunderbird).
   public var inlineLabelField: String?
   public var nodeField: String?
+  /// The field holding each line's level (nil: the format has none; severity unknown).
+  public var levelField: String?
 
   public init(role: String, files: [String], presetName: String, settings: ParserSettings, session: SessionSection,
-              labelFile: String?, inlineLabelField: String?, nodeField: String?) {
+              labelFile: String?, inlineLabelField: String?, nodeField: String?, levelField: String? = nil) {
+    self.levelField = levelField
     self.role = role
     self.files = files
     self.presetName = presetName
@@ -130,9 +133,11 @@ public final class Corpus {
   }
 
   /// Every line through the shared front end (match mode on `drain`): sessions with events.
-  public func sessions(drain: DrainSection, embedding: EmbeddingModel) throws -> (FrontEnd, [Session]) {
+  /// - Parameter severity: sessions keep their events' levels and vectors carry the severity features.
+  public func sessions(drain: DrainSection, embedding: EmbeddingModel?, severity: Bool = false) throws -> (FrontEnd, [Session]) {
     let fe = try naming("\(spec.role) sessions") {
-      try FrontEnd(drain: drain, embedding: embedding, session: spec.session, inlineLabelField: spec.inlineLabelField,
+      try FrontEnd(drain: drain, embedding: embedding, session: spec.session, levels: spec.levelField.map { LevelSection(field: $0) },
+                   severityFeatures: severity, inlineLabelField: spec.inlineLabelField,
                    nodeField: spec.nodeField)
     }
     var out: [Session] = []

@@ -31,33 +31,129 @@ public final class FitRun {
     self.log = log
   }
 
-  /// Runs the whole fit, stage by stage.
+  /// The source system and the GloVe file (present whenever a network is trained: settingsProblems).
+  var sourceSpec: SystemSpec { get throws { try config.source ?? { throw InternalError("a network is trained without a source") }() } }
+  var glovePath: String { get throws { try config.glovePath ?? { throw InternalError("a network is trained without GloVe vectors") }() } }
+
+  /// Runs the whole fit, stage by stage: once, or once per split (`splits` > 1: the k-th split is the
+  /// run with seed + k; the model of the first is written to `output`, every one is evaluated).
   public func run(output: String, resume: Bool, stopAfterEpoch: Int? = nil) throws -> FitOutcome {
     let t0 = monotonicSeconds()
     Kernels.setThreads(config.threads)
     Kernels.tuneAllocator()
     if let problem = config.settingsProblems().first { throw TrainingError(.badSettings, problem) }
-    let inputs = try readInputs()
+    if config.splits > 1 && (resume || stopAfterEpoch != nil) {
+      throw TrainingError(.badSettings, "resume and stop-after-epoch work with one split only")
+    }
+    let data = try readData()
+    var splits: [SplitResult] = []
+    for k in 0..<config.splits {
+      var c = config
+      c.seed = config.seed &+ UInt64(k)
+      let run = k == 0 ? self : FitRun(config: c, log: { [log] in log("split \(k + 1)/\(c.splits): " + $0) })
+      switch try run.fitSplit(data, output: k == 0 ? output : nil, resume: resume, stopAfterEpoch: stopAfterEpoch) {
+      case .stopped(let epoch): return .stopped(afterEpoch: epoch, resumePath: output + ".resume")
+      case .done(let r): splits.append(r)
+      }
+      if config.splits > 1, let m = splits.last?.inductive {
+        log("split \(k + 1)/\(config.splits): held-out F1 \(fixed(m.f1, 1)), ROC-AUC \(m.rocAUC.map { fixed($0, 3) } ?? "n/a")")
+      }
+    }
+    return .finished(report(output: output, data, splits, started: t0))
+  }
+
+  enum SplitEnd {
+    case done(SplitResult)
+    case stopped(Int)
+  }
+
+  /// One split: the target split, the front end, training, the detectors, the checkpoint (written to
+  /// `output`, or kept in memory), and its evaluation through the scoring code.
+  func fitSplit(_ data: Data, output: String?, resume: Bool, stopAfterEpoch: Int?) throws -> SplitEnd {
+    if !config.needsNetwork { return .done(try fitHybridSplit(data, output: output)) }
+    let inputs = try splitTarget(data)
     let frontEnd = try learnFrontEnd(inputs)
     let sets = try buildSets(inputs, frontEnd)
-    let trained: Trained
-    switch try train(sets, width: frontEnd.embedding.dim, output: output, resume: resume, stopAfterEpoch: stopAfterEpoch,
-                      fingerprint: runFingerprint(source: inputs.source, target: inputs.target)) {
-    case .stopped(let epoch): return .stopped(afterEpoch: epoch, resumePath: output + ".resume")
+    var trained: Trained
+    switch try train(sets, width: frontEnd.embedding.dim + (config.severity ? Severity.featureCount : 0), output: output,
+                     resume: resume, stopAfterEpoch: stopAfterEpoch, fingerprint: try runFingerprint(source: try sourceCorpus(inputs), target: inputs.target)) {
+    case .stopped(let epoch): return .stopped(epoch)
     case .done(let t): trained = t
     }
-    let (threshold, sourceValidation) = chooseThreshold(trained, sets)
-    let cp = try checkpoint(inputs, frontEnd, trained, threshold: threshold, sourceValidation: sourceValidation)
+    var (threshold, sourceValidation) = chooseThreshold(trained, sets)
+    var detectors: DetectorFit? = nil
+    if config.method == .hybrid {
+      detectors = fitTargetDetectors(sets.targetSessions, frontEnd.targetDrain)
+      threshold = hybridThreshold(sets.targetSessions)
+      if config.selfTrainEpochs > 0 {
+        trained = selfTrain(trained, sets, decision: threshold.hybrid!, detectors: detectors!.section)
+      }
+    }
+    let cp = try checkpoint(inputs, frontEnd, trained, threshold: threshold, sourceValidation: sourceValidation, detectors: detectors?.section)
+    let model = try write(cp, to: output)
+    return .done(try evaluate(model, inputs, adaptSessions: sets.targetSessions, targetDrain: frontEnd.targetDrain, threshold: threshold,
+                              sourceValidation: sourceValidation, notes: detectors?.notes ?? [], trainSeconds: trained.seconds,
+                              epochs: trained.history))
+  }
+
+  /// One split of a hybrid without a network: the target's Drain and sessions, the target-side
+  /// detectors and the severity decision; no source, no GloVe, no training.
+  func fitHybridSplit(_ data: Data, output: String?) throws -> SplitResult {
+    let t0 = monotonicSeconds()
+    let inputs = try splitTarget(data)
+    log("learning templates: \(grouped(inputs.adaptLines.count)) target adaptation lines")
+    let targetDrain = try inputs.target.learnDrain(indices: inputs.adaptLines)
+    let (targetFE, targetSessions) = try inputs.target.sessions(drain: targetDrain, embedding: nil)
+    warnAboutLevels(targetFE)
+    let adaptSessions = targetSessions.filter { inputs.adaptKeys.contains($0.key) }
+    if adaptSessions.isEmpty {
+      throw TrainingError(.tooFewSessions, "target: none of the \(targetSessions.count) sessions of the front end falls in the adaptation part")
+    }
+    log("templates: \(targetDrain.templates.count) target; sessions: \(adaptSessions.count) adaptation, \(inputs.testKeys.count) held out")
+    let detectors = fitTargetDetectors(adaptSessions, targetDrain)
+    let threshold = hybridThreshold(adaptSessions)
+    let cp = try hybridCheckpoint(inputs, targetDrain: targetDrain, threshold: threshold, detectors: detectors.section)
+    let model = try write(cp, to: output)
+    return try evaluate(model, inputs, adaptSessions: adaptSessions, targetDrain: targetDrain, threshold: threshold, sourceValidation: nil,
+                        notes: detectors.notes, trainSeconds: monotonicSeconds() - t0, epochs: [])
+  }
+
+  /// One warning when many of the target's level words are outside the zl-levels/1 table.
+  func warnAboutLevels(_ fe: FrontEnd) {
+    guard let field = config.target.levelField, let w = fe.severityCounts.warning(field: field) else { return }
+    log("warning: target logs: " + w)
+  }
+
+  /// Writes the checkpoint (atomic) and loads it back as zl-score does; without a path, the same
+  /// from its bytes in memory.
+  func write(_ cp: Checkpoint, to output: String?) throws -> ScoringModel {
+    guard let output else { return try ScoringModel(try Checkpoint.decode(try ContainerReader.load(bytes: try cp.encoded()))) }
     let info = try cp.write(to: output)
     if fileExists(output + ".resume") { unlinkQuietly(output + ".resume") }
     log("wrote \(output) (\(grouped(Int(info.fileLength))) bytes)")
-    return .finished(try evaluate(output: output, inputs, sets, trained, threshold: threshold, sourceValidation: sourceValidation, started: t0))
+    return try ScoringModel.load(path: output)
+  }
+
+  /// The source corpus (read whenever a network is trained).
+  func sourceCorpus(_ inputs: Inputs) throws -> Corpus {
+    guard let s = inputs.source else { throw InternalError("a network is trained without a source corpus") }
+    return s
   }
 
   // MARK: - 1. Data, labels and the target split
 
+  /// Both systems read once, with the target's sessions (by line) for the splits.
+  struct Data {
+    var source: Corpus?
+    var target: Corpus
+    var sourceLabels: LabelFile?
+    var targetLabels: LabelFile?
+    var targetPass: [(session: Session, lines: [Int])]
+    var targetPassLabels: [Bool?]
+  }
+
   struct Inputs {
-    var source: Corpus
+    var source: Corpus?
     var target: Corpus
     var sourceLabels: LabelFile?
     var targetLabels: LabelFile?
@@ -68,14 +164,19 @@ public final class FitRun {
     var adaptLines: [Int]
   }
 
-  /// Reads both systems and splits the target's sessions into an adaptation part and a held-out test
-  /// part (seeded; stratified when target labels exist — they choose the split, never training).
-  func readInputs() throws -> Inputs {
+  /// Reads both systems and the target's sessions (by line: the format's fields, no Drain).
+  func readData() throws -> Data {
     let c = config
-    let sourceLabelFile = try c.source.labelFile.map { try LabelFile.read(path: $0) }
+    // The source is read only when a network learns from it.
+    let sourceSpec = c.needsNetwork ? c.source : nil
+    if c.source != nil && sourceSpec == nil { log("note: the hybrid without a network does not use the source logs") }
+    let sourceLabelFile = try sourceSpec?.labelFile.map { try LabelFile.read(path: $0) }
     let targetLabelFile = try c.target.labelFile.map { try LabelFile.read(path: $0) }
-    log("reading source logs (\(c.source.files.count) file\(c.source.files.count == 1 ? "" : "s"))")
-    let source = try Corpus(c.source)
+    var source: Corpus? = nil
+    if let s = sourceSpec {
+      log("reading source logs (\(s.files.count) file\(s.files.count == 1 ? "" : "s"))")
+      source = try Corpus(s)
+    }
     log("reading target logs (\(c.target.files.count) file\(c.target.files.count == 1 ? "" : "s"))")
     let target = try Corpus(c.target)
     let targetPass = try target.sessionLines()
@@ -83,15 +184,24 @@ public final class FitRun {
     let passLabels: [Bool?] = targetPass.map { s in
       c.target.inlineLabelField != nil ? s.session.inlineAnomaly : targetLabelFile?[s.session.labelKey]
     }
+    return Data(source: source, target: target, sourceLabels: sourceLabelFile, targetLabels: targetLabelFile, targetPass: targetPass,
+                targetPassLabels: passLabels)
+  }
+
+  /// Splits the target's sessions into an adaptation part and a held-out test part (seeded;
+  /// stratified when target labels exist — they choose the split, never training).
+  func splitTarget(_ d: Data) throws -> Inputs {
+    let c = config
     var splitRNG = SeededRNG(seed: stream(c.seed, 1))
-    let (adaptIdx, testIdx) = stratifiedSplit(Array(targetPass.indices), labels: passLabels, fraction: c.targetTestFraction, rng: &splitRNG)
+    let (adaptIdx, testIdx) = stratifiedSplit(Array(d.targetPass.indices), labels: d.targetPassLabels, fraction: c.targetTestFraction,
+                                              rng: &splitRNG)
     if adaptIdx.isEmpty {
-      throw TrainingError(.tooFewSessions, "target: no session left for adaptation (\(targetPass.count) sessions, test fraction \(c.targetTestFraction))")
+      throw TrainingError(.tooFewSessions, "target: no session left for adaptation (\(d.targetPass.count) sessions, test fraction \(c.targetTestFraction))")
     }
     var adaptLines = Set<Int>()
-    for i in adaptIdx { adaptLines.formUnion(targetPass[i].lines) }
-    return Inputs(source: source, target: target, sourceLabels: sourceLabelFile, targetLabels: targetLabelFile,
-                  testKeys: Set(testIdx.map { targetPass[$0].session.key }), adaptKeys: Set(adaptIdx.map { targetPass[$0].session.key }),
+    for i in adaptIdx { adaptLines.formUnion(d.targetPass[i].lines) }
+    return Inputs(source: d.source, target: d.target, sourceLabels: d.sourceLabels, targetLabels: d.targetLabels,
+                  testKeys: Set(testIdx.map { d.targetPass[$0].session.key }), adaptKeys: Set(adaptIdx.map { d.targetPass[$0].session.key }),
                   adaptLines: adaptLines.sorted())
   }
 
@@ -109,16 +219,17 @@ public final class FitRun {
   /// both systems' templates; the GloVe subset.
   func learnFrontEnd(_ inputs: Inputs) throws -> LearnedFrontEnd {
     let c = config
-    log("learning templates: \(grouped(inputs.source.lines.count)) source lines, \(grouped(inputs.adaptLines.count)) target adaptation lines")
-    let sourceDrain = try inputs.source.learnDrain(indices: Array(0..<inputs.source.lines.count))
+    let sourceCorpus = try sourceCorpus(inputs), glovePath = try glovePath
+    log("learning templates: \(grouped(sourceCorpus.lines.count)) source lines, \(grouped(inputs.adaptLines.count)) target adaptation lines")
+    let sourceDrain = try sourceCorpus.learnDrain(indices: Array(0..<sourceCorpus.lines.count))
     let targetDrain = try inputs.target.learnDrain(indices: inputs.adaptLines)
     let splitter = WordSplitter(drain: targetDrain)
     let templates = sourceDrain.templates.map { $0.tokens } + targetDrain.templates.map { $0.tokens }
     var wanted = Set<String>()
     for t in templates { wanted.formUnion(splitter.words(t)) }
-    let glove = try GloveTable.load(path: c.glovePath, wanted: wanted, topK: c.gloveTopWords)
+    let glove = try GloveTable.load(path: glovePath, wanted: wanted, topK: c.gloveTopWords)
     if glove.rows.isEmpty {
-      throw ContextError(c.glovePath, EmbeddingError(.noWordCovered, "no vector for any template word (and no top words kept)"))
+      throw ContextError(glovePath, EmbeddingError(.noWordCovered, "no vector for any template word (and no top words kept)"))
     }
     let (vocab, gloveSection) = EmbeddingBuilder.build(templates: templates, splitter: splitter, glove: glove, includeTopWords: c.gloveTopWords > 0)
     let embedding = EmbeddingModel(vocabulary: vocab, glove: gloveSection, splitter: splitter)
@@ -135,6 +246,10 @@ public final class FitRun {
     /// MetaLog: the adaptation sessions whose labels training may read.
     var tgtLabelled: Pool
     var targetAdaptation: Int
+    /// The target's adaptation sessions as the front end made them (for the target-side detectors),
+    /// and as network inputs (the same order; labels are the target's, never read in zero-label training).
+    var targetSessions: [Session]
+    var targetAdapt: Pool
   }
 
   /// Every session through the shared front end (match mode), exactly as scoring will see them; the
@@ -142,13 +257,15 @@ public final class FitRun {
   /// support and query.
   func buildSets(_ inputs: Inputs, _ fe: LearnedFrontEnd) throws -> TrainingSets {
     let c = config
-    let width = fe.embedding.dim
-    let (sourceFE, sourceSessions) = try inputs.source.sessions(drain: fe.sourceDrain, embedding: fe.embedding)
-    let (targetFE, targetSessions) = try inputs.target.sessions(drain: fe.targetDrain, embedding: fe.embedding)
-    let sLabels = SessionLabels(sessions: sourceSessions, spec: c.source, file: inputs.sourceLabels)
-    if sourceSessions.isEmpty { throw TrainingError(.noSessions, "source logs: session rule '\(c.source.session.rule)' yields no session") }
+    let sourceSpec = try sourceSpec
+    let (sourceFE, sourceSessions) = try try sourceCorpus(inputs).sessions(drain: fe.sourceDrain, embedding: fe.embedding, severity: c.severity)
+    let (targetFE, targetSessions) = try inputs.target.sessions(drain: fe.targetDrain, embedding: fe.embedding, severity: c.severity)
+    warnAboutLevels(targetFE)
+    let width = targetFE.inputWidth
+    let sLabels = SessionLabels(sessions: sourceSessions, spec: sourceSpec, file: inputs.sourceLabels)
+    if sourceSessions.isEmpty { throw TrainingError(.noSessions, "source logs: session rule '\(sourceSpec.session.rule)' yields no session") }
     if sLabels.unlabelled == sourceSessions.count {
-      throw TrainingError(.unusableLabels, "\(c.source.labelFile ?? "source labels"): labels match none of the \(sourceSessions.count) source sessions (keys like '\(sourceSessions[0].labelKey)')")
+      throw TrainingError(.unusableLabels, "\(sourceSpec.labelFile ?? "source labels"): labels match none of the \(sourceSessions.count) source sessions (keys like '\(sourceSessions[0].labelKey)')")
     }
     if sLabels.anomalies == 0 {
       throw TrainingError(.unusableLabels, "source labels: no anomalous session among \(sourceSessions.count - sLabels.unlabelled) labelled sessions")
@@ -167,7 +284,7 @@ public final class FitRun {
     var sourceAll = Pool()
     var sourceLabelled: [Int] = []
     for (i, s) in sourceSessions.enumerated() {
-      sourceFE.gather(s.events, into: &scratch)
+      sourceFE.gather(s, into: &scratch)
       let y = sLabels.labels[i]
       sourceAll.append(scratch, y.map { $0 ? 1 : 0 }, width: width, maxLength: c.maxLength)
       if y != nil { sourceLabelled.append(i) }
@@ -193,13 +310,15 @@ public final class FitRun {
 
     var targetAdapt = Pool()
     var targetTestCount = 0
+    var adaptSessions: [Session] = []
     for (i, s) in targetSessions.enumerated() {
       if inputs.testKeys.contains(s.key) {
         targetTestCount += 1
         continue
       }
       guard inputs.adaptKeys.contains(s.key) else { continue }
-      targetFE.gather(s.events, into: &scratch)
+      adaptSessions.append(s)
+      targetFE.gather(s, into: &scratch)
       targetAdapt.append(scratch, tLabels.labels[i].map { $0 ? 1 : 0 }, width: width, maxLength: c.maxLength)
     }
     if targetAdapt.count == 0 {
@@ -211,7 +330,7 @@ public final class FitRun {
     let tgtSupport = targetAdapt.subset(Array(adaptOrder[..<max(tHalf, 1)]))
     let tgtQuery = targetAdapt.subset(adaptOrder.count > 1 ? Array(adaptOrder[tHalf...]) : adaptOrder)
     var tgtLabelled = Pool()
-    if c.method == .metalog {
+    if c.networkMethod == .metalog {
       let n = max(1, Int((Double(targetAdapt.count) * c.targetLabelFraction).rounded()))
       let visible = adaptOrder.prefix(n).filter { targetAdapt.labels[$0] != nil }
       tgtLabelled = targetAdapt.subset(Array(visible))
@@ -220,7 +339,8 @@ public final class FitRun {
     }
     log("sessions: source \(srcSupport.count)+\(srcQuery.count) train, \(srcVal.count) validation (\(anomalies.count) anomalous kept); target \(targetAdapt.count) adaptation, \(targetTestCount) held out")
     return TrainingSets(srcSupport: srcSupport, srcQuery: srcQuery, srcVal: srcVal, tgtSupport: tgtSupport, tgtQuery: tgtQuery,
-                        tgtLabelled: tgtLabelled, targetAdaptation: targetAdapt.count)
+                        tgtLabelled: tgtLabelled, targetAdaptation: targetAdapt.count, targetSessions: adaptSessions,
+                        targetAdapt: targetAdapt)
   }
 
   // MARK: - 4. Training
@@ -239,7 +359,7 @@ public final class FitRun {
   }
 
   /// Trains with the configured method, progress on stderr, and an epoch checkpoint for --resume.
-  func train(_ sets: TrainingSets, width: Int, output: String, resume: Bool, stopAfterEpoch: Int?, fingerprint: String) throws -> TrainingEnd {
+  func train(_ sets: TrainingSets, width: Int, output: String?, resume: Bool, stopAfterEpoch: Int?, fingerprint: String) throws -> TrainingEnd {
     let c = config
     var hp = c.hyperParameters
     hp.inputSize = width
@@ -252,16 +372,17 @@ public final class FitRun {
     var history: [EpochRecord] = []
     var bestParams = trainer.params
     var bestLoss = Double.infinity
-    let resumePath = output + ".resume"
+    // The resume state belongs to the written model (the first split).
+    let resumePath = output.map { $0 + ".resume" }
     var startEpoch = 1
-    if resume, fileExists(resumePath) {
+    if resume, let resumePath, fileExists(resumePath) {
       let state = try ResumeState.load(path: resumePath, fingerprint: fingerprint, trainer: trainer)
       history = state.history
       bestParams = state.best ?? trainer.params
       bestLoss = state.bestLoss
       startEpoch = history.count + 1
       log("resuming after epoch \(history.count) from \(resumePath)")
-    } else if resume {
+    } else if resume, let resumePath {
       log("no \(resumePath): starting from the first epoch")
     }
     let trainStart = monotonicSeconds()
@@ -279,7 +400,7 @@ public final class FitRun {
       }
       let secs = monotonicSeconds() - e0
       log(epochLine(rec, seconds: secs))
-      if epoch < c.epochs {
+      if epoch < c.epochs, let resumePath {
         try ResumeState.save(path: resumePath, fingerprint: fingerprint, trainer: trainer, history: history,
                              best: c.selection == .sourceValidationLoss ? bestParams : nil, bestLoss: bestLoss)
         if let stop = stopAfterEpoch, epoch >= stop {
@@ -300,9 +421,9 @@ public final class FitRun {
     let bs = c.batchSize
     let sb = sets.srcSupport.batches(size: bs, rng: &erng), sq = sets.srcQuery.batches(size: bs, rng: &erng)
     let tb = sets.tgtSupport.batches(size: bs, rng: &erng), tq = sets.tgtQuery.batches(size: bs, rng: &erng)
-    let lb = c.method == .metalog ? sets.tgtLabelled.batches(size: bs, rng: &erng) : []
+    let lb = c.networkMethod == .metalog ? sets.tgtLabelled.batches(size: bs, rng: &erng) : []
     let iterations: Int
-    switch c.method {
+    switch c.networkMethod {
     case .zerolog, .zerologNoMeta: iterations = max(sb.count, sq.count, tb.count, tq.count)
     case .supervised: iterations = max(sb.count, sq.count)
     case .metalog: iterations = max(sb.count, lb.count)
@@ -315,12 +436,12 @@ public final class FitRun {
         return LabelledBatch(p.batch(idx, width: width, maxLength: c.maxLength), labels: idx.map { p.labels[$0]! })
       }
       let st: StepStats
-      switch c.method {
+      switch c.networkMethod {
       case .zerolog, .zerologNoMeta:
         st = trainer.zerologStep(
           support: (lab(sets.srcSupport, sb), sets.tgtSupport.batch(tb[it % tb.count], width: width, maxLength: c.maxLength)),
           query: (lab(sets.srcQuery, sq), sets.tgtQuery.batch(tq[it % tq.count], width: width, maxLength: c.maxLength)),
-          adapt: c.method == .zerolog)
+          adapt: c.networkMethod == .zerolog)
       case .supervised:
         var a = trainer.supervisedStep(lab(sets.srcSupport, sb))
         let b = trainer.supervisedStep(lab(sets.srcQuery, sq))
@@ -347,9 +468,9 @@ public final class FitRun {
     let c = config
     let eta = secs * Double(c.epochs - rec.epoch)
     var line = "epoch \(rec.epoch)/\(c.epochs): loss cls \(fixed(rec.classification)) "
-    if c.method == .zerolog || c.method == .zerologNoMeta {
+    if c.networkMethod == .zerolog || c.networkMethod == .zerologNoMeta {
       line += "dom \(fixed(rec.domain)) query \(fixed(rec.query)), domain acc \(fixed(rec.domainAccuracy, 2)), "
-    } else if c.method == .metalog {
+    } else if c.networkMethod == .metalog {
       line += "target \(fixed(rec.query)), "
     }
     line += "source-val loss \(fixed(rec.sourceValidationLoss)) F1 \(fixed(rec.sourceValidationF1, 1)), \(grouped(Int(Double(rec.sequences) / max(secs, 1e-9)))) seq/s, ETA \(Int(eta.rounded())) s"
@@ -368,19 +489,84 @@ public final class FitRun {
     return (threshold, DetectionMetrics(scores: valScores, labels: valLabels, threshold: threshold.threshold))
   }
 
+  // MARK: - 5b. The hybrid's target-side detectors and decision (no target label read)
+
+  /// The structure and rarity detectors on the target's adaptation sessions.
+  func fitTargetDetectors(_ sessions: [Session], _ targetDrain: DrainSection) -> DetectorFit {
+    let fit = TargetDetectors.fit(sessions: sessions.map(\.events), templates: targetDrain.templates.map(\.id))
+    for n in fit.notes { log("note: " + n) }
+    if let s = fit.section.structure {
+      log("structure detector: PCA of \(s.width) columns on \(fit.section.sessions) sessions, \(s.k) components, Q = \(fixed(s.q, 2))")
+    }
+    return fit
+  }
+
+  /// The hybrid decision: lines at the highest level the target's adaptation logs use raise the
+  /// alarm when that level is error or above (a system that logs fatal lines keeps its error lines for
+  /// routine trouble); no alarm when the target's levels stay below error or it has no level field.
+  func hybridThreshold(_ sessions: [Session]) -> ThresholdSection {
+    var top: Severity? = nil
+    for s in sessions where s.maxLevel.isKnown { top = max(top ?? s.maxLevel, s.maxLevel) }
+    let alarm = top.flatMap { $0 >= .error ? $0.rawValue : nil }
+    if config.target.levelField == nil {
+      log("note: the target's log format has no level field: severity does not decide")
+    } else if let t = top {
+      log("severity: the target's highest level is \(t)" + (alarm == nil ? "; below error, so severity does not decide" : "; its lines raise the alarm"))
+    }
+    return ThresholdSection(threshold: 0.5, method: "hybrid", score: "hybrid",
+                            hybrid: HybridDecision(alarmLevel: alarm, network: config.hybridNetworkRole))
+  }
+
+  /// Self-training: the hybrid's own decisions on the target's adaptation sessions (no label read)
+  /// as the network's labels for `selfTrainEpochs` epochs of supervised steps from the trained weights.
+  func selfTrain(_ trained: Trained, _ sets: TrainingSets, decision: HybridDecision, detectors: TargetDetectorSection) -> Trained {
+    let c = config
+    let scorer = HybridScorer(decision: HybridDecision(alarmLevel: decision.alarmLevel, network: .none), detectors: detectors)
+    var pool = sets.targetAdapt
+    pool.labels = sets.targetSessions.map { scorer.evidence($0, network: nil).score >= 0.5 ? 1 : 0 }
+    let positives = pool.labels.filter { $0 == 1 }.count
+    log("self-training: \(positives) of \(pool.count) target adaptation sessions flagged by the evidence, \(c.selfTrainEpochs) epochs")
+    guard positives > 0 && positives < pool.count else {
+      log("note: self-training skipped: the evidence flags \(positives == 0 ? "no" : "every") adaptation session")
+      return trained
+    }
+    var meta = c.meta
+    meta.order = c.metaOrder
+    let adam = AdamConfig(lr: c.learningRate)
+    let trainer = Trainer<Float>(network: trained.network, meta: meta, params: trained.params, adamG: adam, adamC: adam,
+                                 adamD: AdamConfig(lr: c.domainLearningRate), seed: stream(c.seed, 7))
+    let width = trained.network.model.inputSize
+    var history = trained.history
+    for epoch in 1...c.selfTrainEpochs {
+      var erng = SeededRNG(seed: stream(c.seed, 8, UInt64(epoch)))
+      trainer.rng = SeededRNG(seed: stream(c.seed, 9, UInt64(epoch)))
+      var rec = EpochRecord(epoch: history.count + 1)
+      let batches = pool.batches(size: c.batchSize, rng: &erng)
+      for b in batches {
+        let st = trainer.supervisedStep(LabelledBatch(pool.batch(b, width: width, maxLength: c.maxLength), labels: b.map { pool.labels[$0]! }))
+        rec.classification += st.classification / Double(batches.count)
+        rec.sequences += st.sequences
+      }
+      history.append(rec)
+      log("self-training epoch \(epoch)/\(c.selfTrainEpochs): loss \(fixed(rec.classification))")
+    }
+    return Trained(network: trained.network, params: trainer.params, history: history, seconds: trained.seconds)
+  }
+
   // MARK: - 6. The checkpoint
 
   /// Everything zl-score needs, with the settings and input digests in the reproducibility record.
   func checkpoint(_ inputs: Inputs, _ fe: LearnedFrontEnd, _ trained: Trained, threshold: ThresholdSection,
-                  sourceValidation: DetectionMetrics) throws -> Checkpoint {
+                  sourceValidation: DetectionMetrics, detectors: TargetDetectorSection?) throws -> Checkpoint {
     let c = config
     let hp = trained.network.model
+    let source = try sourceSpec
     var cp = Checkpoint()
     var meta0: [(String, Value)] = [
       ("general.architecture", .string(ModelProfile.architecture)),
-      ("general.name", .string("zl \(c.method.rawValue) \(c.source.presetName)→\(c.target.presetName)")),
+      ("general.name", .string("zl \(c.method.rawValue) \(source.presetName)→\(c.target.presetName)")),
       ("general.intended_use", .string("log anomaly detection for \(c.target.presetName) logs; score with zl-score")),
-      ("train.method", .string(c.method.rawValue)), ("train.source", .string(c.source.presetName)),
+      ("train.method", .string(c.method.rawValue)), ("train.source", .string(source.presetName)),
       ("train.target", .string(c.target.presetName)), ("train.epochs", .uint(UInt64(c.epochs))),
       ("train.source_validation_f1", .double(sourceValidation.f1)),
     ]
@@ -394,44 +580,82 @@ public final class FitRun {
     cp.vocabulary = fe.vocabulary
     cp.glove = fe.glove
     cp.drain = fe.targetDrain
+    if c.severity || threshold.hybrid?.alarmLevel != nil { cp.levels = LevelSection(field: c.target.levelField ?? "") }
+    cp.detectors = detectors
     cp.session = c.target.session
     cp.threshold = threshold
+    cp.repro = try reproducibility(inputs, [("train.glove", .string(try glovePath)), ("train.glove_dim", .uint(UInt64(fe.embedding.dim)))])
+    return cp
+  }
+
+  /// The checkpoint of a hybrid without a network (`zl.hybrid`, zlck-v1.md Appendix C).
+  func hybridCheckpoint(_ inputs: Inputs, targetDrain: DrainSection, threshold: ThresholdSection,
+                        detectors: TargetDetectorSection) throws -> Checkpoint {
+    let c = config
+    var cp = Checkpoint()
+    cp.metadata = Record([
+      ("general.architecture", .string(HybridProfile.architecture)),
+      ("general.name", .string("zl hybrid \(c.target.presetName)")),
+      ("general.intended_use", .string("log anomaly detection for \(c.target.presetName) logs; score with zl-score")),
+      ("train.method", .string(c.method.rawValue)), ("train.target", .string(c.target.presetName)),
+    ])
+    cp.drain = targetDrain
+    if threshold.hybrid?.alarmLevel != nil { cp.levels = LevelSection(field: c.target.levelField ?? "") }
+    cp.detectors = detectors
+    cp.session = c.target.session
+    cp.threshold = threshold
+    cp.repro = try reproducibility(inputs, [])
+    return cp
+  }
+
+  /// REPR: the tool, the seed, every setting and the inputs' digests.
+  func reproducibility(_ inputs: Inputs, _ extra: [(String, Value)]) throws -> Record {
+    let c = config
     var repro: [(String, Value)] = [
       ("tool.name", .string("zl-train")), ("tool.version", .string(zlVersion)), ("zlib.version", .string(Zlib.version)),
-      ("seed", .uint(c.seed)), ("threads", .uint(UInt64(c.threads))), ("train.glove", .string(c.glovePath)),
-      ("train.glove_dim", .uint(UInt64(fe.embedding.dim))),
-    ]
+      ("seed", .uint(c.seed)), ("threads", .uint(UInt64(c.threads))),
+    ] + extra
     repro += c.record
     for (role, corpus) in [("source", inputs.source), ("target", inputs.target)] {
-      for (k, d) in corpus.digests.enumerated() {
+      for (k, d) in (corpus?.digests ?? []).enumerated() {
         repro.append(("data.\(role).\(k).path", .string(d.path)))
         repro.append(("data.\(role).\(k).sha256", .string(d.sha256)))
         repro.append(("data.\(role).\(k).lines", .uint(UInt64(d.lines))))
       }
     }
-    for (role, path) in [("source.labels", c.source.labelFile), ("target.labels", c.target.labelFile)] {
+    for (role, path) in [("source.labels", inputs.source == nil ? nil : c.source?.labelFile), ("target.labels", c.target.labelFile)] {
       if let p = path { repro.append(("data.\(role).sha256", .string(try fileSHA256(p)))) }
     }
-    cp.repro = Record(repro)
-    return cp
+    return Record(repro)
   }
 
   // MARK: - 7. Evaluation through the scoring code on the written file
 
-  func evaluate(output: String, _ inputs: Inputs, _ sets: TrainingSets, _ trained: Trained, threshold: ThresholdSection,
-                sourceValidation: DetectionMetrics, started t0: Double) throws -> FitReport {
+  func evaluate(_ model: ScoringModel, _ inputs: Inputs, adaptSessions: [Session], targetDrain: DrainSection, threshold: ThresholdSection,
+                sourceValidation: DetectionMetrics?, notes: [String], trainSeconds: Double, epochs: [EpochRecord]) throws -> SplitResult {
     let c = config
-    let written = try ScoringModel.load(path: output)
-    let eval = try Evaluation.run(model: written, spec: c.target, labelFile: inputs.targetLabels, corpusLines: inputs.target.lines)
-    return FitReport(
-      method: c.method.rawValue, source: c.source.presetName, target: c.target.presetName, seed: c.seed, threads: c.threads,
-      model: output, threshold: threshold,
-      inductive: c.target.hasLabels ? eval.metrics(keys: inputs.testKeys) : nil,
-      transductive: c.target.hasLabels ? eval.metrics(keys: nil) : nil,
+    // The "PCA alone" baseline: fitted, without labels, on this split's adaptation sessions.
+    let pca = TargetDetectors.fit(sessions: adaptSessions.map(\.events), templates: targetDrain.templates.map(\.id), gate: false)
+    let eval = try Evaluation.run(model: model, spec: c.target, labelFile: inputs.targetLabels, corpusLines: inputs.target.lines,
+                                  baselineDetector: pca.section)
+    let labelled = c.target.hasLabels
+    return SplitResult(
+      seed: c.seed, threshold: threshold,
+      inductive: labelled ? eval.metrics(keys: inputs.testKeys) : nil, transductive: labelled ? eval.metrics(keys: nil) : nil,
+      baselines: labelled ? eval.baselineMetrics(keys: inputs.testKeys) : [], missingBaselines: eval.baselines.missing,
       heldOutSessions: inputs.testKeys.count, adaptationSessions: inputs.adaptKeys.count, unlabelledSessions: eval.unlabelled,
-      newTemplateLines: eval.newTemplateLines, sourceValidation: sourceValidation, settings: c.settingsJSON,
-      data: inputs.source.digests.map { ("source:" + $0.path, $0.sha256) } + inputs.target.digests.map { ("target:" + $0.path, $0.sha256) },
-      trainSeconds: trained.seconds, totalSeconds: monotonicSeconds() - t0, epochs: trained.history)
+      newTemplateLines: eval.newTemplateLines, sourceValidation: sourceValidation, notes: notes,
+      trainSeconds: trainSeconds, epochs: epochs)
+  }
+
+  /// The report of the whole run: the first split's figures in full, and with several splits each
+  /// split's and their mean, standard deviation and 95 % interval of the mean.
+  func report(output: String, _ d: Data, _ splits: [SplitResult], started t0: Double) -> FitReport {
+    let c = config
+    return FitReport(method: c.method.rawValue, source: d.source == nil ? nil : c.source?.presetName, target: c.target.presetName,
+                     seed: c.seed, threads: c.threads, model: output, splits: splits, settings: c.settingsJSON,
+                     data: (d.source?.digests ?? []).map { ("source:" + $0.path, $0.sha256) } + d.target.digests.map { ("target:" + $0.path, $0.sha256) },
+                     totalSeconds: monotonicSeconds() - t0)
   }
 
   /// Scores and mean CE loss of a labelled pool with the given parameters (C forward for scores).
@@ -449,7 +673,7 @@ public final class FitRun {
   func runFingerprint(source: Corpus, target: Corpus) -> String {
     var text = ""
     for (k, v) in config.record { text += "\(k)=\(v)\n" }
-    text += "seed=\(config.seed) threads=\(config.threads) glove=\(config.glovePath)\n"
+    text += "seed=\(config.seed) threads=\(config.threads) glove=\(config.glovePath ?? "")\n"
     for d in source.digests + target.digests { text += d.sha256 + "\n" }
     return SHA256.hash(Array(text.utf8)).map { hex2($0) }.joined()
   }

@@ -39,45 +39,125 @@ public enum FitOutcome: Sendable {
   }
 }
 
-/// What a finished fit reports (zl-train fit --report).
-public struct FitReport: Sendable {
-  public var method: String
-  public var source: String
-  public var target: String
+/// One split's figures: the model on the held-out part (inductive) and on every target session
+/// (transductive), the label-free baselines on the same held-out sessions, and how it was trained.
+public struct SplitResult: Sendable {
   public var seed: UInt64
-  public var threads: Int
-  public var model: String
   public var threshold: ThresholdSection
-  /// Held-out part and all target sessions (nil without target labels).
   public var inductive: DetectionMetrics?
   public var transductive: DetectionMetrics?
+  /// Each baseline's metrics on the held-out part (nil: it could not be scored; see `missingBaselines`).
+  public var baselines: [(String, DetectionMetrics?)]
+  public var missingBaselines: [String: String]
   public var heldOutSessions: Int
   public var adaptationSessions: Int
   public var unlabelledSessions: Int
   public var newTemplateLines: Int
-  public var sourceValidation: DetectionMetrics
-  public var settings: JSON
-  public var data: [(String, String)]
+  /// The network's figures on the source's validation part (nil without a network).
+  public var sourceValidation: DetectionMetrics?
+  /// Why target-side detectors were left out.
+  public var notes: [String]
   public var trainSeconds: Double
-  public var totalSeconds: Double
   public var epochs: [EpochRecord]
 
   public var json: JSON {
     .object([
-      ("tool", .string("zl-train \(zlVersion)")), ("method", .string(method)),
-      ("source", .string(source)), ("target", .string(target)), ("seed", .integer(Int64(seed))),
-      ("threads", .integer(Int64(threads))), ("model", .string(model)), ("threshold", .number(threshold.threshold)),
-      ("threshold_method", .string(threshold.method)),
+      ("seed", .integer(Int64(seed))), ("threshold", .number(threshold.threshold)), ("threshold_method", .string(threshold.method)),
       ("test", .object([("inductive", inductive?.json ?? .null), ("transductive", transductive?.json ?? .null),
                         ("held_out_sessions", .integer(Int64(heldOutSessions))), ("adaptation_sessions", .integer(Int64(adaptationSessions))),
                         ("unlabelled_sessions", .integer(Int64(unlabelledSessions))),
                         ("new_template_lines", .integer(Int64(newTemplateLines)))])),
-      ("source_validation", sourceValidation.json),
-      ("settings", settings),
-      ("data", .object(data.map { ($0.0, JSON.string($0.1)) })),
-      ("train_seconds", .number(trainSeconds)), ("total_seconds", .number(totalSeconds)),
+      ("baselines", .object(baselines.map { ($0.0, $0.1?.json ?? .object([("missing", .string(missingBaselines[$0.0] ?? "not scored"))])) })),
+      ("source_validation", sourceValidation?.json ?? .null),
+      ("notes", .array(notes.map { .string($0) })),
+      ("train_seconds", .number(trainSeconds)),
       ("epochs", .array(epochs.map { $0.json })),
     ])
   }
 }
 
+/// Mean, standard deviation and the 95 % interval of the mean (Student's t) of per-split figures.
+public struct Spread: Sendable {
+  public var mean: Double
+  public var sd: Double
+  public var low: Double
+  public var high: Double
+  public var count: Int
+
+  public init?(_ values: [Double]) {
+    guard !values.isEmpty else { return nil }
+    let n = Double(values.count)
+    let m = values.reduce(0, +) / n
+    let s = values.count > 1 ? (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)).squareRoot() : 0
+    let half = values.count > 1 ? Spread.t975(values.count - 1) * s / n.squareRoot() : 0
+    mean = m
+    sd = s
+    low = m - half
+    high = m + half
+    count = values.count
+  }
+
+  public var json: JSON {
+    .object([("mean", .number(mean)), ("sd", .number(sd)), ("ci95", .array([.number(low), .number(high)])), ("splits", .integer(Int64(count)))])
+  }
+
+  /// Student's t 0.975 quantile for `df` degrees of freedom (table to 30, then the normal's).
+  static func t975(_ df: Int) -> Double {
+    let table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+                 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+    return df >= 1 && df <= 30 ? table[df - 1] : 1.96
+  }
+}
+
+/// What a finished fit reports (zl-train fit --report).
+public struct FitReport: Sendable {
+  public var method: String
+  /// The source's preset (nil when no source was used).
+  public var source: String?
+  public var target: String
+  public var seed: UInt64
+  public var threads: Int
+  public var model: String
+  /// One per split; the first is the written model's.
+  public var splits: [SplitResult]
+  public var settings: JSON
+  public var data: [(String, String)]
+  public var totalSeconds: Double
+
+  /// The written model's split.
+  public var first: SplitResult { splits[0] }
+
+  /// Mean ± sd of a figure over the splits that have it.
+  public func spread(_ figure: (DetectionMetrics) -> Double?, of metrics: (SplitResult) -> DetectionMetrics?) -> Spread? {
+    Spread(splits.compactMap { metrics($0).flatMap(figure) })
+  }
+
+  public var summary: JSON {
+    func figures(_ m: @escaping (SplitResult) -> DetectionMetrics?) -> JSON {
+      .object([("f1", spread({ $0.f1 }, of: m)?.json ?? .null), ("precision", spread({ $0.precision }, of: m)?.json ?? .null),
+               ("recall", spread({ $0.recall }, of: m)?.json ?? .null), ("roc_auc", spread({ $0.rocAUC }, of: m)?.json ?? .null),
+               ("pr_auc", spread({ $0.prAUC }, of: m)?.json ?? .null)])
+    }
+    let names = first.baselines.map(\.0)
+    return .object([
+      ("model", figures { $0.inductive }),
+      ("baselines", .object(names.map { name in (name, figures { s in s.baselines.first { $0.0 == name }?.1 }) })),
+    ])
+  }
+
+  public var json: JSON {
+    var members: [(String, JSON)] = [
+      ("tool", .string("zl-train \(zlVersion)")), ("method", .string(method)),
+      ("source", source.map { .string($0) } ?? .null), ("target", .string(target)), ("seed", .integer(Int64(seed))),
+      ("threads", .integer(Int64(threads))), ("model", .string(model)),
+    ]
+    if case .object(let firstMembers) = first.json { members += firstMembers.filter { $0.0 != "seed" } }
+    members += [("settings", settings), ("data", .object(data.map { ($0.0, JSON.string($0.1)) })),
+                ("total_seconds", .number(totalSeconds))]
+    if splits.count > 1 {
+      members.append(("splits", .array(splits.map(\.json))))
+      members.append(("summary", summary))
+    }
+    return .object(members)
+  }
+}

@@ -10,9 +10,10 @@ import _ZLTestSupport
 
 let demo = fixture("Tools/demo/data")
 
-/// A small, fast fit (hidden 8, one layer) from HDFS (labelled) to BGL.
+/// A small, fast network fit (hidden 8, one layer) from HDFS (labelled) to BGL: the papers' zerolog
+/// unless `extra` names a method.
 func fitArgs(_ out: String, extra: [String] = [], epochs: Int = 2, seed: Int = 3) -> [String] {
-  ["fit", "--source", demo + "/hdfs-sample.log.gz", "--source-preset", "hdfs", "--source-labels", demo + "/hdfs-sample-labels.csv",
+  ["fit"] + (extra.contains("--method") ? [] : ["--method", "zerolog"]) + ["--source", demo + "/hdfs-sample.log.gz", "--source-preset", "hdfs", "--source-labels", demo + "/hdfs-sample-labels.csv",
    "--target", demo + "/BGL_2k.log.gz", "--target-preset", "bgl", "--glove", demo + "/glove-demo.txt.gz", "--glove-top", "100",
    "--hidden", "8", "--layers", "1", "--epochs", String(epochs), "--batch", "64", "--seed", String(seed), "-o", out] + extra
 }

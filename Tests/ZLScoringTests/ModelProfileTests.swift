@@ -12,7 +12,7 @@ import _ZLTestSupport
   let models = Vectors.valid.filter { $0.name.hasPrefix("model-") || $0.name.hasPrefix("drain-") }
   #expect(models.count >= 3)
   for v in models {
-    let hp = try ScoringModel(try Checkpoint.decode(try ContainerReader.load(bytes: v.bytes))).hyperParameters
+    let hp = try #require(try ScoringModel(try Checkpoint.decode(try ContainerReader.load(bytes: v.bytes))).network?.hyperParameters)
     #expect(hp.inputSize == 4 && hp.hiddenSize == 3 && hp.bidirectional, "\(v.name)")
   }
 }

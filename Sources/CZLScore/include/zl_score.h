@@ -128,6 +128,13 @@ typedef struct {
 void zls_model_forward_states(const zls_model *m, int B, int T, const float *x, const int32_t *lengths,
                               const zls_first_layer_states *states, float *p_anomaly, float *alpha, float *work);
 
+// ---------------------------------------------------------------- target-side detectors
+
+/// A session's squared prediction error against a PCA of TF-IDF-weighted event counts (TDET):
+/// x = counts ⊙ idf − mean over d columns, SPE = |x|² − |C x|² with C [k, d] orthonormal rows.
+/// x: scratch of d floats. Returns SPE ≥ 0.
+double zls_pca_spe(int d, int k, const float *idf, const float *mean, const float *components, const float *counts, float *x);
+
 #ifdef __cplusplus
 }
 #endif

@@ -123,7 +123,9 @@ public enum ContainerWriter {
     var table: [UInt8] = []
     for e in entries { table += e.encoded() }
     let fileLength = tableOffset + UInt64(table.count) + UInt64(ZLCK.trailerSize)
-    let header = encodeHeader(alignment: alignment, sectionCount: entries.count, tableOffset: tableOffset, fileLength: fileLength)
+    // The lowest version that can hold the content (§11): 1.0 unless a section type came later.
+    let minor = sections.map { KnownSection.lookup($0.type)?.sinceMinor ?? 0 }.max() ?? 0
+    let header = encodeHeader(alignment: alignment, sectionCount: entries.count, tableOffset: tableOffset, fileLength: fileLength, minor: minor)
     var manifest = SHA256()
     manifest.update(header)
     manifest.update(table)
@@ -137,19 +139,19 @@ public enum ContainerWriter {
     try table.withUnsafeBytes { try sink.write($0) }
     try trailer.bytes.withUnsafeBytes { try sink.write($0) }
     try sink.patch(at: 0, header)
-    return ContainerInfo(major: ZLCK.major, minor: ZLCK.minor, minReaderMajor: ZLCK.major, minReaderMinor: ZLCK.minor,
+    return ContainerInfo(major: ZLCK.major, minor: minor, minReaderMajor: ZLCK.major, minReaderMinor: minor,
                          alignment: alignment, tableOffset: tableOffset, fileLength: fileLength,
                          entries: entries, contentDigest: content, manifestDigest: manifestDigest)
   }
 
   /// The 64 header bytes (§3) with their CRC.
-  static func encodeHeader(alignment: UInt32, sectionCount: Int, tableOffset: UInt64, fileLength: UInt64) -> [UInt8] {
+  static func encodeHeader(alignment: UInt32, sectionCount: Int, tableOffset: UInt64, fileLength: UInt64, minor: UInt16) -> [UInt8] {
     var w = ByteWriter(capacity: ZLCK.headerSize)
     w.raw(ZLCK.magic)
     w.u16(ZLCK.major)
-    w.u16(ZLCK.minor)
+    w.u16(minor)
     w.u16(ZLCK.major)
-    w.u16(ZLCK.minor)
+    w.u16(minor)
     w.u32(ZLCK.byteOrderMark)
     w.u32(UInt32(ZLCK.headerSize))
     w.u32(UInt32(ZLCK.entrySize))

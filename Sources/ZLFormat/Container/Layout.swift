@@ -17,7 +17,8 @@ public enum ZLCK {
   public static let defaultAlignment: UInt32 = 64
   /// The format version this library reads and writes.
   public static let major: UInt16 = 1
-  public static let minor: UInt16 = 0
+  /// The newest minor version this reader implements (1.1 adds the LEVL and PCAD sections).
+  public static let minor: UInt16 = 1
   /// DEFLATE cannot expand more than 1032:1; a larger declared ratio is impossible.
   public static let maxDeflateRatio: UInt64 = 1032
 }
@@ -64,9 +65,11 @@ public struct SectionType: Hashable, Comparable, Sendable, CustomStringConvertib
 
   public static let drain = SectionType("DRAN")!
   public static let glove = SectionType("GLOV")!
+  public static let levels = SectionType("LEVL")!
   public static let metadata = SectionType("META")!
   public static let repro = SectionType("REPR")!
   public static let session = SectionType("SESS")!
+  public static let detectors = SectionType("TDET")!
   public static let tensors = SectionType("TENS")!
   public static let threshold = SectionType("THRS")!
   public static let vocabulary = SectionType("VOCB")!
@@ -103,13 +106,18 @@ public struct KnownSection: Sendable {
   public let encoding: SectionEncoding
   public let schemaVersion: UInt16
   public let summary: String
+  /// The format minor version that introduced the type: a file holding it is written as 1.`sinceMinor`
+  /// and needs a reader of at least that version (§11).
+  public var sinceMinor: UInt16 = 0
 
   public static let all: [KnownSection] = [
     KnownSection(type: .drain, flags: .critical, encoding: .record, schemaVersion: 1, summary: "Drain parser state"),
     KnownSection(type: .glove, flags: .critical, encoding: .tensorSet, schemaVersion: 1, summary: "GloVe subset"),
+    KnownSection(type: .levels, flags: .critical, encoding: .record, schemaVersion: 1, summary: "level field and severity scale", sinceMinor: 1),
     KnownSection(type: .metadata, flags: .critical, encoding: .record, schemaVersion: 1, summary: "metadata"),
     KnownSection(type: .repro, flags: .safeToCopy, encoding: .record, schemaVersion: 1, summary: "reproducibility record"),
     KnownSection(type: .session, flags: .critical, encoding: .record, schemaVersion: 1, summary: "session rule"),
+    KnownSection(type: .detectors, flags: .critical, encoding: .record, schemaVersion: 1, summary: "target-side detectors", sinceMinor: 1),
     KnownSection(type: .tensors, flags: .critical, encoding: .tensorSet, schemaVersion: 1, summary: "model weights"),
     KnownSection(type: .threshold, flags: .critical, encoding: .record, schemaVersion: 1, summary: "decision threshold"),
     KnownSection(type: .vocabulary, flags: .critical, encoding: .record, schemaVersion: 1, summary: "vocabulary and IDF"),

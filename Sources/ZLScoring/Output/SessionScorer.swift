@@ -3,6 +3,7 @@
 // caller drains, so a stream writes them with one call per batch and nothing is formatted twice.
 
 import ZLBase
+import ZLDrain
 
 public final class SessionScorer {
   public let pipeline: ScoringPipeline
@@ -19,7 +20,8 @@ public final class SessionScorer {
     self.pipeline = pipeline
     writer = SessionRecordWriter(format: format, explainTop: explainTop)
     self.onlyAnomalies = onlyAnomalies
-    pipeline.explain = explainTop > 0
+    // Explanations rescore sessions (leave one template out); attention weights are not used.
+    pipeline.explain = false
     pending.reserveCapacity(1 << 16)
   }
 
@@ -64,23 +66,54 @@ public final class SessionScorer {
     }
   }
 
-  /// The session's events with the highest weight (ties: earlier first), with their line numbers.
+  /// What drives the session's score, by leaving one template out at a time: each distinct template
+  /// of the session, weighed by how much the score drops when all its events are removed (the
+  /// model's own score of the session without them, so the explanation is faithful to whatever
+  /// decides: severity, structure, rarity or the network). The strongest first (ties: earlier
+  /// first), each with the line of its first event.
   public func explanation(_ s: ScoredSession) -> [ExplainedEvent] {
-    let n = s.session.events.count, keep = s.attention.count
-    let order = (0..<keep).sorted { s.attention[$0] != s.attention[$1] ? s.attention[$0] > s.attention[$1] : $0 < $1 }
+    let (templates, variants) = SessionScorer.leaveOneTemplateOut(s.session)
+    let scores = pipeline.rescore(variants)
+    let drops = scores.map { s.score - $0 }
+    let order = templates.indices.sorted { drops[$0] != drops[$1] ? drops[$0] > drops[$1] : $0 < $1 }
     return order.prefix(writer.explainTop).map { k in
-      let idx = n - keep + k
-      let line = idx < s.session.lineNumbers.count ? s.session.lineNumbers[idx] : 0
-      return ExplainedEvent(line: line, weight: s.attention[k], template: pipeline.templateText(s.session.events[idx]))
+      let first = s.session.events.firstIndex(of: templates[k]) ?? 0
+      let line = first < s.session.lineNumbers.count ? s.session.lineNumbers[first] : 0
+      return ExplainedEvent(line: line, weight: drops[k], template: pipeline.templateText(templates[k]))
     }
+  }
+
+  /// The session's distinct templates (in order of first appearance) and, for each, the session
+  /// without its events (levels and line numbers kept in step).
+  public static func leaveOneTemplateOut(_ s: Session) -> ([UInt32], [Session]) {
+    var templates: [UInt32] = []
+    var seen = Set<UInt32>()
+    for e in s.events where seen.insert(e).inserted { templates.append(e) }
+    let variants = templates.map { t -> Session in
+      var v = s
+      v.events = []
+      v.levels = []
+      v.lineNumbers = []
+      v.maxLevel = .unknown
+      for (k, e) in s.events.enumerated() where e != t {
+        v.events.append(e)
+        if k < s.levels.count {
+          v.levels.append(s.levels[k])
+          if s.levels[k].isKnown && (!v.maxLevel.isKnown || s.levels[k] > v.maxLevel) { v.maxLevel = s.levels[k] }
+        }
+        if k < s.lineNumbers.count { v.lineNumbers.append(s.lineNumbers[k]) }
+      }
+      return v
+    }
+    return (templates, variants)
   }
 
   /// The run's figures so far.
   public func statistics(truncatedLines: Int, seconds: Double) -> ScoreStatistics {
     ScoreStatistics(lines: pipeline.frontEnd.lines, sessions: sessions, anomalies: anomalies,
                     newTemplateLines: pipeline.frontEnd.newTemplateLines, truncatedLines: truncatedLines,
-                    cachedScores: pipeline.cacheHits, cachedFirstLayerSteps: pipeline.model.reusedFirstLayerSteps,
-                    cachedSecondLayerParts: pipeline.model.reusedSecondLayerParts, seconds: seconds)
+                    cachedScores: pipeline.cacheHits, cachedFirstLayerSteps: pipeline.model?.reusedFirstLayerSteps ?? 0,
+                    cachedSecondLayerParts: pipeline.model?.reusedSecondLayerParts ?? 0, seconds: seconds)
   }
 }
 

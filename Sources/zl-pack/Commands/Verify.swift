@@ -24,12 +24,12 @@ let verifyCommand = Command(
   let json = args.flag("--json")
   let file = try args.finish(min: 1, max: 1, names: "FILE")[0]
   let t0 = monotonicSeconds()
-  var model: ModelHyperParameters? = nil
+  var model: ScoringModel? = nil
   let cp = try Checkpoint.load(path: file)
-  // A file that names the model architecture is checked as a model; --scoring requires one. The
+  // A file that names a model architecture is checked as a model; --scoring requires one. The
   // model is built exactly as zl-score builds it, so what passes here scores.
-  if scoring || cp.architecture == ModelProfile.architecture {
-    model = try naming(file) { try ScoringModel(cp) }.hyperParameters
+  if scoring || cp.architecture == ModelProfile.architecture || cp.architecture == HybridProfile.architecture {
+    model = try naming(file) { try ScoringModel(cp) }
   }
   let info = cp.info!
   let seconds = monotonicSeconds() - t0
@@ -41,16 +41,23 @@ let verifyCommand = Command(
       ("manifest_digest", .string(hexString(info.manifestDigest))),
     ]
     if let m = model {
-      members.append(("model", .object([
-        ("architecture", .string(ModelProfile.architecture)), ("input_size", .integer(Int64(m.inputSize))),
-        ("hidden_size", .integer(Int64(m.hiddenSize))), ("layers", .integer(Int64(m.layers))),
-        ("bidirectional", .bool(m.bidirectional)), ("attention", .string(m.attention.rawValue)),
-      ])))
+      var fields: [(String, JSON)] = [("architecture", .string(m.architecture))]
+      if let hp = m.network?.hyperParameters {
+        fields += [("input_size", .integer(Int64(hp.inputSize))), ("hidden_size", .integer(Int64(hp.hiddenSize))),
+                   ("layers", .integer(Int64(hp.layers))), ("bidirectional", .bool(hp.bidirectional)),
+                   ("attention", .string(hp.attention.rawValue))]
+      }
+      fields.append(("score", .string(m.threshold.score)))
+      members.append(("model", .object(fields)))
     }
     try out.line(JSON.object(members).serialized(indent: 2))
   } else {
     var line = "\(file): ok: \(info.entries.count) sections, \(info.fileLength) bytes, content \(hexString(info.contentDigest).prefix(16))…"
-    if let m = model { line += ", model \(ModelProfile.architecture) E=\(m.inputSize) H=\(m.hiddenSize) L=\(m.layers)\(m.bidirectional ? " bidirectional" : "")" }
+    if let m = model {
+      line += ", model \(m.architecture)"
+      if let hp = m.network?.hyperParameters { line += " E=\(hp.inputSize) H=\(hp.hiddenSize) L=\(hp.layers)\(hp.bidirectional ? " bidirectional" : "")" }
+      if m.threshold.score == "hybrid" { line += ", hybrid score" }
+    }
     line += " (verified in \(format3(seconds * 1000)) ms)"
     try out.line(line)
   }

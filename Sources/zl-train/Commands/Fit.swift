@@ -30,8 +30,21 @@ func systemSpec(_ args: inout Arguments, role: String, required: Bool = true) th
   var inline = try args.option("--\(role)-inline-labels")
   if inline == nil && labelFile == nil && preset?.labels == .inlineAlert { inline = preset?.labelField }
   if labelFile != nil && inline != nil { throw args.error("give --\(role)-labels or --\(role)-inline-labels, not both") }
+  let levelOption = try args.option("--\(role)-level-field")
+  var levelField: String?
   do {
     let format = try LogFormat(opts.settings.logFormat)
+    // The level field: as given (`none`: the format has none), else the preset's, else a field named Level.
+    if let f = levelOption {
+      if f != "none" && !format.fields.contains(f) {
+        throw args.error("--\(role)-level-field: field '\(f)' is not in the log format '\(format.text)'")
+      }
+      levelField = f == "none" ? nil : f
+    } else if let p = preset {
+      levelField = p.levelField.flatMap { format.fields.contains($0) ? $0 : nil }
+    } else {
+      levelField = format.fields.contains("Level") ? "Level" : nil
+    }
     try sessionRule.check(format: format, nodeField: preset?.nodeField)
     if let f = inline, !format.fields.contains(f) {
       throw args.error("--\(role)-inline-labels: field '\(f)' is not in the log format '\(format.text)'")
@@ -40,7 +53,7 @@ func systemSpec(_ args: inout Arguments, role: String, required: Bool = true) th
     throw args.error("--\(role): \(e.detail)")
   }
   return SystemSpec(role: role, files: files, presetName: presetName, settings: opts.settings, session: session,
-                    labelFile: labelFile, inlineLabelField: inline, nodeField: preset?.nodeField)
+                    labelFile: labelFile, inlineLabelField: inline, nodeField: preset?.nodeField, levelField: levelField)
 }
 
 /// Turns a JSON config object into arguments the command line does not already give.
@@ -71,14 +84,24 @@ func applyConfig(_ args: inout Arguments, path: String) throws {
 }
 
 let fitCommand = Command(
-  name: "fit", summary: "train a detector for a target system (ZeroLog, MetaLog, ablations) and write a checkpoint",
-  usage: "fit --source LOG... --source-preset P [--source-labels CSV] --target LOG... --target-preset P --glove FILE [--method M] -o MODEL.zlck [--report R.json]",
+  name: "fit", summary: "train an anomaly detector for a target system without its labels and write a checkpoint",
+  usage: "fit --target LOG... --target-preset P [--target-labels CSV] [--method M] [--source LOG... --source-preset P --glove FILE] -o MODEL.zlck [--report R.json]",
   help: """
-    Learns from labelled source logs and unlabelled target logs (ZeroLog), or a few target labels
-    (MetaLog), and writes one .zlck with everything zl-score needs. The target's sessions are split
-    (seeded) into an adaptation part used in training without labels and a held-out test part that
-    training never sees; the report gives metrics on both (test.inductive, test.transductive), scored
-    by loading the written checkpoint exactly as zl-score does. Progress goes to stderr.
+    Learns a detector for the target system and writes one .zlck with everything zl-score needs. The
+    target's sessions are split (seeded) into an adaptation part used without labels and a held-out
+    test part that training never sees; the report gives metrics on both (test.inductive,
+    test.transductive) beside the label-free baselines (flag all, highest level at least error or at
+    least fatal, the PCA detector alone), scored by loading the written checkpoint exactly as
+    zl-score does. Target labels, when given, are read for that evaluation only. Progress goes to stderr.
+
+    The default method, hybrid, decides from the target's own logs with no label: a session is as
+    anomalous as its strongest evidence — its lines at the highest level the target uses (if error or
+    above), its residual against a PCA of the target's event counts, and its rarest template — each
+    against its own label-free threshold; detectors the adaptation part is too small for are left out
+    (with a note). It needs no source and no word vectors. The papers' methods train a network:
+    zerolog (labelled source + unlabelled target, domain-adversarial meta-learning), metalog (a share
+    of target labels visible), zerolog-nometa and supervised (source only); they need --source,
+    its labels and --glove.
 
     systems (ROLE is source or target; log files may be gzip; flags repeat for several files):
       --ROLE LOG              a log file
@@ -87,15 +110,23 @@ let fitCommand = Command(
       --ROLE-inline-labels F  label field whose value '-' means normal (BGL/Thunderbird presets set Label)
       --ROLE-sessions RULE    block, instance, window:N, node-window:N, time:SECONDS, regex:PATTERN
       --ROLE-max-events N     split sessions longer than N events (default 500)
+      --ROLE-level-field F    the field holding each line's level (default: the preset's, or a field named
+                              Level); none: the format has no level field
       --ROLE-log-format, --ROLE-mask, --ROLE-depth, --ROLE-sim, ...   parser overrides (see zl-train help parse)
     method:
-      --method M              zerolog (default), metalog, zerolog-nometa, supervised
+      --method M              hybrid (default), zerolog, metalog, zerolog-nometa, supervised
+      --hybrid-network R      none (default), evidence (the network's probability is one more piece of
+                              evidence) or decides (the score is the network's); with a network the
+                              hybrid trains one as --hybrid-network-method (zerolog) does
+      --self-train N          hybrid: N epochs training the network on the evidence's own decisions on
+                              the adaptation part (0)
       --meta-order 1|2        first-order or exact second-order meta-gradient (default 1)
       --target-label-fraction X   metalog: share of adaptation sessions whose labels are visible
       --epochs N (10)  --batch N (128)  --lr X (0.003)  --domain-lr X (0.003)  --inner-lr X (0.003)
       --alpha X (query weight, 1)  --beta X (adversarial weight, 1)  --gamma X (classification weight, 1)
       --hidden N (100)  --layers N (2)  --unidirectional  --attention additive|qkv  --max-length N (500)
       --dropout X (between GRU layers, 0)  --domain-dropout X (0.3)
+      --severity              give the network each line's severity (≥ warn, ≥ error, ≥ fatal) beside its event vector
     data and selection:
       --glove FILE            GloVe text (plain or gzip); its dimension is the model's input size
       --glove-top N           also keep GloVe's N most frequent words (default 2000)
@@ -103,6 +134,8 @@ let fitCommand = Command(
       --validation-fraction X labelled source held out for validation (default 0.2)
       --test-fraction X       target sessions held out (default 0.5)
       --select last|source-val-loss   which epoch's weights to keep (default last; never target labels)
+      --splits N              evaluate on N seeded held-out halves (split k is the run with seed + k; the
+                              model of the first is written); the report gives mean ± sd and a 95 % interval
       --threshold default|source-validation-f1   0.5, or the F1-best threshold on source validation
     run:
       --seed S (1)  --threads N (1)  -o MODEL.zlck  --report R.json  --config FILE.json (keys = flag names; flags win)
@@ -115,11 +148,15 @@ let fitCommand = Command(
 ) { args in
   if let cfg = try args.option("--config") { try applyConfig(&args, path: cfg) }
   let quiet = args.flag("--quiet")
-  let source = try systemSpec(&args, role: "source")
+  // The source is optional: the hybrid without a network learns from the target alone.
+  let source = args.contains("--source") ? try systemSpec(&args, role: "source") : nil
   let target = try systemSpec(&args, role: "target")
-  guard let glove = try args.option("--glove") else { throw args.error("give --glove FILE (GloVe text vectors)") }
-  var c = FitConfig(source: source, target: target, glovePath: glove)
-  if let m = try args.choice("--method", TrainingMethod.allCases.map(\.rawValue)) { c.method = TrainingMethod(rawValue: m)! }
+  var c = FitConfig(source: source, target: target, glovePath: try args.option("--glove"))
+  if let m = try args.choice("--method", FitMethod.allCases.map(\.rawValue)) { c.method = FitMethod(rawValue: m)! }
+  if let r = try args.choice("--hybrid-network", HybridDecision.NetworkRole.allCases.map(\.rawValue)) {
+    c.hybridNetworkRole = HybridDecision.NetworkRole(rawValue: r)!
+  }
+  if let m = try args.choice("--hybrid-network-method", TrainingMethod.allCases.map(\.rawValue)) { c.hybridNetworkMethod = TrainingMethod(rawValue: m)! }
   c.metaOrder = try args.int("--meta-order", in: 1...2) ?? 1
   c.epochs = try args.int("--epochs", in: 1...100_000) ?? c.epochs
   c.batchSize = try args.int("--batch", in: 1...65_536) ?? c.batchSize
@@ -131,6 +168,8 @@ let fitCommand = Command(
   c.hiddenSize = try args.int("--hidden", in: 1...4096) ?? c.hiddenSize
   c.layers = try args.int("--layers", in: 1...8) ?? c.layers
   if args.flag("--unidirectional") { c.bidirectional = false }
+  if args.flag("--severity") { c.severity = true }
+  c.selfTrainEpochs = try args.int("--self-train", in: 0...1000) ?? c.selfTrainEpochs
   if let a = try args.choice("--attention", ["additive", "qkv"]) { c.attention = AttentionKind(rawValue: a)! }
   c.maxLength = try args.int("--max-length", in: 1...100_000) ?? c.maxLength
   c.learningRate = try args.double("--lr", in: 0...10) ?? c.learningRate
@@ -147,6 +186,7 @@ let fitCommand = Command(
   c.targetTestFraction = try args.double("--test-fraction", in: 0...0.95) ?? c.targetTestFraction
   c.targetLabelFraction = try args.double("--target-label-fraction", in: 0...1) ?? c.targetLabelFraction
   if let s = try args.choice("--select", ["last", "source-val-loss"]) { c.selection = ModelSelection(rawValue: s)! }
+  c.splits = try args.int("--splits", in: 1...1000) ?? 1
   if let t = try args.choice("--threshold", ["default", "source-validation-f1"]) { c.thresholdMethod = ThresholdMethod(rawValue: t)! }
   guard let output = try args.option("-o", "--output") else { throw args.error("give -o MODEL.zlck") }
   let reportPath = try args.option("--report")
@@ -154,15 +194,43 @@ let fitCommand = Command(
   let stopAfter = try args.int("--stop-after-epoch", in: 1...100_000)
   _ = try args.finish(min: 0, max: 0, names: "")
   if let problem = c.settingsProblems().first { throw args.error(problem) }
+  if c.splits > 1 && (resume || stopAfter != nil) { throw args.error("--resume and --stop-after-epoch work with one split only") }
   try checkCanCreate(output)
   if let r = reportPath { try checkCanCreate(r) }
+  if !quiet && !c.needsNetwork && (c.source != nil || c.glovePath != nil) {
+    // Said, not silently dropped: the user may have expected transfer from the source.
+    printError("zl-train: note: method hybrid without a network learns from the target alone; --source and --glove are not used (--method zerolog trains the papers' network from them)")
+  }
   let run = FitRun(config: c) { if !quiet { printError("zl-train: " + $0) } }
   let outcome = try run.run(output: output, resume: resume, stopAfterEpoch: stopAfter)
   if let r = reportPath { try writeFileAtomically(r, outcome.json.serialized(indent: 2) + "\n") }
-  if !quiet, case .finished(let report) = outcome, let m = report.inductive {
-    printError("zl-train: held-out target: F1 \(fixed(m.f1, 1)) (P \(fixed(m.precision, 1)), R \(fixed(m.recall, 1)), ROC-AUC \(m.rocAUC.map { fixed($0, 3) } ?? "n/a"))")
+  if !quiet, case .finished(let report) = outcome {
+    for line in summaryLines(report) { printError("zl-train: " + line) }
   }
   return .ok
+}
+
+/// The held-out figures of a finished fit, beside the label-free baselines (mean ± sd with splits).
+func summaryLines(_ r: FitReport) -> [String] {
+  func show(_ name: String, _ m: (SplitResult) -> DetectionMetrics?) -> String? {
+    if r.splits.count == 1 {
+      guard let x = m(r.first) else { return nil }
+      return "\(name): F1 \(fixed(x.f1, 1)) (P \(fixed(x.precision, 1)), R \(fixed(x.recall, 1)), ROC-AUC \(x.rocAUC.map { fixed($0, 3) } ?? "n/a"))"
+    }
+    guard let f = r.spread({ $0.f1 }, of: m) else { return nil }
+    let auc = r.spread({ $0.rocAUC }, of: m).map { "ROC-AUC \(fixed($0.mean, 3)) ± \(fixed($0.sd, 3))" } ?? "ROC-AUC n/a"
+    return "\(name): F1 \(fixed(f.mean, 1)) ± \(fixed(f.sd, 1)) (95 % interval \(fixed(f.low, 1))–\(fixed(f.high, 1))), \(auc) over \(f.count) splits"
+  }
+  var out: [String] = []
+  if let l = show("held-out target", { $0.inductive }) { out.append(l) }
+  for (name, _) in r.first.baselines {
+    if let l = show("  baseline \(name.replacingUnderscores())", { s in s.baselines.first { $0.0 == name }?.1 }) { out.append(l) }
+  }
+  return out
+}
+
+extension String {
+  func replacingUnderscores() -> String { String(map { $0 == "_" ? " " : $0 }) }
 }
 
 let evalCommand = Command(
