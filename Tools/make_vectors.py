@@ -121,7 +121,7 @@ def tensor_set(ts, a=64, reserved=0, count=None, hook=None, tail=b""):
 
 # ------------------------------------------------------------------ container (§2-5)
 
-KNOWN_FLAGS = {"DRAN": 1, "GLOV": 1, "META": 1, "REPR": 2, "SESS": 1, "TENS": 1, "THRS": 1, "VOCB": 1}
+KNOWN_FLAGS = {"DRAN": 1, "GLOV": 1, "LEVL": 1, "META": 1, "REPR": 2, "SESS": 1, "TDET": 1, "TENS": 1, "THRS": 1, "VOCB": 1}
 
 
 def sec(typ, raw, codec=None, level=6, mem=8, strategy=0, flags=None, schema=1):
@@ -302,6 +302,47 @@ def threshold_record(t=0.5):
     return record([("score", "string", "p_anomaly"), ("threshold", "f64", t), ("method", "string", "default")])
 
 
+def hybrid_threshold_record(alarm=4, network="none"):
+    return record([("score", "string", "hybrid"), ("threshold", "f64", 0.5), ("method", "string", "hybrid"),
+                   ("hybrid.alarm_level", "u64", alarm), ("hybrid.network", "string", network)])
+
+
+def levels_record(field="Level", scale="zl-levels/1"):
+    return record([("field", "string", field), ("scale", "string", scale)])
+
+
+def detectors_record(overrides=None, pca=True):
+    """TDET (§8.11) over the three DRAN templates: a PCA with columns for templates 1 and 3 (d = 3, k = 1)."""
+    fields = {"sessions": ("u64", 40), "templates": ("u32[]", [1, 2, 3]), "df": ("u32[]", [40, 3, 38]),
+              "pca.k": ("u64", 1 if pca else 0), "rarity.rate": ("f64", 0.01)}
+    if pca:
+        fields.update({"pca.columns": ("u32[]", [1, 3]), "pca.idf": ("f32[]", [1.0, 1.0238, 3.3979]),
+                       "pca.mean": ("f32[]", [1.0, 0.9738, 0.2549]),
+                       "pca.components": ("f32[]", [0.6, 0.8, 0.0]), "pca.q": ("f64", 0.8125), "pca.alpha": ("f64", 0.001)})
+    for k, v in (overrides or {}).items():
+        if v is None:
+            del fields[k]
+        else:
+            fields[k] = v
+    return record([(k, t, v) for k, (t, v) in fields.items()])
+
+
+def hybrid_sections(drain=None, levels=None, meta=None, thrs=None, tdet=None):
+    """A zl.hybrid model (Appendix C, format 1.1): no network."""
+    m = meta if meta is not None else record([("general.architecture", "string", "zl.hybrid"), ("general.name", "string", "tiny hybrid model")])
+    out = [sec("DRAN", drain if drain is not None else drain_record())]
+    if levels is not False:
+        out.append(sec("LEVL", levels if levels is not None else levels_record()))
+    out += [sec("META", m), sec("REPR", repro_record()), sec("SESS", session_record())]
+    if tdet is not False:
+        out.append(sec("TDET", tdet if tdet is not None else detectors_record()))
+    out.append(sec("THRS", thrs if thrs is not None else hybrid_threshold_record()))
+    return out
+
+
+V11 = {"minor": 1, "rminor": 1}
+
+
 def repro_record():
     return record([("tool.name", "string", "make_vectors.py"), ("tool.version", "string", "1"), ("seed", "u64", 1)])
 
@@ -348,6 +389,17 @@ def valid_vectors():
         "tree.keys": ("string[]", ["", "0", "4", "5", "6", "Verification", "Receiving", "PacketResponder"]),
         "tree.cluster_counts": ("u32[]", [0, 1, 0, 0, 0, 1, 1, 1]), "tree.cluster_ids": ("u32[]", [4, 3, 1, 2]),
     })))
+    # Format 1.1: a model with no network, and a network that reads severity and takes part in the
+    # hybrid decision as evidence.
+    v["hybrid-1.1"] = container(hybrid_sections(), header=V11)
+    sev_meta = record([("general.architecture", "string", "zl.bigru-attn"), ("general.name", "string", "tiny severity model"),
+                       ("model.input_size", "u64", 7), ("model.hidden_size", "u64", 3), ("model.layers", "u64", 1),
+                       ("model.bidirectional", "bool", True), ("model.attention", "string", "additive"),
+                       ("model.classes", "u64", 2), ("model.max_length", "u64", 50), ("model.severity_features", "u64", 3)])
+    v["model-severity-1.1"] = container(sorted(model_sections(meta=sev_meta, tens=model_tensors(random.Random(7), e=7),
+                                                              thrs=hybrid_threshold_record(alarm=3, network="evidence"))
+                                               + [sec("LEVL", levels_record()), sec("TDET", detectors_record(pca=False))],
+                                               key=lambda x: x["type"]), header=V11)
     return v
 
 
@@ -505,6 +557,29 @@ def invalid_vectors(valid):
     inv["missingSection--model"] = container([s for s in model_sections() if s["type"] != b"SESS"])
     inv["modelMismatch"] = container(model_sections(tens=model_tensors(random.Random(7), shape_override=("classifier.weight", [2, 5]))))
     inv["modelMismatch--glove-dim"] = container(model_sections(meta=model_meta(e=5), tens=model_tensors(random.Random(7), e=5)))
+    # Format 1.1 sections and keys.
+    inv["badValue--levels-scale"] = container(hybrid_sections(levels=levels_record(scale="zl-levels/2")), header=V11)
+    inv["badValue--levels-field"] = container(hybrid_sections(levels=levels_record(field="Le vel")), header=V11)
+    inv["badValue--hybrid-alarm-level"] = container(hybrid_sections(thrs=hybrid_threshold_record(alarm=1)), header=V11)
+    inv["badValue--hybrid-network"] = container(hybrid_sections(thrs=hybrid_threshold_record(network="maybe")), header=V11)
+    inv["missingKey--hybrid-network"] = container(hybrid_sections(thrs=record([
+        ("score", "string", "hybrid"), ("threshold", "f64", 0.5), ("method", "string", "hybrid"), ("hybrid.alarm_level", "u64", 4)])), header=V11)
+    inv["badValue--tdet-q"] = container(hybrid_sections(tdet=detectors_record({"pca.q": ("f64", float("inf"))})), header=V11)
+    inv["badValue--tdet-components"] = container(hybrid_sections(tdet=detectors_record({"pca.components": ("f32[]", [0.6, float("nan"), 0.0])})), header=V11)
+    inv["badValue--tdet-k"] = container(hybrid_sections(tdet=detectors_record({"pca.k": ("u64", 4), "pca.components": ("f32[]", [0.0] * 12)})), header=V11)
+    inv["badValue--tdet-df"] = container(hybrid_sections(tdet=detectors_record({"df": ("u32[]", [40, 41, 38])})), header=V11)
+    inv["badValue--tdet-rarity"] = container(hybrid_sections(tdet=detectors_record({"rarity.rate": ("f64", 1.0)})), header=V11)
+    inv["lengthMismatch--tdet-mean"] = container(hybrid_sections(tdet=detectors_record({"pca.mean": ("f32[]", [1.0, 0.5])})), header=V11)
+    inv["notSorted--tdet-templates"] = container(hybrid_sections(tdet=detectors_record({"templates": ("u32[]", [1, 3, 2])})), header=V11)
+    inv["danglingReference--tdet-columns"] = container(hybrid_sections(tdet=detectors_record({"pca.columns": ("u32[]", [1, 4])})), header=V11)
+    inv["danglingReference--tdet-drain"] = container(hybrid_sections(tdet=detectors_record({"templates": ("u32[]", [1, 2, 3, 9]), "df": ("u32[]", [40, 3, 38, 1])})), header=V11)
+    inv["modelMismatch--hybrid-network"] = container(hybrid_sections(thrs=hybrid_threshold_record(network="evidence")), header=V11)
+    inv["missingSection--levels"] = container(hybrid_sections(levels=False), header=V11)
+    inv["badValue--severity-features"] = container(model_sections(meta=record([
+        ("general.architecture", "string", "zl.bigru-attn"), ("model.input_size", "u64", 6), ("model.hidden_size", "u64", 3),
+        ("model.layers", "u64", 1), ("model.bidirectional", "bool", True), ("model.attention", "string", "additive"),
+        ("model.classes", "u64", 2), ("model.max_length", "u64", 50), ("model.severity_features", "u64", 2)]),
+        tens=model_tensors(random.Random(7), e=6)), header=V11)
     return inv, limits
 
 

@@ -23,11 +23,13 @@ MAGIC = b"\x89ZLK\r\n\x1a\n"
 END_MAGIC = b"\x89END\r\n\x1a\n"
 BOM = 0x0A0B0C0D
 HEADER, ENTRY, TRAILER = 64, 80, 80
-READER = (1, 0)
+READER = (1, 1)
 KNOWN = {  # type: (flags, encoding)
-    b"DRAN": (1, "record"), b"GLOV": (1, "tensors"), b"META": (1, "record"), b"REPR": (2, "record"),
-    b"SESS": (1, "record"), b"TENS": (1, "tensors"), b"THRS": (1, "record"), b"VOCB": (1, "record"),
+    b"DRAN": (1, "record"), b"GLOV": (1, "tensors"), b"LEVL": (1, "record"), b"META": (1, "record"),
+    b"REPR": (2, "record"), b"SESS": (1, "record"), b"TDET": (1, "record"), b"TENS": (1, "tensors"),
+    b"THRS": (1, "record"), b"VOCB": (1, "record"),
 }
+LEVEL_SCALE = "zl-levels/1"
 DEFAULT_LIMITS = {"max_file_size": 4 << 30, "max_section_size": 2 << 30, "max_total_raw_size": 4 << 30}
 MAX_STRING = 16 << 20
 DTYPES = {1: "f32", 2: "f16", 3: "bf16", 4: "i8", 5: "i32"}
@@ -648,22 +650,103 @@ def check_session(rec):
 
 def check_threshold(rec):
     f = Fields(rec, "section THRS")
-    if f.get("score", "string") != "p_anomaly":
+    score = f.get("score", "string")
+    if score not in ("p_anomaly", "hybrid"):
         raise f.bad("score", "unknown")
     t = f.get("threshold", "f64")
     if not 0 <= t <= 1:
         raise f.bad("threshold", t)
-    if f.get("method", "string") not in ("default", "source-validation-f1", "manual"):
+    if f.get("method", "string") not in ("default", "source-validation-f1", "manual", "hybrid"):
         raise f.bad("method", "unknown")
+    if score == "hybrid":
+        if f.get("hybrid.alarm_level", "u64") not in (0, 2, 3, 4):
+            raise f.bad("hybrid.alarm_level", "range")
+        if f.get("hybrid.network", "string") not in ("none", "evidence", "decides"):
+            raise f.bad("hybrid.network", "unknown")
+
+
+def check_levels(rec):
+    f = Fields(rec, "section LEVL")
+    field = f.get("field", "string")
+    if field and not re.fullmatch(r"[A-Za-z0-9_]+", field):
+        raise f.bad("field", field)
+    if f.get("scale", "string") != LEVEL_SCALE:
+        raise f.bad("scale", "unknown")
+
+
+def check_detectors(rec):
+    f = Fields(rec, "section TDET")
+    n = f.get("sessions", "u64")
+    if not 1 <= n <= 1 << 40:
+        raise f.bad("sessions", n)
+    templates = f.get("templates", "u32[]")
+    if any(b <= a for a, b in zip(templates, templates[1:])):
+        raise Invalid("notSorted", "section TDET: templates")
+    df = f.get("df", "u32[]")
+    f.same("df", len(df), "templates", len(templates))
+    if any(x > n for x in df):
+        raise f.bad("df", "> sessions")
+    k = f.get("pca.k", "u64")
+    if k > 0:
+        columns = f.get("pca.columns", "u32[]")
+        known = set(templates)
+        for j, c in enumerate(columns):
+            if j > 0 and c <= columns[j - 1]:
+                raise Invalid("notSorted", "section TDET: pca.columns")
+            if c not in known:
+                raise Invalid("danglingReference", f"section TDET: pca.columns names {c}")
+        d = len(columns) + 1
+        if k > d:
+            raise f.bad("pca.k", "> columns")
+        idf, mean, comps = f.get("pca.idf", "f32[]"), f.get("pca.mean", "f32[]"), f.get("pca.components", "f32[]")
+        f.same("pca.idf", len(idf), "pca.columns + 1", d)
+        f.same("pca.mean", len(mean), "pca.columns + 1", d)
+        f.same("pca.components", len(comps), "pca.k x (pca.columns + 1)", k * d)
+        for name, a in (("pca.idf", idf), ("pca.mean", mean), ("pca.components", comps)):
+            if not all(math.isfinite(x) and abs(x) <= 1e6 for x in a):
+                raise f.bad(name, "not finite or above 1e6")
+        q = f.get("pca.q", "f64")
+        if not 0 < q < 1e12:
+            raise f.bad("pca.q", q)
+        alpha = f.get("pca.alpha", "f64")
+        if not 0 < alpha < 1:
+            raise f.bad("pca.alpha", alpha)
+    rate = f.get("rarity.rate", "f64")
+    if not 0 <= rate < 1:
+        raise f.bad("rarity.rate", rate)
 
 
 def check_model(records, tensors, glove_dim):
-    """Appendix A: the zl.bigru-attn profile (for files that name it)."""
-    for t, present in ((b"DRAN", b"DRAN" in records), (b"GLOV", glove_dim is not None), (b"META", b"META" in records),
-                       (b"SESS", b"SESS" in records), (b"TENS", b"TENS" in tensors), (b"THRS", b"THRS" in records),
-                       (b"VOCB", b"VOCB" in records)):
+    """§8.9 with Appendix A (zl.bigru-attn) or Appendix C (zl.hybrid), for files that name one."""
+    hybrid = records.get(b"META", {}).get("general.architecture", (None, None))[1] == "zl.hybrid"
+    needed = ((b"DRAN", b"DRAN" in records), (b"META", b"META" in records), (b"SESS", b"SESS" in records),
+              (b"THRS", b"THRS" in records)) if hybrid else \
+        ((b"DRAN", b"DRAN" in records), (b"GLOV", glove_dim is not None), (b"META", b"META" in records),
+         (b"SESS", b"SESS" in records), (b"TENS", b"TENS" in tensors), (b"THRS", b"THRS" in records),
+         (b"VOCB", b"VOCB" in records))
+    for t, present in needed:
         if not present:
             raise Invalid("missingSection", type_text(t))
+    thrs = records[b"THRS"]
+    alarm = thrs["hybrid.alarm_level"][1] if thrs["score"][1] == "hybrid" else 0
+    if hybrid:
+        if thrs["score"][1] != "hybrid" or thrs["hybrid.network"][1] != "none":
+            raise Invalid("modelMismatch", "a zl.hybrid model's THRS score must be hybrid with hybrid.network none")
+    else:
+        severity = check_network(records, tensors, glove_dim)
+        if severity and b"LEVL" not in records:
+            raise Invalid("missingSection", "LEVL (the model reads severity features)")
+    if alarm and b"LEVL" not in records:
+        raise Invalid("missingSection", "LEVL (the hybrid decision reads severity)")
+    if b"TDET" in records:
+        ids = set(records[b"DRAN"]["templates.ids"][1])
+        for t in records[b"TDET"]["templates"][1]:
+            if t not in ids:
+                raise Invalid("danglingReference", f"section TDET: templates names {t}, which DRAN does not hold")
+
+
+def check_network(records, tensors, glove_dim):
+    """Appendix A; returns model.severity_features."""
     meta = records[b"META"]
     if meta["general.architecture"][1] != "zl.bigru-attn":
         raise Invalid("modelMismatch", "architecture")
@@ -682,6 +765,9 @@ def check_model(records, tensors, glove_dim):
         raise f.bad("model.attention", att)
     classes = uint("model.classes", 2, 2)
     uint("model.max_length", 1, 1_000_000)
+    severity = uint("model.severity_features", 0, 3) if "model.severity_features" in meta else 0
+    if severity not in (0, 3) or severity >= e:
+        raise f.bad("model.severity_features", severity)
     d = 2 if bidir else 1
     expected = {}
     for l in range(layers):
@@ -706,8 +792,9 @@ def check_model(records, tensors, glove_dim):
             raise Invalid("modelMismatch", f"{name} dtype")
         if ts[name][1] != expected[name]:
             raise Invalid("modelMismatch", f"{name} shape {ts[name][1]} != {expected[name]}")
-    if glove_dim != e:
+    if glove_dim != e - severity:
         raise Invalid("modelMismatch", "GloVe dim")
+    return severity
 
 
 def verify(data, limits=DEFAULT_LIMITS):
@@ -734,15 +821,19 @@ def verify(data, limits=DEFAULT_LIMITS):
             check_drain(records[t])
         elif t == b"GLOV":
             glove_dim = check_glove(tensors[t], vocab_count, b"VOCB" in records)
+        elif t == b"LEVL":
+            check_levels(records[t])
         elif t == b"META":
             Fields(records[t], "section META").get("general.architecture", "string")
         elif t == b"SESS":
             check_session(records[t])
+        elif t == b"TDET":
+            check_detectors(records[t])
         elif t == b"THRS":
             check_threshold(records[t])
         elif t == b"VOCB":
             check_vocab(records[t])
-    if b"META" in records and records[b"META"]["general.architecture"][1] == "zl.bigru-attn":
+    if b"META" in records and records[b"META"]["general.architecture"][1] in ("zl.bigru-attn", "zl.hybrid"):
         check_model(records, tensors, glove_dim)
     return listing(info), records, tensors
 

@@ -155,14 +155,22 @@ public struct Checkpoint: Sendable {
     return out
   }
 
+  /// The lowest format minor version whose readers understand this content (§11): 1 when it uses
+  /// THRS's hybrid score, META's `model.severity_features` or the `zl.hybrid` profile, which a 1.0
+  /// reader does not know (the LEVL and TDET section types raise the version on their own).
+  public var minimumMinor: UInt16 {
+    if threshold?.hybrid != nil || architecture == HybridProfile.architecture || metadata?["model.severity_features"] != nil { return 1 }
+    return 0
+  }
+
   /// Writes the checkpoint atomically.
   @discardableResult
   public func write(to path: String, alignment: UInt32 = ZLCK.defaultAlignment) throws -> ContainerInfo {
-    try ContainerWriter.write(sectionInputs(alignment: Int(alignment)), toFile: path, alignment: alignment)
+    try ContainerWriter.write(sectionInputs(alignment: Int(alignment)), toFile: path, alignment: alignment, minimumMinor: minimumMinor)
   }
 
   /// Encodes the checkpoint in memory.
   public func encoded(alignment: UInt32 = ZLCK.defaultAlignment) throws -> [UInt8] {
-    try ContainerWriter.encode(sectionInputs(alignment: Int(alignment)), alignment: alignment)
+    try ContainerWriter.encode(sectionInputs(alignment: Int(alignment)), alignment: alignment, minimumMinor: minimumMinor)
   }
 }

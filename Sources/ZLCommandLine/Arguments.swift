@@ -26,6 +26,8 @@ public struct Arguments {
   private var endOfOptions: Int
   /// Every option name the command asked about (for "did you mean" suggestions).
   private var known: [String] = []
+  /// The names asked about as flags (options without a value).
+  private var flags: Set<String> = []
 
   /// - Parameters:
   ///   - args: the arguments after the subcommand name.
@@ -60,6 +62,7 @@ public struct Arguments {
   /// Consumes a boolean flag; true if it appeared (any number of times).
   public mutating func flag(_ names: String...) -> Bool {
     known += names
+    flags.formUnion(names)
     var found = false
     for k in 0..<endOfOptions {
       if let a = items[k], names.contains(a) {
@@ -150,6 +153,7 @@ public struct Arguments {
       if k == endOfOptions { continue }
       if k < endOfOptions && a.hasPrefix("-") && a != "-" {
         let name = a.firstIndex(of: "=").map { String(a[..<$0]) } ?? a
+        if name != a && flags.contains(name) { throw error("\(name) takes no value (got '\(a)')") }
         if let near = Arguments.nearest(name, in: known) { throw error("unknown option '\(name)'; did you mean '\(near)'?") }
         throw error("unknown option '\(name)'")
       }

@@ -92,8 +92,10 @@ public struct Severity: Equatable, Hashable, Comparable, Sendable, CustomStringC
 /// How the levels of one log's lines were read: per level, and the unknown words seen (the first
 /// few, for a warning naming them).
 public struct SeverityCounts: Sendable, Equatable {
-  /// Lines per level 0–4, then unknown.
+  /// Lines per level 0–4, then those whose level word is outside the table.
   public var lines = [Int](repeating: 0, count: 6)
+  /// Lines that did not match the log format (no level field to read; their severity is unknown).
+  public var unmatchedLines = 0
   public var unknownWords: [String] = []
   public init() {}
 
@@ -112,10 +114,10 @@ public struct SeverityCounts: Sendable, Equatable {
     }
   }
 
-  /// A one-line account for a warning when many level words were not understood; nil when fine.
+  /// A one-line account for a warning when any level word was not understood; nil when fine.
   public func warning(field: String) -> String? {
-    guard total > 0, unknown * 10 > total else { return nil }
+    guard unknown > 0 else { return nil }
     let examples = unknownWords.map { "'\($0)'" }.joined(separator: ", ")
-    return "\(unknown) of \(total) lines have a level word outside the zl-levels/1 table in field '\(field)' (e.g. \(examples)); their severity is unknown"
+    return "\(unknown) of \(total + unmatchedLines) lines have a level word outside the zl-levels/1 table in field '\(field)' (e.g. \(examples)); their severity is unknown"
   }
 }

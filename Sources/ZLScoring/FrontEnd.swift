@@ -175,7 +175,7 @@ public final class FrontEnd {
       var level = Severity.unknown
       if let k = levelField {
         level = fields.matchedFormat ? severity(UnsafeBufferPointer(rebasing: line[fields.fields[k]])) : .unknown
-        if !fields.matchedFormat { severityCounts.lines[5] += 1 }
+        if !fields.matchedFormat { severityCounts.unmatchedLines += 1 }
       }
       return (outcome, sessionizer.add(line: line, fields: fields, event: outcome.event, inlineAnomaly: anomaly, level: level))
     }

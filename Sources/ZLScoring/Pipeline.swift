@@ -266,6 +266,29 @@ public final class ScoringPipeline {
   /// Scores of sessions given whole, at once (no waiting, no cache): what explanations compare. A
   /// session with no event scores 0.
   public func rescore(_ sessions: [Session]) -> [Float] {
+    let (network, evidence) = evidence(sessions)
+    guard let h = hybrid else { return network }
+    return sessions.indices.map { i in
+      if sessions[i].events.isEmpty { return 0 }
+      return h.decision.network == .decides ? network[i] : Float(evidence[i]!.score)
+    }
+  }
+
+  /// What explanations weigh (SessionScorer): a network model's score; for a hybrid, the sum of its
+  /// pieces of evidence rather than their largest, so that a template whose evidence is one of two
+  /// that would each decide alone still shows when it is left out.
+  public func explanationTotals(_ sessions: [Session]) -> [Double] {
+    let (network, evidence) = evidence(sessions)
+    guard let h = hybrid, h.decision.network != .decides else { return network.map(Double.init) }
+    return sessions.indices.map { i in
+      guard let e = evidence[i] else { return 0 }
+      return e.severity + e.structure + e.rarity + (e.network ?? 0)
+    }
+  }
+
+  /// The network's score of each session (0 when it is not run) and, for a hybrid model, each
+  /// non-empty session's evidence.
+  func evidence(_ sessions: [Session]) -> ([Float], [Evidence?]) {
     var network = [Float](repeating: 0, count: sessions.count)
     if runsNetwork, let model {
       var seqs: [[Float]] = [], at: [Int] = []
@@ -277,12 +300,10 @@ public final class ScoringPipeline {
       let scores = model.score(seqs, batchSize: batchSize).scores
       for (k, i) in at.enumerated() { network[i] = scores[k] }
     }
-    guard let h = hybrid else { return network }
-    return sessions.indices.map { i in
-      if sessions[i].events.isEmpty { return 0 }
-      let e = h.evidence(sessions[i], network: runsNetwork ? Double(network[i]) : nil)
-      return h.decision.network == .decides ? network[i] : Float(e.score)
-    }
+    guard let h = hybrid else { return (network, []) }
+    return (network, sessions.indices.map { i in
+      sessions[i].events.isEmpty ? nil : h.evidence(sessions[i], network: runsNetwork ? Double(network[i]) : nil)
+    })
   }
 
   /// The template text of an event id (trained or overlay).

@@ -50,7 +50,7 @@ public final class FitRun {
     for k in 0..<config.splits {
       var c = config
       c.seed = config.seed &+ UInt64(k)
-      let run = k == 0 ? self : FitRun(config: c, log: { [log] in log("split \(k + 1)/\(c.splits): " + $0) })
+      let run = config.splits == 1 ? self : FitRun(config: c, log: { [log] in log("split \(k + 1)/\(c.splits): " + $0) })
       switch try run.fitSplit(data, output: k == 0 ? output : nil, resume: resume, stopAfterEpoch: stopAfterEpoch) {
       case .stopped(let epoch): return .stopped(afterEpoch: epoch, resumePath: output + ".resume")
       case .done(let r): splits.append(r)
@@ -112,6 +112,9 @@ public final class FitRun {
     log("templates: \(targetDrain.templates.count) target; sessions: \(adaptSessions.count) adaptation, \(inputs.testKeys.count) held out")
     let detectors = fitTargetDetectors(adaptSessions, targetDrain)
     let threshold = hybridThreshold(adaptSessions)
+    if threshold.hybrid?.alarmLevel == nil && detectors.section.structure == nil && detectors.section.rarityRate == nil {
+      log("warning: no evidence could be fitted (no level at error or above, and too few target sessions for the PCA and rarity detectors): the model scores every session 0 and flags none; give more target logs")
+    }
     let cp = try hybridCheckpoint(inputs, targetDrain: targetDrain, threshold: threshold, detectors: detectors.section)
     let model = try write(cp, to: output)
     return try evaluate(model, inputs, adaptSessions: adaptSessions, targetDrain: targetDrain, threshold: threshold, sourceValidation: nil,
@@ -512,6 +515,8 @@ public final class FitRun {
       log("note: the target's log format has no level field: severity does not decide")
     } else if let t = top {
       log("severity: the target's highest level is \(t)" + (alarm == nil ? "; below error, so severity does not decide" : "; its lines raise the alarm"))
+    } else {
+      log("note: no adaptation line has a level in the zl-levels/1 table: severity does not decide")
     }
     return ThresholdSection(threshold: 0.5, method: "hybrid", score: "hybrid",
                             hybrid: HybridDecision(alarmLevel: alarm, network: config.hybridNetworkRole))

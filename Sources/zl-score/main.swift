@@ -13,11 +13,16 @@ let scoreCommand = Command(
   usage: "MODEL.zlck [FILE...|-] [--format jsonl|csv|text] [--threshold X] [--explain] [--fail-on-anomaly]",
   help: """
     Reads raw log lines (files, or standard input when no FILE or '-'; plain or gzip), parses them
-    with the checkpoint's Drain state and log format, groups them into sessions with its rule, embeds
-    them with its IDF and GloVe subset and runs the network. Each closed session gives one record:
-      session, score (P(anomalous)), anomaly (score >= threshold), events, new_templates (events
-      whose line matched no trained template), first_line, last_line (1-based, counted across all
-      inputs); with --explain also `explain`: the events with the highest attention weight.
+    with the checkpoint's Drain state and log format, groups them into sessions with its rule and
+    scores each: a hybrid model (zl-train's default) by its evidence — lines at its alarm level, the
+    residual against its PCA of the target's event counts, its rarest template — a network model by
+    embedding the events with its IDF and GloVe subset and running the network. Each closed session
+    gives one record:
+      session, score (0-1: P(anomalous) for a network, the strongest evidence for a hybrid), anomaly
+      (score >= threshold), events, new_templates (events whose line matched no trained template),
+      first_line, last_line (1-based, counted across all inputs); with --explain also `explain`: the
+      templates that drive the score, each weighed by how much the score drops when the session is
+      rescored without its events (leave one template out), with the line of its first event.
     Sessions close on their rule, after --idle-lines lines without activity, at --max-events, or at the
     end of input, so memory stays flat on endless streams. Output is flushed as sessions are scored.
     A summary (lines, sessions, anomalies, throughput) goes to stderr.
@@ -26,7 +31,7 @@ let scoreCommand = Command(
       --format F          jsonl (default), csv (with header) or text
       --threshold X       override the checkpoint's threshold (0-1)
       --only-anomalies    print anomalous sessions only
-      --explain           add the top attention events (line number, weight, template)
+      --explain           add the templates that drive the score (line, score drop, template)
       --explain-top K     how many (default 3)
       --sessions RULE     override the session rule (block, instance, window:N, node-window:N, time:S, regex:P)
       --max-events N      close sessions at N events (default: the checkpoint's)

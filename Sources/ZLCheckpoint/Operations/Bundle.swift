@@ -19,9 +19,11 @@ public enum Bundle {
     var doc: [(String, JSON)] = [("format", .string(formatName)), ("alignment", .integer(Int64(cp.info?.alignment ?? ZLCK.defaultAlignment)))]
     var records: [(String, JSON)] = []
     if let d = cp.drain { records.append(("DRAN", d.record.typedJSON)) }
+    if let l = cp.levels { records.append(("LEVL", l.record.typedJSON)) }
     if let m = cp.metadata { records.append(("META", m.typedJSON)) }
     if let r = cp.repro { records.append(("REPR", r.typedJSON)) }
     if let s = cp.session { records.append(("SESS", s.record.typedJSON)) }
+    if let d = cp.detectors { records.append(("TDET", d.record.typedJSON)) }
     if let t = cp.threshold { records.append(("THRS", t.record.typedJSON)) }
     if let v = cp.vocabulary { records.append(("VOCB", v.record.typedJSON)) }
     doc.append(("records", .object(records)))
@@ -78,12 +80,14 @@ public enum Bundle {
       return try naming("\(jsonPath): records.\(type)") { try make(r) }
     }
     cp.drain = try section("DRAN") { try DrainSection(record: $0) }
+    cp.levels = try section("LEVL") { try LevelSection(record: $0) }
     cp.metadata = records["META"]
     cp.repro = records["REPR"]
     cp.session = try section("SESS") { try SessionSection(record: $0) }
+    cp.detectors = try section("TDET") { try TargetDetectorSection(record: $0) }
     cp.threshold = try section("THRS") { try ThresholdSection(record: $0) }
     cp.vocabulary = try section("VOCB") { try VocabularySection(record: $0) }
-    for k in records.keys where !["DRAN", "META", "REPR", "SESS", "THRS", "VOCB"].contains(k) {
+    for k in records.keys where !["DRAN", "LEVL", "META", "REPR", "SESS", "TDET", "THRS", "VOCB"].contains(k) {
       throw PackError(.badBundle, "\(jsonPath): records.\(k) is not a record section type")
     }
     if let tensorsPath = tensors ?? doc["tensors"]?["file"]?.stringValue.map(resolve) {
@@ -120,7 +124,7 @@ public enum Bundle {
       inputs.append(SectionInput(type: t, schemaVersion: UInt16(o["schema_version"]?.integerValue ?? 1), flags: SectionFlags(rawValue: UInt32(flags)),
                                  body: .raw(raw, codec: .zlib, parameters: .standard)))
     }
-    let bytes = try ContainerWriter.encode(inputs, alignment: UInt32(alignment))
+    let bytes = try ContainerWriter.encode(inputs, alignment: UInt32(alignment), minimumMinor: cp.minimumMinor)
     // Validate the result as a reader would before it becomes visible.
     _ = try Checkpoint.decode(try ContainerReader.load(bytes: bytes))
     try writeFileAtomically(output, bytes)

@@ -49,7 +49,9 @@ public enum DTypeConversion {
         inputs.append(.copy(s))
       }
     }
-    let info = try ContainerWriter.write(inputs, toFile: output, alignment: container.info.alignment)
+    // The content's meaning is unchanged, so the file keeps its minor version.
+    let info = try ContainerWriter.write(inputs, toFile: output, alignment: container.info.alignment,
+                                         minimumMinor: min(container.info.minor, ZLCK.minor))
     return (info, reports)
   }
 }

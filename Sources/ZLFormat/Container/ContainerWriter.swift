@@ -61,19 +61,22 @@ extension AtomicFileWriter: ByteSink {}
 public enum ContainerWriter {
   /// Encodes a container in memory.
   /// - Throws: `InternalError` for duplicate types (a programmer error), zlib failures.
-  public static func encode(_ sections: [SectionInput], alignment: UInt32 = ZLCK.defaultAlignment) throws -> [UInt8] {
+  /// - Parameter minimumMinor: the lowest minor version the content needs beyond its section types
+  ///   (record keys or values a later minor defined, §11).
+  public static func encode(_ sections: [SectionInput], alignment: UInt32 = ZLCK.defaultAlignment, minimumMinor: UInt16 = 0) throws -> [UInt8] {
     let sink = MemorySink()
-    _ = try write(sections, to: sink, alignment: alignment)
+    _ = try write(sections, to: sink, alignment: alignment, minimumMinor: minimumMinor)
     return sink.bytes
   }
 
   /// Writes a container to `path` atomically; on any error the destination is left untouched.
   /// - Returns: the layout written (what `inspect` will show).
   @discardableResult
-  public static func write(_ sections: [SectionInput], toFile path: String, alignment: UInt32 = ZLCK.defaultAlignment) throws -> ContainerInfo {
+  public static func write(_ sections: [SectionInput], toFile path: String, alignment: UInt32 = ZLCK.defaultAlignment,
+                           minimumMinor: UInt16 = 0) throws -> ContainerInfo {
     let file = try AtomicFileWriter(path: path)
     do {
-      let info = try write(sections, to: file, alignment: alignment)
+      let info = try write(sections, to: file, alignment: alignment, minimumMinor: minimumMinor)
       try file.commit()
       return info
     } catch {
@@ -82,7 +85,8 @@ public enum ContainerWriter {
     }
   }
 
-  static func write(_ input: [SectionInput], to sink: ByteSink, alignment: UInt32) throws -> ContainerInfo {
+  static func write(_ input: [SectionInput], to sink: ByteSink, alignment: UInt32, minimumMinor: UInt16) throws -> ContainerInfo {
+    precondition(minimumMinor <= ZLCK.minor, "content of a minor version this writer does not implement")
     precondition(alignment >= 8 && alignment <= 4096 && alignment & (alignment - 1) == 0, "alignment must be a power of two in 8...4096")
     let sections = input.sorted { $0.type < $1.type }
     for k in sections.indices.dropFirst() where sections[k].type == sections[k - 1].type {
@@ -124,7 +128,7 @@ public enum ContainerWriter {
     for e in entries { table += e.encoded() }
     let fileLength = tableOffset + UInt64(table.count) + UInt64(ZLCK.trailerSize)
     // The lowest version that can hold the content (§11): 1.0 unless a section type came later.
-    let minor = sections.map { KnownSection.lookup($0.type)?.sinceMinor ?? 0 }.max() ?? 0
+    let minor = max(minimumMinor, sections.map { KnownSection.lookup($0.type)?.sinceMinor ?? 0 }.max() ?? 0)
     let header = encodeHeader(alignment: alignment, sectionCount: entries.count, tableOffset: tableOffset, fileLength: fileLength, minor: minor)
     var manifest = SHA256()
     manifest.update(header)

@@ -17,7 +17,7 @@ public enum ZLCK {
   public static let defaultAlignment: UInt32 = 64
   /// The format version this library reads and writes.
   public static let major: UInt16 = 1
-  /// The newest minor version this reader implements (1.1 adds the LEVL and PCAD sections).
+  /// The newest minor version this reader implements (1.1 adds the LEVL and TDET sections, THRS's hybrid score, META's model.severity_features and the zl.hybrid profile).
   public static let minor: UInt16 = 1
   /// DEFLATE cannot expand more than 1032:1; a larger declared ratio is impossible.
   public static let maxDeflateRatio: UInt64 = 1032

@@ -67,14 +67,14 @@ public final class SessionScorer {
   }
 
   /// What drives the session's score, by leaving one template out at a time: each distinct template
-  /// of the session, weighed by how much the score drops when all its events are removed (the
-  /// model's own score of the session without them, so the explanation is faithful to whatever
-  /// decides: severity, structure, rarity or the network). The strongest first (ties: earlier
-  /// first), each with the line of its first event.
+  /// of the session, weighed by how much the model's own output drops when all its events are
+  /// removed — a network's score, or the sum of a hybrid's pieces of evidence (severity, structure,
+  /// rarity, network), so that two templates that would each decide alone both show. The strongest
+  /// first (ties: earlier first), each with the line of its first event.
   public func explanation(_ s: ScoredSession) -> [ExplainedEvent] {
     let (templates, variants) = SessionScorer.leaveOneTemplateOut(s.session)
-    let scores = pipeline.rescore(variants)
-    let drops = scores.map { s.score - $0 }
+    let totals = pipeline.explanationTotals([s.session] + variants)
+    let drops = totals.dropFirst().map { Float(totals[0] - $0) }
     let order = templates.indices.sorted { drops[$0] != drops[$1] ? drops[$0] > drops[$1] : $0 < $1 }
     return order.prefix(writer.explainTop).map { k in
       let first = s.session.events.firstIndex(of: templates[k]) ?? 0

@@ -241,6 +241,9 @@ let evalCommand = Command(
     with the labels (a BlockId,Label file, or the preset's inline alert labels). Prints a summary on
     stderr and, with --report, writes precision, recall, f1 (percent), roc_auc, pr_auc and the
     confusion counts as JSON. Sessions without a label are counted and left out of the metrics.
+    With labels, the report and summary set the label-free baselines beside the model on the same
+    sessions: flag every session, highest level at least error, at least fatal, and a PCA of event
+    counts (Q-statistic threshold) fitted without labels on the evaluated sessions themselves.
       --logs LOG         log file (repeatable; plain or gzip)
       --preset NAME      how the system labels sessions (inline alerts for bgl, thunderbird) and its node field;
                          the session rule is the checkpoint's unless --sessions
@@ -282,6 +285,8 @@ let evalCommand = Command(
   let t0 = monotonicSeconds()
   let ev = try Evaluation.run(model: scoring, spec: spec, labelFile: labelFile, threshold: threshold)
   let m = ev.metrics(keys: nil)
+  let labelled = labelFile != nil || inline != nil
+  let baselines = labelled ? ev.baselineMetrics(keys: nil) : []
   let secs = monotonicSeconds() - t0
   if let p = scoresPath {
     let w = try AtomicFileWriter(path: p)
@@ -296,7 +301,9 @@ let evalCommand = Command(
     ("model", .string(model)), ("logs", .array(logs.map { .string($0) })), ("threshold", .number(ev.threshold)),
     ("lines", .integer(Int64(ev.lines))), ("sessions", .integer(Int64(ev.keys.count))),
     ("unlabelled_sessions", .integer(Int64(ev.unlabelled))), ("unused_label_keys", .integer(Int64(ev.unusedLabelKeys))),
-    ("new_template_lines", .integer(Int64(ev.newTemplateLines))), ("metrics", m.json), ("seconds", .number(secs)),
+    ("new_template_lines", .integer(Int64(ev.newTemplateLines))), ("metrics", m.json),
+    ("baselines", .object(baselines.map { ($0.0, $0.1?.json ?? .object([("missing", .string(ev.baselines.missing[$0.0] ?? "not scored"))])) })),
+    ("seconds", .number(secs)),
   ])
   if let r = reportPath {
     let w = try AtomicFileWriter(path: r)
@@ -310,5 +317,9 @@ let evalCommand = Command(
     if ev.unusedLabelKeys > 0 { line += "; \(ev.unusedLabelKeys) label keys match no session" }
   }
   printError(line)
+  for (name, b) in baselines {
+    guard let b else { printError("zl-train:   baseline \(name.replacingUnderscores()): n/a (\(ev.baselines.missing[name] ?? "not scored"))"); continue }
+    printError("zl-train:   baseline \(name.replacingUnderscores()): F1 \(fixed(b.f1, 1)) (P \(fixed(b.precision, 1)), R \(fixed(b.recall, 1)), ROC-AUC \(b.rocAUC.map { fixed($0, 3) } ?? "n/a"))")
+  }
   return .ok
 }
