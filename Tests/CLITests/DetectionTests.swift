@@ -33,24 +33,6 @@ func scoreDemo(_ model: String, explainTop: Int) throws -> (SessionScorer, [Scor
   return (scorer, out)
 }
 
-/// The session without the events of `templates` (levels and line numbers kept in step).
-func removing(_ templates: Set<UInt32>, from s: Session) -> Session {
-  var v = s
-  v.events = []
-  v.levels = []
-  v.lineNumbers = []
-  v.maxLevel = .unknown
-  for (k, e) in s.events.enumerated() where !templates.contains(e) {
-    v.events.append(e)
-    if k < s.levels.count {
-      v.levels.append(s.levels[k])
-      if s.levels[k].isKnown && (!v.maxLevel.isKnown || s.levels[k] > v.maxLevel) { v.maxLevel = s.levels[k] }
-    }
-    if k < s.lineNumbers.count { v.lineNumbers.append(s.lineNumbers[k]) }
-  }
-  return v
-}
-
 /// Over the `count` highest-scored sessions with more than k distinct templates: the mean score drop
 /// from deleting the k templates the explanation ranks first, and from deleting k random ones (20
 /// seeded draws per session); and the share of sessions where the explained deletion drops at least
@@ -65,8 +47,8 @@ func deletionDrops(model: String, k: Int, count: Int) throws -> (explained: Doub
     // The explanation names lines; the template is that line's event.
     let top = Set(scorer.explanation(s).map { e in s.session.events[s.session.lineNumbers.firstIndex(of: e.line)!] })
     let distinct = Array(Set(s.session.events)).sorted()
-    var variants = [removing(top, from: s.session)]
-    for _ in 0..<20 { variants.append(removing(Set(distinct.shuffled(using: &rng).prefix(k)), from: s.session)) }
+    var variants = [SessionScorer.removing(top, from: s.session)]
+    for _ in 0..<20 { variants.append(SessionScorer.removing(Set(distinct.shuffled(using: &rng).prefix(k)), from: s.session)) }
     let scores = pipe.rescore(variants).map(Double.init)
     let e = Double(s.score) - scores[0]
     let r = scores.dropFirst().map { Double(s.score) - $0 }.reduce(0, +) / 20

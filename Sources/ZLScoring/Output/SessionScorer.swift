@@ -84,28 +84,31 @@ public final class SessionScorer {
   }
 
   /// The session's distinct templates (in order of first appearance) and, for each, the session
-  /// without its events (levels and line numbers kept in step).
+  /// without its events.
   public static func leaveOneTemplateOut(_ s: Session) -> ([UInt32], [Session]) {
     var templates: [UInt32] = []
     var seen = Set<UInt32>()
     for e in s.events where seen.insert(e).inserted { templates.append(e) }
-    let variants = templates.map { t -> Session in
-      var v = s
-      v.events = []
-      v.levels = []
-      v.lineNumbers = []
-      v.maxLevel = .unknown
-      for (k, e) in s.events.enumerated() where e != t {
-        v.events.append(e)
-        if k < s.levels.count {
-          v.levels.append(s.levels[k])
-          if s.levels[k].isKnown && (!v.maxLevel.isKnown || s.levels[k] > v.maxLevel) { v.maxLevel = s.levels[k] }
-        }
-        if k < s.lineNumbers.count { v.lineNumbers.append(s.lineNumbers[k]) }
+    return (templates, templates.map { removing([$0], from: s) })
+  }
+
+  /// The session without the events of `templates` (levels, highest level and line numbers kept in step).
+  public static func removing(_ templates: Set<UInt32>, from s: Session) -> Session {
+    var v = s
+    v.events = []
+    v.levels = []
+    v.lineNumbers = []
+    // Without per-line levels (not kept) the highest level cannot be recomputed: it stays.
+    if !s.levels.isEmpty { v.maxLevel = .unknown }
+    for (k, e) in s.events.enumerated() where !templates.contains(e) {
+      v.events.append(e)
+      if k < s.levels.count {
+        v.levels.append(s.levels[k])
+        if s.levels[k].isKnown && (!v.maxLevel.isKnown || s.levels[k] > v.maxLevel) { v.maxLevel = s.levels[k] }
       }
-      return v
+      if k < s.lineNumbers.count { v.lineNumbers.append(s.lineNumbers[k]) }
     }
-    return (templates, variants)
+    return v
   }
 
   /// The run's figures so far.
