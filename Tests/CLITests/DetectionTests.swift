@@ -126,6 +126,16 @@ func deletionDrops(model: String, k: Int, count: Int) throws -> (explained: Doub
     try writeFileAtomically(dir + "/bogus.log", lines.flatMap { $0 })
     let b = try runTool("zl-train", ["fit", "--target", dir + "/bogus.log", "--target-preset", "bgl", "-o", dir + "/b.zlck"])
     #expect(b.status == 0 && b.stderrLines.filter { $0.contains("outside the zl-levels/1 table") && $0.contains("'BOGUS'") }.count == 1, "\(b)")
+    // A normal-only target (every alert label cleared): the summary counts false alarms instead of an F1.
+    let normal = try bglLines().lines.map { l -> [UInt8] in
+      var s = String(decoding: l, as: UTF8.self)
+      s = "-" + s.drop(while: { $0 != " " })
+      return Array((s + "\n").utf8)
+    }
+    try writeFileAtomically(dir + "/normal.log", normal.flatMap { $0 })
+    let n = try runTool("zl-train", ["fit", "--target", dir + "/normal.log", "--target-preset", "bgl", "--splits", "2", "-o", dir + "/n.zlck"])
+    #expect(n.status == 0 && n.stderr.contains("held-out target: no anomalous session held out; false alarms ")
+            && n.stderr.contains("baseline flag all: no anomalous session held out; false alarms 100 of 100 (100.0 %) over 2 splits"), "\(n)")
     // A one-template target: the detectors say why they are off; scores stay finite.
     let one = (1...400).map { _ in "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected\n" }.joined()
     try writeFileAtomically(dir + "/one.log", Array(one.utf8))

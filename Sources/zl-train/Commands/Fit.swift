@@ -213,6 +213,13 @@ let fitCommand = Command(
 /// The held-out figures of a finished fit, beside the label-free baselines (mean ± sd with splits).
 func summaryLines(_ r: FitReport) -> [String] {
   func show(_ name: String, _ m: (SplitResult) -> DetectionMetrics?) -> String? {
+    // Held-out parts with no anomalous session (a normal-only log): F1 means nothing, false alarms do.
+    let parts = r.splits.compactMap(m)
+    if !parts.isEmpty && parts.allSatisfy({ $0.tp + $0.fn == 0 }) {
+      let fp = parts.reduce(0) { $0 + $1.fp }, n = parts.reduce(0) { $0 + $1.fp + $1.tn }
+      return "\(name): no anomalous session held out; false alarms \(fp) of \(n) (\(fixed(n > 0 ? 100 * Double(fp) / Double(n) : 0, 1)) %)"
+        + (r.splits.count > 1 ? " over \(r.splits.count) splits" : "")
+    }
     if r.splits.count == 1 {
       guard let x = m(r.first) else { return nil }
       return "\(name): F1 \(fixed(x.f1, 1)) (P \(fixed(x.precision, 1)), R \(fixed(x.recall, 1)), ROC-AUC \(x.rocAUC.map { fixed($0, 3) } ?? "n/a"))"
