@@ -74,7 +74,7 @@ let package = Package(
     .testTarget(name: "ZLScoringTests", dependencies: ["ZLScoring", "ZLCheckpoint", "ZLDrain", "ZLEmbedding", "ZLFormat", "_ZLTestSupport"]),
     .testTarget(name: "ZLTrainingTests", dependencies: ["ZLTraining", "ZLProfile", "ZLKernels", "ZLBase", "_ZLTestSupport"]),
     .testTarget(name: "PackageTests", dependencies: ["ZLBase", "_ZLTestSupport"]),
-    .testTarget(name: "CLITests", dependencies: ["zl-train", "zl-pack", "zl-score", "ZLCheckpoint", "ZLFormat", "ZLScoring", "ZLDrain", "_ZLTestSupport"],
+    .testTarget(name: "CLITests", dependencies: ["zl-train", "zl-pack", "zl-score", "ZLCheckpoint", "ZLFormat", "ZLScoring", "ZLDrain", "ZLEmbedding", "_ZLTestSupport"],
                 exclude: ["Snapshots"]),
   ],
   swiftLanguageModes: [.v6]

@@ -365,7 +365,8 @@ static int64_t search_bits(engine *e, const uint64_t *bits, int64_t step, int64_
     }
     // The DFA when the rule has one (never for rules that can match empty text, so the
     // must-advance condition does not arise there); the backtracker otherwise.
-    int64_t end = e->dfa ? zlre_dfa_match(e->dfa, t, n, start) : ZLRE_DFA_GIVE_UP;
+    int64_t end = e->dfa ? zlre_dfa_match(e->dfa, t, n, start, &e->steps) : ZLRE_DFA_GIVE_UP;
+    if (e->steps > e->budget) return OVER_BUDGET;
     if (end == ZLRE_DFA_GIVE_UP) end = run(e, &r->code, start, -1, must_advance && start == position ? start : -1);
     if (end >= 0) {
       *match_start = start;
@@ -398,26 +399,29 @@ static inline int append(zlre_scratch *s, int64_t *blen, const uint8_t *p, int64
 }
 
 /// re.sub of rule `r` over s->a[0..<n] into s->b: 1 changed (length in *blen, first match start
-/// in *first), 0 no match, or a negative status.
+/// in *first), 0 no match, or a negative status. The work (backtracking steps, bytes the DFA read)
+/// is taken from `*budget`, which one line's rules share: OVER_BUDGET when it runs out.
 static int64_t replace_all(const zlre_rule *r, zlre_dfa *dfa, zlre_scratch *s, int64_t n, const uint64_t *bits, int64_t step,
-                           int64_t *blen, int64_t *first) {
+                           int64_t *blen, int64_t *first, int64_t *budget) {
   const uint8_t *t = s->a;
   // A required literal that is the start of every match (blk_ of blk_[0-9]+) is checked at each
   // candidate by the prefix test anyway: searching the text for it first would only repeat that.
   int required_leads = r->required_count > 0 && r->prefix_count >= r->required_count;
   for (int64_t k = 0; required_leads && k < r->required_count; k++) required_leads = r->prefix[k] == (uint32_t)r->required[k];
   if (r->required_count > 0 && !required_leads && !contains(t, n, r->required, r->required_count)) return 0;
-  engine e = {.t = t, .n = n, .r = r, .s = s, .top = 0, .steps = 0, .budget = 2000 + 64 * n, .dfa = dfa};
+  engine e = {.t = t, .n = n, .r = r, .s = s, .top = 0, .steps = 0, .budget = *budget, .dfa = dfa};
   int64_t pos = 0, last = 0;
   int must_advance = 0, any = 0;
   int64_t last_start = r->after_count > 0 ? UNKNOWN_START : n;
   *blen = 0;
   while (pos <= n) {
-    e.steps = 0;
     int64_t start = 0;
     int64_t end = search_bits(&e, bits, step, pos, must_advance, &last_start, &start);
     if (end == NO_MATCH) break;
-    if (end < 0) return end;
+    if (end < 0) {
+      *budget -= e.steps;
+      return end;
+    }
     if (!any) *first = start;
     any = 1;
     if (!append(s, blen, t + last, start - last) || !append(s, blen, r->replacement, r->replacement_count)) return NO_MEMORY;
@@ -425,6 +429,7 @@ static int64_t replace_all(const zlre_rule *r, zlre_dfa *dfa, zlre_scratch *s, i
     must_advance = end == start;
     pos = end;
   }
+  *budget -= e.steps;
   if (!any) return 0;
   if (!append(s, blen, t + last, n - last)) return NO_MEMORY;
   return 1;
@@ -560,6 +565,8 @@ int64_t zlre_chain_apply(const zlre_chain *c, const uint8_t *text, int64_t n, zl
   }
   int64_t len = n;
   int ok = 1;
+  // The line's work budget, shared by its rules: what is left unfinished goes to the caller.
+  int64_t budget = ZLRE_BUDGET_BASE + ZLRE_BUDGET_PER_BYTE * n;
   const uint64_t all = c->count == 64 ? ~(uint64_t)0 : ((uint64_t)1 << c->count) - 1;
   uint64_t live = rescan(c, s, len, 0, all, always, &ok);
   if (!ok) return -1;
@@ -567,7 +574,7 @@ int64_t zlre_chain_apply(const zlre_chain *c, const uint8_t *text, int64_t n, zl
   for (int64_t k = 0; k < c->count; k++) {
     if (!(live >> k & 1)) continue;
     int64_t blen = 0, first = 0;
-    int64_t r = replace_all(&c->rules[k], dfa_for(c, s, k), s, len, s->bits + k, c->count, &blen, &first);
+    int64_t r = replace_all(&c->rules[k], dfa_for(c, s, k), s, len, s->bits + k, c->count, &blen, &first, &budget);
     if (r < 0) {
       *out = s->a;
       *out_len = len;

@@ -487,7 +487,7 @@ static int32_t start_state(zlre_dfa *d, int before) {
   return s;
 }
 
-int64_t zlre_dfa_match(zlre_dfa *d, const uint8_t *t, int64_t n, int64_t start) {
+int64_t zlre_dfa_match(zlre_dfa *d, const uint8_t *t, int64_t n, int64_t start, int64_t *scanned) {
   if (d->disabled) return ZLRE_DFA_GIVE_UP;
   int32_t s = start_state(d, start > 0 ? t[start - 1] : -1);
   if (s < 0) {
@@ -526,7 +526,11 @@ int64_t zlre_dfa_match(zlre_dfa *d, const uint8_t *t, int64_t n, int64_t start) 
     }
     if (v & 3) last = v & 2 ? pos + 1 : pos;
     row = v >> 2;
-    if (row == 0) break;  // dead
+    if (row == 0) {  // dead
+      *scanned += pos - start + 1;
+      return last;
+    }
   }
+  *scanned += n - start + 1;
   return last;
 }

@@ -20,6 +20,7 @@ void zlre_dfa_free(zlre_dfa *d);
 /// The end of the first match in priority order starting at `start` (the backtracking matcher's
 /// answer), -1 when there is none, or ZLRE_DFA_GIVE_UP when the DFA grew past its bound or
 /// memory ran out (the caller then runs the backtracking matcher; the DFA stays off from then on).
-int64_t zlre_dfa_match(zlre_dfa *d, const uint8_t *t, int64_t n, int64_t start);
+/// Adds the bytes it read to `*scanned` (they count against the caller's work budget).
+int64_t zlre_dfa_match(zlre_dfa *d, const uint8_t *t, int64_t n, int64_t start, int64_t *scanned);
 
 #endif

@@ -29,6 +29,9 @@ public final class LogParser {
   public private(set) var unmatchedFormatLines = 0
   /// Lines that were not valid UTF-8 (repaired with U+FFFD before parsing).
   public private(set) var repairedLines = 0
+  /// Lines on which a pattern gave up at its work budget (Formats/zlck-v1.md Appendix B, "Work"):
+  /// masking left rules unapplied, or the header split was taken as not matching the format.
+  public var patternCutShortLines: Int { maskScratch.cutShort + regexScratch.overBudget }
 
   private var regexScratch = RegexScratch()
   private var maskScratch = Masker.Scratch()

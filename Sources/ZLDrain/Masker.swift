@@ -46,6 +46,9 @@ public struct Masker: Sendable {
     public init() {}
     /// Texts whose masking the Swift matcher finished (see `SubstitutionChain.apply`).
     public var fallbacks: Int { chain.fallbacks }
+    /// Texts whose masking ran out of its work budget (some rules not applied; Appendix B, "Work").
+    public var cutShort: Int { chain.cutShort + scalarCutShort }
+    var scalarCutShort = 0
     /// Off: the C chain matches with its backtracking matcher only (tests compare the two).
     public var useDFA: Bool {
       get { chain.useDFA }
@@ -71,11 +74,15 @@ public struct Masker: Sendable {
     let count = c.regexes.count
     s.sa.removeAll(keepingCapacity: true)
     for u in String(decoding: text, as: UTF8.self).unicodeScalars { s.sa.append(u.value) }
+    let before = s.regex.overBudget
+    s.regex.lineBudget = RegexScratch.budget(forLength: s.sa.count)
     for k in 0..<count {
       s.sb.removeAll(keepingCapacity: true)
       let changed = s.sa.withUnsafeBufferPointer { c.regexes[k].replaceAll($0, replacement: c.scalars[k], into: &s.sb, scratch: &s.regex) }
       if changed { swap(&s.sa, &s.sb) }
     }
+    s.regex.lineBudget = nil
+    if s.regex.overBudget != before { s.scalarCutShort += 1 }
     for v in s.sa {
       let u = Unicode.Scalar(v)!
       out.append(contentsOf: UTF8.encode(u)!)

@@ -10,6 +10,8 @@ public struct ParseSummary: Sendable {
   public var unmatchedFormat = 0
   public var truncated = 0
   public var repaired = 0
+  /// Lines on which a mask or the header pattern gave up at its work budget.
+  public var patternCutShort = 0
   public var seconds = 0.0
   public var files = 0
 }
@@ -48,6 +50,7 @@ public enum ParseRun {
     summary.templates = parser.drain.templateCount
     summary.unmatchedFormat = parser.unmatchedFormatLines
     summary.repaired = parser.repairedLines
+    summary.patternCutShort = parser.patternCutShortLines
     summary.seconds = monotonicSeconds() - t0
     return summary
   }

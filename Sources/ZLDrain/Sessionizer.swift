@@ -47,6 +47,8 @@ public final class Sessionizer {
   public let idleLines: Int
   public let maxOpen: Int
   public private(set) var stats = SessionStats()
+  /// Lines whose key pattern (`regex:` rule) gave up at its work budget: they got no key.
+  public var keyPatternCutShortLines: Int { scratch.overBudget }
   /// Keep per-session line numbers (for --explain and evaluation); off to save memory.
   public var keepLineNumbers = false
   /// Keep each event's severity (for models that read it); off to save memory.

@@ -50,6 +50,8 @@ public enum GloveText {
       v.reserveCapacity(dim)
       for k in 1...dim {
         guard let x = Float(fields[k]), x.isFinite else { throw fail("value \(k) '\(fields[k].prefix(40))' is not a finite number") }
+        // A model's values are at most 1e6 in magnitude (zlck-v1.md §8.9): refused here, not after training.
+        if x.magnitude > 1e6 { throw fail("value \(k) '\(fields[k].prefix(40))' is larger than 1e6 in magnitude") }
         v.append(x)
       }
       try row(word, v)

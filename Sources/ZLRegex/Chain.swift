@@ -1,8 +1,10 @@
 // SubstitutionChain: ordered substitutions — each rule's matches replaced by a literal, one rule
 // after another, each seeing the previous one's output (Drain3's masking) — on ASCII text, run by
 // the C matcher in CZLRegex over the programs this module compiles. The Swift matcher stays the
-// reference and the fallback: what the C code cannot finish (a rule over its step budget, no
-// memory) is finished here with the memoizing matcher, so the result is always the same bytes.
+// reference and the fallback: what the C code cannot finish (the line's work budget spent, no
+// memory) is finished here with the memoizing matcher, so the result is always the same bytes —
+// unless that too runs out of its budget (Formats/zlck-v1.md Appendix B, "Work"): then the rules
+// left leave the text as it is, and the line is counted in `Scratch.cutShort`.
 
 import CZLRegex
 
@@ -104,6 +106,8 @@ public final class SubstitutionChain: @unchecked Sendable {
     var regex = RegexScratch()
     /// Texts on which rules were finished by the Swift matcher.
     public internal(set) var fallbacks = 0
+    /// Texts whose rules ran out of work budget: some rules were not applied to them.
+    public internal(set) var cutShort = 0
     public init() { raw = zlre_scratch_create() }
     /// Off: rules are matched by the backtracking matcher only (the DFAs give the same bytes; tests
     /// compare the two).
@@ -140,11 +144,16 @@ public final class SubstitutionChain: @unchecked Sendable {
       s.a.removeAll(keepingCapacity: true)
       s.a.append(contentsOf: text)
     }
+    // One budget for the rest of the line's rules.
+    let before = s.regex.overBudget
+    s.regex.lineBudget = RegexScratch.budget(forLength: text.count)
     for k in done..<regexes.count {
       s.b.removeAll(keepingCapacity: true)
       let changed = s.a.withUnsafeBufferPointer { regexes[k].replaceAll($0, replacement: replacements[k], into: &s.b, scratch: &s.regex) }
       if changed { swap(&s.a, &s.b) }
     }
+    s.regex.lineBudget = nil
+    if s.regex.overBudget != before { s.cutShort += 1 }
     out.append(contentsOf: s.a)
   }
 }

@@ -16,10 +16,23 @@ struct LookInfo {
   var guardFlags: UnsafeMutablePointer<UInt8>
 }
 
-/// Reusable buffers for matching (one per thread).
+/// Reusable buffers for matching (one per thread), and the work budget (Formats/zlck-v1.md
+/// Appendix B, "Work"): every search may take at most `RegexScratch.budget(forLength:)` steps of
+/// matching (backtracking steps, characters scanned, and the memo's words), or, when `lineBudget`
+/// is set, what is left of one budget shared by several calls on one line (the masking chain). A
+/// call that runs out gives up: no match, no change; it is counted in `overBudget`.
 public struct RegexScratch {
   var stack: StackBuffer?
+  /// Steps left of a budget shared across calls (nil: each call gets its own).
+  public var lineBudget: Int?
+  /// Calls that gave up because the budget ran out.
+  public internal(set) var overBudget = 0
   public init() {}
+
+  /// The work one search on a text of `n` characters may do: linear in the text.
+  public static func budget(forLength n: Int) -> Int { base + perCharacter * n }
+  public static let base = 10_000
+  public static let perCharacter = 128
 }
 
 /// A growable stack of Ints in raw memory.
@@ -303,7 +316,9 @@ struct Engine<E: FixedWidthInteger & UnsignedInteger> {
           matched = lk.singleIsChar ? c == UInt32(bitPattern: lk.singleArg) : inSet(lk.singleArg, c)
         }
       } else {
-        var visited: [UInt64] = memo ? [UInt64](repeating: 0, count: (lk.codeCount * (n + 1) + 63) / 64) : []
+        // Without a memo even in the memoizing run: a memo per evaluation would cost the whole
+        // text's size each time; the steps count against the same budget instead.
+        var visited: [UInt64] = []
         matched = try run(lk.code, guardBits: lk.guardBits, guardFlags: lk.guardFlags, start: from, requiredEnd: lk.ahead ? -1 : pos, notEmptyAt: -1, visited: &visited, capture: false) != nil
       }
     }

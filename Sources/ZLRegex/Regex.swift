@@ -1,7 +1,8 @@
 // Regex: the zl-re/1 matcher. Leftmost-first backtracking (Python's choice of match) over
 // Unicode scalars; ASCII text is matched on its bytes directly. A run that exceeds a step budget
-// is redone with a visited-state memo (RE2's bit-state method), so no pattern and no input can
-// take more than O(instructions × text) steps: a malicious mask cannot hang the parser.
+// is redone with a visited-state memo (RE2's bit-state method). All of it is bounded by a work
+// budget linear in the text (RegexScratch.budget): a pattern that needs more on some text gives
+// up there (no match, counted), so a malicious mask cannot hang or exhaust the parser.
 // The hot loop reads instructions and ASCII class bitmaps from raw memory owned by the compiled
 // regex and keeps its backtracking stack in a reusable buffer, so matching allocates nothing.
 
@@ -212,22 +213,42 @@ public final class Regex: @unchecked Sendable {
   /// - Parameter mustAdvance: a match may not be empty at `from` (Python's rule after an empty match).
   public func firstMatch(inBytes text: UnsafeBufferPointer<UInt8>, from: Int = 0, mustAdvance: Bool = false,
                          scratch: inout RegexScratch) -> Range<Int>? {
-    search(text, from: from, mustAdvance: mustAdvance, caps: nil, scratch: &scratch)
+    bounded(text.count, &scratch) { s, r in
+      var memoFirst = false
+      return try search(text, from: from, mustAdvance: mustAdvance, caps: nil, scratch: &s, remaining: &r, memoFirst: &memoFirst)
+    } ?? nil
   }
 
   public func firstMatch(inScalars text: UnsafeBufferPointer<UInt32>, from: Int = 0, mustAdvance: Bool = false,
                          scratch: inout RegexScratch) -> Range<Int>? {
-    search(text, from: from, mustAdvance: mustAdvance, caps: nil, scratch: &scratch)
+    bounded(text.count, &scratch) { s, r in
+      var memoFirst = false
+      return try search(text, from: from, mustAdvance: mustAdvance, caps: nil, scratch: &s, remaining: &r, memoFirst: &memoFirst)
+    } ?? nil
+  }
+
+  /// Runs `body` under the scratch's budget for a text of `n` characters; nil (counted) when it runs out.
+  @inline(__always)
+  func bounded<R>(_ n: Int, _ scratch: inout RegexScratch, _ body: (inout RegexScratch, inout Int) throws -> R) -> R? {
+    var remaining = scratch.lineBudget ?? RegexScratch.budget(forLength: n)
+    defer { if scratch.lineBudget != nil { scratch.lineBudget = max(0, remaining) } }
+    do {
+      return try body(&scratch, &remaining)
+    } catch {
+      remaining = 0
+      scratch.overBudget += 1
+      return nil
+    }
   }
 
   /// The first match at or after `from` with the span of every capturing group (index 0 is the
   /// whole match; nil for a group that did not take part), or nil when there is no match.
   public func captures(inBytes text: UnsafeBufferPointer<UInt8>, from: Int = 0, scratch: inout RegexScratch) -> [Range<Int>?]? {
-    searchCaptures(text, from: from, scratch: &scratch)
+    bounded(text.count, &scratch) { try searchCaptures(text, from: from, scratch: &$0, remaining: &$1) } ?? nil
   }
 
   public func captures(inScalars text: UnsafeBufferPointer<UInt32>, from: Int = 0, scratch: inout RegexScratch) -> [Range<Int>?]? {
-    searchCaptures(text, from: from, scratch: &scratch)
+    bounded(text.count, &scratch) { try searchCaptures(text, from: from, scratch: &$0, remaining: &$1) } ?? nil
   }
 
   /// True when the pattern matches anywhere in `text`.
@@ -251,7 +272,8 @@ public final class Regex: @unchecked Sendable {
   }
 
   /// Appends `text` with every non-overlapping match replaced (Python 3.7+ `re.sub` rules for
-  /// empty matches). Returns false, appending nothing, when there is no match.
+  /// empty matches). Returns false when there is no match, or when the work budget ran out (then
+  /// `out` holds nothing useful and the text stands unchanged; counted in `scratch.overBudget`).
   public func replaceAll(_ text: UnsafeBufferPointer<UInt8>, replacement: [UInt8], into out: inout [UInt8],
                          scratch: inout RegexScratch) -> Bool {
     replacement.withUnsafeBufferPointer { replaceAllGeneric(text, replacement: $0, into: &out, scratch: &scratch) }
@@ -277,13 +299,27 @@ public final class Regex: @unchecked Sendable {
     _ text: UnsafeBufferPointer<E>, replacement: UnsafeBufferPointer<E>, into out: inout [E], scratch: inout RegexScratch
   ) -> Bool {
     if !required.isEmpty && !contains(text, required) { return false }
+    let start = out.count
+    let changed = bounded(text.count, &scratch) { try replaceAllBounded(text, replacement: replacement, into: &out, scratch: &$0, remaining: &$1) }
+    if changed == nil { out.removeSubrange(start...) }
+    return changed ?? false
+  }
+
+  @_specialize(where E == UInt8)
+  @_specialize(where E == UInt32)
+  func replaceAllBounded<E: FixedWidthInteger & UnsignedInteger>(
+    _ text: UnsafeBufferPointer<E>, replacement: UnsafeBufferPointer<E>, into out: inout [E], scratch: inout RegexScratch,
+    remaining: inout Int
+  ) throws -> Bool {
     var pos = 0
     var last = 0
     var mustAdvance = false
     var any = false
+    var memoFirst = false
     let n = text.count
     while pos <= n {
-      guard let m = search(text, from: pos, mustAdvance: mustAdvance, caps: nil, scratch: &scratch) else { break }
+      guard let m = try search(text, from: pos, mustAdvance: mustAdvance, caps: nil, scratch: &scratch, remaining: &remaining,
+                               memoFirst: &memoFirst) else { break }
       if !any {
         out.reserveCapacity(n + replacement.count)
         any = true
@@ -302,9 +338,12 @@ public final class Regex: @unchecked Sendable {
   @_specialize(where E == UInt8)
   @_specialize(where E == UInt32)
   func searchCaptures<E: FixedWidthInteger & UnsignedInteger>(_ text: UnsafeBufferPointer<E>, from: Int,
-                                                             scratch: inout RegexScratch) -> [Range<Int>?]? {
+                                                             scratch: inout RegexScratch, remaining: inout Int) throws -> [Range<Int>?]? {
     var caps = [Int](repeating: -1, count: 2 * (groupNames.count + 1))
-    let found = withUnsafeMutablePointer(to: &caps) { search(text, from: from, mustAdvance: false, caps: $0, scratch: &scratch) }
+    var memoFirst = false
+    let found = try withUnsafeMutablePointer(to: &caps) {
+      try search(text, from: from, mustAdvance: false, caps: $0, scratch: &scratch, remaining: &remaining, memoFirst: &memoFirst)
+    }
     guard let m = found else { return nil }
     var out: [Range<Int>?] = [m]
     if groupNames.count > 0 {
@@ -316,24 +355,43 @@ public final class Regex: @unchecked Sendable {
     return out
   }
 
-  /// Leftmost match at or after `from`: a fast run under a step budget, then (if the budget runs
-  /// out) the memoizing run, which is linear in instructions × text.
+  /// The memo of the memoizing run holds at most this many words (16 MiB).
+  static let maxMemoWords = 1 << 21
+
+  /// Leftmost match at or after `from`: a fast run under a step budget, then (if that runs out)
+  /// the memoizing run, which is linear in instructions × text. Both take their steps, and the
+  /// memo its words, from `remaining`. `memoFirst`: the fast run already failed on this text
+  /// (a later search of the same replacement goes straight to the memo, and sets it when needed).
+  /// - Throws: `BudgetExceeded` when `remaining` runs out (or the memo would exceed its bound).
   @_specialize(where E == UInt8)
   @_specialize(where E == UInt32)
   func search<E: FixedWidthInteger & UnsignedInteger>(_ text: UnsafeBufferPointer<E>, from: Int, mustAdvance: Bool,
-                                                     caps: UnsafeMutablePointer<[Int]>?, scratch: inout RegexScratch) -> Range<Int>? {
+                                                     caps: UnsafeMutablePointer<[Int]>?, scratch: inout RegexScratch,
+                                                     remaining: inout Int, memoFirst: inout Bool) throws -> Range<Int>? {
     let n = text.count
     if from > n { return nil }
     if scratch.stack == nil { scratch.stack = StackBuffer() }
     let stack = scratch.stack!
-    var engine = Engine(regex: self, text: text, stack: stack, memo: false, budget: 2_000 + 64 * n, caps: caps)
-    do {
-      return try engine.searchAll(from: from, mustAdvance: mustAdvance)
-    } catch {
-      if let c = caps { c.pointee = [Int](repeating: -1, count: c.pointee.count) }
-      var memoEngine = Engine(regex: self, text: text, stack: stack, memo: true, budget: Int.max, caps: caps)
-      return (try? memoEngine.searchAll(from: from, mustAdvance: mustAdvance)) ?? nil
+    if !memoFirst {
+      // The fast run may use half of what is left: the memoizing run, linear, gets the rest.
+      var engine = Engine(regex: self, text: text, stack: stack, memo: false, budget: min(2_000 + 64 * n, remaining / 2), caps: caps)
+      do {
+        let found = try engine.searchAll(from: from, mustAdvance: mustAdvance)
+        remaining -= engine.steps
+        return found
+      } catch {
+        remaining -= engine.steps
+        memoFirst = true
+      }
     }
+    let words = (memoCode.count * (n + 1) + 63) / 64
+    if remaining <= 0 || words > Regex.maxMemoWords || words >= remaining { throw BudgetExceeded() }
+    remaining -= words
+    if let c = caps { c.pointee = [Int](repeating: -1, count: c.pointee.count) }
+    var memoEngine = Engine(regex: self, text: text, stack: stack, memo: true, budget: remaining, caps: caps)
+    let found = try memoEngine.searchAll(from: from, mustAdvance: mustAdvance)
+    remaining -= memoEngine.steps
+    return found
   }
 }
 

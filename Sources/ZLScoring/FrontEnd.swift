@@ -46,6 +46,8 @@ public final class FrontEnd {
   /// Times the overlay started afresh (see overlayTokenLimit).
   public private(set) var overlayRestarts = 0
   public private(set) var lines = 0
+  /// Lines on which a pattern of the model (mask, header, session key) gave up at its work budget.
+  public var patternCutShortLines: Int { parser.patternCutShortLines + sessionizer.keyPatternCutShortLines }
   private let overlayLimit: Int
   private let overlayConfig: DrainConfig
   private let trainedCount: Int

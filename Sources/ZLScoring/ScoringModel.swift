@@ -36,6 +36,16 @@ public struct ScoringModel: Sendable {
   /// The container's layout (digests, sections) as read.
   public let info: ContainerInfo?
 
+  /// Every value a score depends on is finite and at most this in magnitude (zlck-v1.md §8.9), so
+  /// no forward pass can overflow: a scorer refuses the model otherwise.
+  public static let maxMagnitude: Float = 1e6
+
+  static func checkValues(_ values: [Float], _ what: @autoclosure () -> String) throws {
+    if let k = values.firstIndex(where: { !($0.magnitude <= maxMagnitude) }) {
+      throw CheckpointError(.badValue, "\(what()) holds \(values[k]) at element \(k): a scoring model's values must be finite and at most 1e6 in magnitude")
+    }
+  }
+
   /// Validates a decoded checkpoint as a scoring model.
   /// - Throws: `CheckpointError` (missingSection, modelMismatch, badValue, META key errors).
   public init(_ cp: Checkpoint) throws {
@@ -45,12 +55,13 @@ public struct ScoringModel: Sendable {
       var weights: [String: [Float]] = [:]
       for (name, _) in ModelProfile.expectedShapes(n.hyperParameters) {
         guard let values = n.tensors[name]?.floats() else { throw InternalError("tensor '\(name)' passed the profile check but is absent") }
-        // Format-valid but unusable: a non-finite weight would turn every score into NaN.
-        if let k = values.firstIndex(where: { !$0.isFinite }) {
-          throw CheckpointError(.badValue, "section TENS: tensor '\(name)' holds a non-finite value (\(values[k])) at element \(k); the model cannot score")
-        }
+        // Format-valid but unusable: a non-finite or huge weight would turn scores into NaN.
+        try ScoringModel.checkValues(values, "section TENS: tensor '\(name)'")
         weights[name] = values
       }
+      try ScoringModel.checkValues(n.glove.vectors.floats(), "section GLOV: tensor 'vectors'")
+      try ScoringModel.checkValues(n.glove.unknown.floats(), "section GLOV: tensor 'unknown'")
+      try ScoringModel.checkValues(n.vocabulary.idf + [n.vocabulary.unseenIDF], "section VOCB: key 'idf'")
       let embedding = EmbeddingModel(vocabulary: n.vocabulary, glove: n.glove,
                                      splitter: WordSplitter(settings: n.vocabulary.tokenizer, drain: s.drain))
       network = Network(hyperParameters: n.hyperParameters, embedding: embedding, weights: weights)

@@ -54,6 +54,10 @@ public struct TrainingError: ToolError, Equatable {
     case tooFewSessions
     /// A resume file that is not one, or belongs to another run.
     case badResumeFile
+    /// Training diverged: a loss or a weight is not a finite number (nothing is written).
+    case nonFiniteTraining
+    /// The trained model fails the checks a scorer makes (nothing is written).
+    case unusableModel
   }
 
   public let code: Code

@@ -121,20 +121,30 @@ public final class FitRun {
                         notes: detectors.notes, trainSeconds: monotonicSeconds() - t0, epochs: [])
   }
 
-  /// One warning when many of the target's level words are outside the zl-levels/1 table.
+  /// Warnings about how the target's lines were read: level words outside the zl-levels/1 table,
+  /// and patterns (masks, header, session key) that gave up at their work budget.
   func warnAboutLevels(_ fe: FrontEnd) {
-    guard let field = config.target.levelField, let w = fe.severityCounts.warning(field: field) else { return }
-    log("warning: target logs: " + w)
+    if let field = config.target.levelField, let w = fe.severityCounts.warning(field: field) { log("warning: target logs: " + w) }
+    if fe.patternCutShortLines > 0 {
+      log("warning: target logs: on \(grouped(fe.patternCutShortLines)) lines a pattern gave up at its work budget (Formats/zlck-v1.md Appendix B): masks not all applied, or the header or session key not read")
+    }
   }
 
-  /// Writes the checkpoint (atomic) and loads it back as zl-score does; without a path, the same
-  /// from its bytes in memory.
+  /// Loads the checkpoint's bytes as zl-score does — every check, the values included — and only
+  /// then writes them (atomic) to `output`, if any: a model that would not score is never written.
   func write(_ cp: Checkpoint, to output: String?) throws -> ScoringModel {
-    guard let output else { return try ScoringModel(try Checkpoint.decode(try ContainerReader.load(bytes: try cp.encoded()))) }
-    let info = try cp.write(to: output)
+    let bytes = try cp.encoded()
+    let model: ScoringModel
+    do {
+      model = try ScoringModel(try Checkpoint.decode(try ContainerReader.load(bytes: bytes)))
+    } catch let e as CheckpointError {
+      throw TrainingError(.unusableModel, "the trained model fails its own checks (\(e.message)); nothing was written")
+    }
+    guard let output else { return model }
+    try writeFileAtomically(output, bytes)
     if fileExists(output + ".resume") { unlinkQuietly(output + ".resume") }
-    log("wrote \(output) (\(grouped(Int(info.fileLength))) bytes)")
-    return try ScoringModel.load(path: output)
+    log("wrote \(output) (\(grouped(bytes.count)) bytes)")
+    return model
   }
 
   /// The source corpus (read whenever a network is trained).
@@ -392,6 +402,11 @@ public final class FitRun {
     for epoch in stride(from: startEpoch, through: c.epochs, by: 1) {
       let e0 = monotonicSeconds()
       var rec = runEpoch(epoch, trainer: trainer, sets: sets, width: width)
+      // A diverged run stops here, naming the epoch; nothing is written (not even a resume state).
+      for (name, v) in [("classification", rec.classification), ("domain", rec.domain), ("query", rec.query)] where !v.isFinite {
+        throw TrainingError(.nonFiniteTraining, "epoch \(epoch): the \(name) loss is \(v); training diverged and no model was written",
+                            hint: "lower --lr, or check the word vectors (--glove) for huge values")
+      }
       // Source validation (labels of the source only).
       let (vScores, vLoss) = validate(trainer.params, network, sets.srcVal)
       rec.sourceValidationLoss = vLoss

@@ -94,6 +94,9 @@ let scoreCommand = Command(
   let out = StandardOutput(bufferSize: 1 << 16)
   if let h = scorer.writer.header { try out.line(h) }
   func emit(_ s: SessionScorer) throws {
+    if let k = s.nonFiniteSession {
+      throw InternalError("the model gave a non-finite score for session '\(k)' although its values passed the checks")
+    }
     if s.recordEnds.isEmpty { return }
     try s.drain { try out.write(bytes: $0) }
     try out.flush()

@@ -47,6 +47,10 @@ METHODS = {
     "supervised": (["--method", "supervised"], True),
     "metalog-1%": (["--method", "metalog", "--target-label-fraction", "0.01"], True),
     "metalog-10%": (["--method", "metalog", "--target-label-fraction", "0.1"], True),
+    # The hybrid with a ZeroLog network as one more piece of evidence, and with the network self-trained
+    # on the evidence's own decisions and then deciding alone (issue 14's candidates; not the default).
+    "hybrid+network": (["--hybrid-network", "evidence"], True),
+    "hybrid+self-train": (["--hybrid-network", "decides", "--self-train", "20"], True),
 }
 LABELS = {"metalog-1%", "metalog-10%"}  # methods that see target labels
 # ZeroLog.md Table II (P / R / F1) and Table III (no meta-learning): the rows that match our methods.
@@ -146,20 +150,20 @@ def show(x, scale=1.0, digits=1):
 def print_table(a, table):
     for d in a.directions:
         t = table[d]
-        print(f"\n{d}: held-out target sessions, mean ± sd [95 % interval] over {a.splits} splits   ({PAPER_PROTOCOL})")
-        print(f"{'':<28} {'F1':>24} {'ROC-AUC':>26} {'P':>6} {'R':>6} {'s':>6}   PyTorch reference | paper")
+        print(f"\n{d}: held-out target sessions, mean ± sd [95 % interval] over n splits   ({PAPER_PROTOCOL})")
+        print(f"{'':<30} {'F1':>24} {'ROC-AUC':>26} {'P':>6} {'R':>6} {'n':>3} {'s':>6}   PyTorch reference | paper")
         for m, r in t["methods"].items():
             name = m + (" (target labels)" if m in LABELS else "")
             p = r["precision"]["mean"] if r.get("precision") else None
             rc = r["recall"]["mean"] if r.get("recall") else None
-            print(f"{name:<28} {show(r['f1']):>24} {show(r['roc_auc'], 1, 3):>26} {p if p is None else round(p, 1)!s:>6} "
-                  f"{rc if rc is None else round(rc, 1)!s:>6} {r['seconds'] or 0:>6.0f}   "
+            print(f"{name:<30} {show(r['f1']):>24} {show(r['roc_auc'], 1, 3):>26} {p if p is None else round(p, 1)!s:>6} "
+                  f"{rc if rc is None else round(rc, 1)!s:>6} {r['splits']:>3} {r['seconds'] or 0:>6.0f}   "
                   f"{REFERENCE[d].get(m, '–')} | {PAPER_ROWS[d].get(m, '')}")
         for b, r in t["baselines"].items():
             name = "baseline " + b.replace("_", " ")
-            print(f"{name:<28} {show(r['f1']):>24} {show(r['roc_auc'], 1, 3):>26} {round(r['precision']['mean'], 1):>6} "
-                  f"{round(r['recall']['mean'], 1):>6} {'':>6}   (no labels, no training)")
-        print(f"{'target labels, PyTorch':<28} {'':>24} {'':>26} {'':>6} {'':>6} {'':>6}   {REFERENCE[d]['target labels']}")
+            print(f"{name:<30} {show(r['f1']):>24} {show(r['roc_auc'], 1, 3):>26} {round(r['precision']['mean'], 1):>6} "
+                  f"{round(r['recall']['mean'], 1):>6} {r['f1']['splits']:>3} {'':>6}   (no labels, no training)")
+        print(f"{'target labels, PyTorch':<30} {'':>24} {'':>26} {'':>6} {'':>6} {'':>3} {'':>6}   {REFERENCE[d]['target labels']}")
 
 
 if __name__ == "__main__":

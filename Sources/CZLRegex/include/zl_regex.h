@@ -94,9 +94,15 @@ void zlre_scratch_set_dfa(zlre_scratch *s, int on);
 /// Bytes this scratch's DFAs hold now (bounded: past 1 MiB, rules fall back to the backtracker).
 int64_t zlre_scratch_dfa_bytes(const zlre_scratch *s);
 
+/// The work one line's rules may do here, shared by them: backtracking steps plus the bytes the
+/// DFAs read, at most ZLRE_BUDGET_BASE + ZLRE_BUDGET_PER_BYTE × the line's length (Formats/zlck-v1.md
+/// Appendix B, "Work").
+#define ZLRE_BUDGET_BASE 2000
+#define ZLRE_BUDGET_PER_BYTE 64
+
 /// Applies the rules in order to ASCII `text`. Returns the number of rules applied: `count` when
-/// all were, less when rule k = the return value could not be finished here (its step budget ran
-/// out, or memory could not be had) — the caller then applies rules k… itself to the text in
+/// all were, less when rule k = the return value could not be finished here (the line's work budget
+/// ran out, or memory could not be had) — the caller then applies rules k… itself to the text in
 /// `*out`. `*out`/`*out_len` point into the scratch (valid until its next use). -1: out of memory
 /// before any rule was applied (`*out` is the input).
 int64_t zlre_chain_apply(const zlre_chain *chain, const uint8_t *text, int64_t n, zlre_scratch *s,

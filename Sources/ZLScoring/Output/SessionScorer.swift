@@ -54,9 +54,18 @@ public final class SessionScorer {
     recordEnds.removeAll(keepingCapacity: true)
   }
 
+  /// The first session whose score was not a finite number (never written: a record with a null
+  /// score would hide an anomaly). ScoringModel's value checks make this unreachable; the caller
+  /// stops with an internal error if it happens.
+  public private(set) var nonFiniteSession: String?
+
   private func add(_ scored: [ScoredSession]) {
     let th = pipeline.threshold
     for s in scored {
+      if !s.score.isFinite {
+        if nonFiniteSession == nil { nonFiniteSession = s.session.key }
+        continue
+      }
       sessions += 1
       let anomalous = Double(s.score) >= th
       if anomalous { anomalies += 1 }
@@ -115,6 +124,7 @@ public final class SessionScorer {
   public func statistics(truncatedLines: Int, seconds: Double) -> ScoreStatistics {
     ScoreStatistics(lines: pipeline.frontEnd.lines, sessions: sessions, anomalies: anomalies,
                     newTemplateLines: pipeline.frontEnd.newTemplateLines, truncatedLines: truncatedLines,
+                    patternCutShortLines: pipeline.frontEnd.patternCutShortLines,
                     cachedScores: pipeline.cacheHits, cachedFirstLayerSteps: pipeline.model?.reusedFirstLayerSteps ?? 0,
                     cachedSecondLayerParts: pipeline.model?.reusedSecondLayerParts ?? 0, seconds: seconds)
   }
@@ -127,6 +137,8 @@ public struct ScoreStatistics: Sendable {
   public var anomalies: Int
   public var newTemplateLines: Int
   public var truncatedLines: Int
+  /// Lines on which a pattern gave up at its work budget (masking incomplete, header or key not read).
+  public var patternCutShortLines: Int
   public var cachedScores: Int
   public var cachedFirstLayerSteps: Int
   public var cachedSecondLayerParts: Int
@@ -137,6 +149,7 @@ public struct ScoreStatistics: Sendable {
     .object([
       ("lines", .integer(Int64(lines))), ("sessions", .integer(Int64(sessions))), ("anomalies", .integer(Int64(anomalies))),
       ("new_template_lines", .integer(Int64(newTemplateLines))), ("truncated_lines", .integer(Int64(truncatedLines))),
+      ("pattern_cut_short_lines", .integer(Int64(patternCutShortLines))),
       ("cached_scores", .integer(Int64(cachedScores))), ("cached_first_layer_steps", .integer(Int64(cachedFirstLayerSteps))),
       ("cached_second_layer_parts", .integer(Int64(cachedSecondLayerParts))),
       ("seconds", .number(seconds)), ("lines_per_s", .number(Double(lines) / max(seconds, 1e-9))),
@@ -151,6 +164,7 @@ public struct ScoreStatistics: Sendable {
     s += " in \(fixed(seconds)) s (\(grouped(Int(Double(lines) / max(seconds, 1e-9)))) lines/s)"
     if newTemplateLines > 0 { s += "; \(grouped(newTemplateLines)) lines matched no trained template" }
     if truncatedLines > 0 { s += "; \(grouped(truncatedLines)) lines cut at \(maxLineLength) bytes" }
+    if patternCutShortLines > 0 { s += "; \(grouped(patternCutShortLines)) lines where a pattern of the model gave up (work budget)" }
     return s
   }
 }

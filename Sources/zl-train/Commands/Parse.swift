@@ -41,13 +41,17 @@ let parseCommand = Command(
     printError(JSON.object([
       ("lines", .integer(Int64(summary.lines))), ("templates", .integer(Int64(summary.templates))),
       ("unmatched_format", .integer(Int64(summary.unmatchedFormat))), ("truncated", .integer(Int64(summary.truncated))),
-      ("repaired_utf8", .integer(Int64(summary.repaired))), ("seconds", .number(summary.seconds)), ("lines_per_s", .number(rate)),
+      ("repaired_utf8", .integer(Int64(summary.repaired))), ("pattern_cut_short", .integer(Int64(summary.patternCutShort))),
+      ("seconds", .number(summary.seconds)), ("lines_per_s", .number(rate)),
     ]).serialized())
   } else {
     var line = "zl-train: parsed \(grouped(summary.lines)) lines from \(summary.files) file\(summary.files == 1 ? "" : "s") in \(fixed(summary.seconds)) s (\(grouped(Int(rate))) lines/s): \(grouped(summary.templates)) templates"
     if summary.unmatchedFormat > 0 { line += "; \(grouped(summary.unmatchedFormat)) lines did not match the log format (parsed whole)" }
     if summary.truncated > 0 { line += "; \(grouped(summary.truncated)) lines cut at \(maxLine) bytes" }
     if summary.repaired > 0 { line += "; \(grouped(summary.repaired)) lines were not valid UTF-8 (repaired)" }
+    if summary.patternCutShort > 0 {
+      line += "; \(grouped(summary.patternCutShort)) lines where a pattern gave up at its work budget (masks not all applied, or the header not split)"
+    }
     printError(line)
   }
   return .ok
