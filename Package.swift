@@ -25,6 +25,7 @@ let package = Package(
     .executable(name: "zl-pack", targets: ["zl-pack"]),
     .executable(name: "zl-score", targets: ["zl-score"]),
     .executable(name: "zl-bench", targets: ["zl-bench"]),
+    .executable(name: "zl-fuzz", targets: ["zl-fuzz"]),
   ],
   targets: [
     // MARK: - C
@@ -32,9 +33,11 @@ let package = Package(
     .target(name: "CZLScore", cSettings: kernelFlags),
     .target(name: "CZLHash", cSettings: kernelFlags),
     .target(name: "CZLRegex", cSettings: kernelFlags),
+    .target(name: "CZLSys"),
+    .target(name: "CZLFuzz"),
 
     // MARK: - Libraries (all logic lives here)
-    .target(name: "ZLBase", dependencies: ["CZlib", "CZLHash"], swiftSettings: hotPath),
+    .target(name: "ZLBase", dependencies: ["CZlib", "CZLHash", "CZLSys"], swiftSettings: hotPath),
     .target(name: "ZLRegex", dependencies: ["ZLBase", "CZLRegex"], swiftSettings: hotPath),
     .target(name: "ZLFormat", dependencies: ["ZLBase"], swiftSettings: hotPath),
     .target(name: "ZLProfile", dependencies: ["ZLBase", "ZLFormat"]),
@@ -60,6 +63,11 @@ let package = Package(
       "ZLBase", "ZLCommandLine", "ZLFormat", "ZLDrain", "ZLEmbedding", "ZLProfile", "ZLCheckpoint", "ZLKernels", "ZLTensor", "ZLModel", "ZLScoring",
     ]),
 
+    // The fuzz target: a replayer in normal builds, libFuzzer's in Tools/fuzz/run.sh.
+    .executableTarget(name: "zl-fuzz", dependencies: [
+      "CZLFuzz", "ZLBase", "ZLFormat", "ZLRegex", "ZLDrain", "ZLEmbedding", "ZLProfile", "ZLCheckpoint", "ZLScoring",
+    ]),
+
     // MARK: - Tests
     .target(name: "_ZLTestSupport", dependencies: ["ZLBase", "ZLFormat"], path: "Tests/_ZLTestSupport"),
     .testTarget(name: "ZLBaseTests", dependencies: ["ZLBase", "CZLHash", "_ZLTestSupport"]),
@@ -74,7 +82,7 @@ let package = Package(
     .testTarget(name: "ZLScoringTests", dependencies: ["ZLScoring", "ZLCheckpoint", "ZLDrain", "ZLEmbedding", "ZLFormat", "_ZLTestSupport"]),
     .testTarget(name: "ZLTrainingTests", dependencies: ["ZLTraining", "ZLProfile", "ZLKernels", "ZLBase", "_ZLTestSupport"]),
     .testTarget(name: "PackageTests", dependencies: ["ZLBase", "_ZLTestSupport"]),
-    .testTarget(name: "CLITests", dependencies: ["zl-train", "zl-pack", "zl-score", "ZLCheckpoint", "ZLFormat", "ZLScoring", "ZLDrain", "ZLEmbedding", "_ZLTestSupport"],
+    .testTarget(name: "CLITests", dependencies: ["zl-train", "zl-pack", "zl-score", "zl-fuzz", "ZLCheckpoint", "ZLFormat", "ZLScoring", "ZLDrain", "ZLEmbedding", "_ZLTestSupport"],
                 exclude: ["Snapshots"]),
   ],
   swiftLanguageModes: [.v6]

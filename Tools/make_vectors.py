@@ -557,6 +557,9 @@ def invalid_vectors(valid):
     inv["missingSection--model"] = container([s for s in model_sections() if s["type"] != b"SESS"])
     inv["modelMismatch"] = container(model_sections(tens=model_tensors(random.Random(7), shape_override=("classifier.weight", [2, 5]))))
     inv["modelMismatch--glove-dim"] = container(model_sections(meta=model_meta(e=5), tens=model_tensors(random.Random(7), e=5)))
+    # An honest zlib section of 32 MiB of zeros in about 32 KB: within DEFLATE's 1032:1, over the
+    # inflation budget (16 MiB + 64 x stored).
+    inv["inflationBudgetExceeded"] = container([sec("META", record([ARCH])), sec("XZRO", bytes(32 << 20), codec=1, level=9, flags=2)])
     # Format 1.1 sections and keys.
     inv["badValue--levels-scale"] = container(hybrid_sections(levels=levels_record(scale="zl-levels/2")), header=V11)
     inv["badValue--levels-field"] = container(hybrid_sections(levels=levels_record(field="Le vel")), header=V11)

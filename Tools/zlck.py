@@ -30,7 +30,8 @@ KNOWN = {  # type: (flags, encoding)
     b"THRS": (1, "record"), b"VOCB": (1, "record"),
 }
 LEVEL_SCALE = "zl-levels/1"
-DEFAULT_LIMITS = {"max_file_size": 4 << 30, "max_section_size": 2 << 30, "max_total_raw_size": 4 << 30}
+DEFAULT_LIMITS = {"max_file_size": 4 << 30, "max_section_size": 2 << 30, "max_total_raw_size": 4 << 30,
+                  "inflation_ratio": 64, "inflation_allowance": 16 << 20}
 MAX_STRING = 16 << 20
 DTYPES = {1: "f32", 2: "f16", 3: "bf16", 4: "i8", 5: "i32"}
 
@@ -119,6 +120,7 @@ def read_layout(size, read, limits):
 
 def parse_table(table, count, a, table_offset, limits):
     entries, expected, total, prev = [], align(HEADER, a), 0, None
+    zlib_raw = zlib_stored = 0
     for i in range(count):
         e = table[i * ENTRY:(i + 1) * ENTRY]
         typ = e[0:4]
@@ -153,6 +155,11 @@ def parse_table(table, count, a, table_offset, limits):
             raise Invalid("rawLengthMismatch", name)
         if codec == 1 and raw > 1032 * stored:
             raise Invalid("impossibleCompressionRatio", name)
+        if codec == 1:
+            zlib_raw += raw
+            zlib_stored += stored
+            if zlib_raw > limits["inflation_allowance"] + limits["inflation_ratio"] * zlib_stored:
+                raise Invalid("inflationBudgetExceeded", name)
         total += raw
         if raw > limits["max_section_size"] or total > limits["max_total_raw_size"]:
             raise Invalid("sectionTooLarge", name)

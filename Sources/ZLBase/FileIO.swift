@@ -9,6 +9,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import CZLSys
 
 /// A failed file operation; the message names the path and the system's reason.
 public enum IOFailure: ToolError, Equatable {
@@ -206,6 +207,14 @@ public func directoryName(_ path: String) -> String {
   return String(path[..<slash])
 }
 
+/// The absolute path with every symbolic link and `.`/`..` resolved (realpath(3)); nil when a
+/// component does not exist.
+public func canonicalPath(_ path: String) -> String? {
+  guard let p = realpath(path, nil) else { return nil }
+  defer { free(p) }
+  return String(cString: p)
+}
+
 /// The last component of a path.
 public func baseName(_ path: String) -> String {
   guard let slash = path.lastIndex(of: "/") else { return path }
@@ -214,12 +223,17 @@ public func baseName(_ path: String) -> String {
 
 /// Writes a file atomically: the bytes go to a temporary file in the same directory, which is
 /// flushed with fsync and renamed over `path`. A failure at any point removes the temporary file and
-/// leaves any existing `path` untouched, so no half-written output is ever visible.
+/// leaves any existing `path` untouched, so no half-written output is ever visible. The temporary
+/// file is named `.NAME.zl-tmp-PID-XXXXXX`: SIGTERM, SIGINT and SIGHUP remove it (CZLSys), and
+/// one left by a process that was killed outright (kill -9, power loss) is removed by the next
+/// writer of the same NAME once its PID is gone. The result gets the mode 0666 less the umask,
+/// as any file a program creates.
 public final class AtomicFileWriter {
   public let path: String
   private let tempPath: String
   private var fd: Int32
   private var finished = false
+  private var slot: Int32
   private var buffer: [UInt8] = []
   private static let bufferLimit = 1 << 20
 
@@ -227,13 +241,28 @@ public final class AtomicFileWriter {
   /// - Throws: `IOFailure.cannotCreate` (exit 73) when the directory is missing or not writable.
   public init(path: String) throws {
     self.path = path
+    ProcessCleanup.install()
     let dir = directoryName(path)
-    var template = Array((dir + "/." + baseName(path) + ".tmp-XXXXXX").utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    AtomicFileWriter.removeStaleTemporaries(directory: dir, name: baseName(path))
+    var template = Array((dir + "/." + baseName(path) + ".zl-tmp-\(getpid())-XXXXXX").utf8CString)
+    var slot: Int32 = -1
+    let fd = template.withUnsafeMutableBufferPointer { zlsys_create_temp($0.baseAddress!, &slot) }
     if fd < 0 { throw IOFailure.cannotCreate(path: path, errno: errno) }
     self.fd = fd
+    self.slot = slot
     self.tempPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     buffer.reserveCapacity(Self.bufferLimit)
+  }
+
+  /// Removes `.NAME.zl-tmp-PID-*` files in `directory` whose process no longer exists.
+  static func removeStaleTemporaries(directory: String, name: String) {
+    let prefix = "." + name + ".zl-tmp-"
+    guard let names = try? listDirectory(directory) else { return }
+    for f in names where f.hasPrefix(prefix) {
+      let rest = f.dropFirst(prefix.count)
+      guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]), pid > 0, rest.distance(from: dash, to: rest.endIndex) == 7 else { continue }
+      if kill(pid, 0) != 0 && errno == ESRCH { unlink(directory + "/" + f) }
+    }
   }
 
   deinit { if !finished { abandon() } }
@@ -302,7 +331,7 @@ public final class AtomicFileWriter {
   public func commit() throws {
     do {
       try flushBuffer()
-      if fchmod(fd, 0o644) != 0 { throw IOFailure.writeFailed(path: path, errno: errno) }
+      if fchmod(fd, mode_t(0o666 & ~ProcessCleanup.umask)) != 0 { throw IOFailure.writeFailed(path: path, errno: errno) }
       if fsync(fd) != 0 { throw IOFailure.writeFailed(path: path, errno: errno) }
       if close(fd) != 0 {
         fd = -1
@@ -310,6 +339,7 @@ public final class AtomicFileWriter {
       }
       fd = -1
       if rename(tempPath, path) != 0 { throw IOFailure.cannotCreate(path: path, errno: errno) }
+      zlsys_unregister_temp(slot)
       finished = true
     } catch {
       abandon()
@@ -324,8 +354,19 @@ public final class AtomicFileWriter {
       fd = -1
     }
     unlink(tempPath)
+    zlsys_unregister_temp(slot)
     finished = true
   }
+}
+
+/// The tools' process-wide handling of signals and limits (the one Swift wrapper of CZLSys).
+public enum ProcessCleanup {
+  /// Installs the handlers once: temporary files removed on SIGTERM/SIGINT/SIGHUP, SIGXFSZ ignored
+  /// (a write past `ulimit -f` then fails with EFBIG and is reported with exit 74).
+  public static func install() { zlsys_install_handlers() }
+
+  /// The file-creation mask, read once.
+  public static let umask: UInt32 = UInt32(zlsys_umask())
 }
 
 /// Writes `bytes` to `path` atomically (see `AtomicFileWriter`).

@@ -51,8 +51,10 @@ public struct Checkpoint: Sendable {
 
   /// Reads and fully validates a file (phases 1–6).
   /// - Throws: `CheckpointError` (exit 65), `IOFailure` (66/74).
-  public static func load(path: String, limits: ReaderLimits = .standard) throws -> Checkpoint {
-    try naming(path) { try Checkpoint(try DecodedContainer.load(path: path, limits: limits)) }
+  /// - Parameter skipUnknownAncillary: leave unknown ancillary sections unread (a model that is only
+  ///   used, never rewritten: zl-score, eval).
+  public static func load(path: String, limits: ReaderLimits = .standard, skipUnknownAncillary: Bool = false) throws -> Checkpoint {
+    try naming(path) { try Checkpoint(try DecodedContainer.load(path: path, limits: limits, skipUnknownAncillary: skipUnknownAncillary)) }
   }
 
   /// Phases 5 and 6 on a verified container.

@@ -19,6 +19,8 @@ public struct PackError: ToolError, Equatable {
     case badBundle
     /// A section an operation needs is not in the checkpoint.
     case missingSection
+    /// An edit (even with --force) that would leave a model failing its own checks.
+    case brokenModel
   }
 
   public let code: Code

@@ -114,6 +114,17 @@ public struct Arguments {
     return values.first
   }
 
+  /// An option naming a file the command writes: `-` (standard output) is refused, since these
+  /// outputs are written atomically to a named file.
+  public mutating func outputFile(_ names: String...) throws -> String? {
+    var values: [String] = []
+    for n in names { values += try options(n) }
+    if values.count > 1 { throw error("option \(names[0]) given \(values.count) times") }
+    if values.first == "-" { throw error("\(names[0]) -: this output is written to a named file (atomically), not to standard output") }
+    if values.first == "" { throw error("\(names[0]) needs a file name") }
+    return values.first
+  }
+
   /// An integer option within `range`.
   public mutating func int(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int? {
     guard let s = try option(name) else { return nil }

@@ -143,6 +143,8 @@ public struct Tool {
 
 /// Runs a tool with the process arguments and exits with its status. Never returns.
 public func runMain(_ tool: Tool) -> Never {
+  // Temporary files removed on SIGTERM/SIGINT/SIGHUP; SIGXFSZ ignored (EFBIG is reported instead).
+  ProcessCleanup.install()
   let status = tool.run(Array(CommandLine.arguments.dropFirst()))
   exit(status.rawValue)
 }

@@ -17,7 +17,7 @@ public struct CheckpointError: ToolError, Equatable {
     // Phase 3: table
     case badSectionType, unknownSectionFlags, unknownCodec, badCodecParameters, duplicateSection
     case sectionsOutOfOrder, sectionOverlap, sectionGap, sectionPastEnd, rawLengthMismatch
-    case impossibleCompressionRatio, sectionTooLarge, wrongSectionFlags, unsupportedSectionVersion
+    case impossibleCompressionRatio, inflationBudgetExceeded, sectionTooLarge, wrongSectionFlags, unsupportedSectionVersion
     case gapBeforeTable
     // Phase 4: bodies
     case unknownCriticalSection, nonZeroPadding, sectionChecksumMismatch, inflateFailed, inflatedTooLong

@@ -91,6 +91,7 @@ public struct ScoringModel: Sendable {
   /// Reads, verifies and validates a model file; errors name the file.
   /// - Throws: `CheckpointError` (exit 65) or `IOFailure` (66/74), with the path in front.
   public static func load(path: String) throws -> ScoringModel {
-    try naming(path) { try ScoringModel(try Checkpoint.load(path: path)) }
+    // Unknown ancillary sections are not needed to score: they are not read at all.
+    try naming(path) { try ScoringModel(try Checkpoint.load(path: path, skipUnknownAncillary: true)) }
   }
 }

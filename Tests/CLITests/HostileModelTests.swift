@@ -96,3 +96,12 @@ func valuesThatBreakScoresAreRefused(_ bad: Float) throws {
   let summary = try JSONParser().parse(try #require(r.stderrLines.last))
   #expect(summary["pattern_cut_short_lines"]?.integerValue == 2001, "\(r.stderr)")
 }
+
+@Test func theFuzzTargetReplaysTheCorpus() throws {
+  // The fuzz target is built with the suite and runs every vector, with the models of this suite's
+  // other tests as extra seeds when they exist; a crash fails here as it would under libFuzzer.
+  var inputs = [fixture("Formats/vectors/v1/valid"), fixture("Formats/vectors/v1/invalid")]
+  if let m = tinyNetworkModel { inputs.append(m) }
+  let r = try runTool("zl-fuzz", inputs)
+  #expect(r.status == 0 && r.stderr.contains("no crash"), "\(r)")
+}

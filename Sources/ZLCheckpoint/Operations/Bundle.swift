@@ -12,10 +12,11 @@ public enum Bundle {
   public static let formatName = "zlck-extract/1"
 
   /// Writes the pieces of `input` into `directory` (created if missing); returns the files written.
+  /// Every piece is made in memory first (the checkpoint is read and verified within the reader's
+  /// limits before anything is written); if a write fails, the pieces already written are removed.
   public static func extract(input: String, to directory: String) throws -> [String] {
     let cp = try Checkpoint.load(path: input)
-    try makeDirectories(directory)
-    var written: [String] = []
+    var pieces: [(path: String, bytes: [UInt8])] = []
     var doc: [(String, JSON)] = [("format", .string(formatName)), ("alignment", .integer(Int64(cp.info?.alignment ?? ZLCK.defaultAlignment)))]
     var records: [(String, JSON)] = []
     if let d = cp.drain { records.append(("DRAN", d.record.typedJSON)) }
@@ -28,17 +29,13 @@ public enum Bundle {
     if let v = cp.vocabulary { records.append(("VOCB", v.record.typedJSON)) }
     doc.append(("records", .object(records)))
     if let t = cp.tensors {
-      let path = directory + "/tensors.safetensors"
-      try writeFileAtomically(path, Safetensors.encode(t.tensors, metadata: [("format", "pt")]))
-      written.append(path)
+      pieces.append((directory + "/tensors.safetensors", Safetensors.encode(t.tensors, metadata: [("format", "pt")])))
       doc.append(("tensors", .object([("file", .string("tensors.safetensors"))])))
     }
     if let g = cp.glove {
       guard let vocab = cp.vocabulary else { throw PackError(.missingSection, "\(input): GLOV without VOCB") }
       let words = g.wordIDs.map { vocab.words[Int($0)] }
-      let path = directory + "/glove.txt"
-      try writeFileAtomically(path, GloveText.encode(words: words, vectors: g.vectors.floats(), dim: g.dim))
-      written.append(path)
+      pieces.append((directory + "/glove.txt", Array(GloveText.encode(words: words, vectors: g.vectors.floats(), dim: g.dim).utf8)))
       doc.append(("glove", .object([
         ("file", .string("glove.txt")), ("dtype", .string(g.vectors.dtype.name)),
         ("unknown_dtype", .string(g.unknown.dtype.name)),
@@ -51,20 +48,64 @@ public enum Bundle {
                  ("flags", .integer(Int64(s.entry.flags.rawValue))), ("raw", .string(hexString(s.raw)))])
       })))
     }
-    let jsonPath = directory + "/checkpoint.json"
-    try writeFileAtomically(jsonPath, JSON.object(doc).serialized(indent: 1) + "\n")
-    written.insert(jsonPath, at: 0)
+    pieces.insert((directory + "/checkpoint.json", Array((JSON.object(doc).serialized(indent: 1) + "\n").utf8)), at: 0)
+    try makeDirectories(directory)
+    var written: [String] = []
+    do {
+      for p in pieces {
+        try writeFileAtomically(p.path, p.bytes)
+        written.append(p.path)
+      }
+    } catch {
+      for p in written { unlinkQuietly(p) }
+      throw error
+    }
     return written
   }
 
-  /// Builds a checkpoint from a checkpoint.json (and the files it names, relative to it, unless
-  /// `tensors` or `glove` give other paths), validates every section, and writes it atomically.
+  /// The GloVe dtypes a bundle may ask for.
+  static let gloveDTypes: [DType] = [.f32, .f16, .bf16, .i8]
+
+  /// Builds a checkpoint from a checkpoint.json (and the files it names, inside its folder, unless
+  /// `tensors` or `glove` give other paths), validates every field and section, and writes it
+  /// atomically. A validator: any malformed field is an error naming it; the JSON cannot make it
+  /// read a file outside its folder (no absolute path, no `..`, no symbolic link out).
   public static func build(json jsonPath: String, tensors: String?, glove: String?, output: String) throws -> ContainerInfo {
     let doc: JSON
     doc = try naming(jsonPath) { try JSONParser().parse(try readWholeFile(jsonPath, limit: 1 << 31)) }
-    guard doc["format"]?.stringValue == formatName else { throw PackError(.badBundle, "\(jsonPath): \"format\" is not \(formatName)") }
+    func bad(_ what: String) -> PackError { PackError(.badBundle, "\(jsonPath): \(what)") }
+    guard case .object(let top) = doc else { throw bad("the document is not a JSON object") }
+    let known = ["format", "alignment", "records", "tensors", "glove", "other_sections"]
+    if let k = top.first(where: { !known.contains($0.0) })?.0 {
+      throw bad("unknown key \"\(k.prefix(64))\" (expected \(known.joined(separator: ", ")))")
+    }
+    guard doc["format"]?.stringValue == formatName else { throw bad("\"format\" is not \(formatName)") }
     let base = directoryName(jsonPath)
-    func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base + "/" + p }
+    /// A file the JSON names: relative, inside the bundle's folder, even through symbolic links.
+    func resolve(_ p: String, key: String) throws -> String {
+      let parts = p.split(separator: "/", omittingEmptySubsequences: false)
+      if p.isEmpty || p.hasPrefix("/") || parts.contains("..") || p.utf8.contains(0) {
+        throw bad("\(key) must name a file inside the bundle's folder (a relative path without '..')")
+      }
+      let full = base + "/" + p
+      if let realBase = canonicalPath(base), let realFull = canonicalPath(full), !realFull.hasPrefix(realBase + "/") {
+        throw bad("\(key) leads outside the bundle's folder (through a symbolic link)")
+      }
+      return full
+    }
+    func string(_ j: JSON?, _ key: String) throws -> String? {
+      guard let j else { return nil }
+      guard let s = j.stringValue else { throw bad("\(key) is not a string") }
+      return s
+    }
+    func dtypeField(_ j: JSON?, _ key: String, default d: DType) throws -> DType {
+      guard let name = try string(j, key) else { return d }
+      guard let t = DType(name: name), gloveDTypes.contains(t) else {
+        throw bad("\(key) '\(name.prefix(16))' is not one of \(gloveDTypes.map(\.name).joined(separator: ", "))")
+      }
+      return t
+    }
+    if let a = doc["alignment"], a.integerValue == nil { throw bad("alignment is not an integer") }
     let alignment = doc["alignment"]?.integerValue ?? Int64(ZLCK.defaultAlignment)
     guard alignment >= 8 && alignment <= 4096 && alignment & (alignment - 1) == 0 else {
       throw PackError(.badBundle, "\(jsonPath): alignment \(alignment) is not a power of two in 8...4096")
@@ -90,14 +131,18 @@ public enum Bundle {
     for k in records.keys where !["DRAN", "LEVL", "META", "REPR", "SESS", "TDET", "THRS", "VOCB"].contains(k) {
       throw PackError(.badBundle, "\(jsonPath): records.\(k) is not a record section type")
     }
-    if let tensorsPath = tensors ?? doc["tensors"]?["file"]?.stringValue.map(resolve) {
+    if let t = doc["tensors"], t.objectValue == nil { throw bad("tensors is not an object") }
+    let tensorsFile = try string(doc["tensors"]?["file"], "tensors.file")
+    if doc["tensors"] != nil && tensorsFile == nil && tensors == nil { throw bad("tensors.file is missing") }
+    if let tensorsPath = try tensors ?? tensorsFile.map({ try resolve($0, key: "tensors.file") }) {
       let (list, _) = try Safetensors.decode(try readWholeFile(tensorsPath, limit: 4 << 30), path: tensorsPath)
       cp.tensors = TensorSet(list)
     }
+    if let g = doc["glove"], g.objectValue == nil { throw bad("glove is not an object") }
     if let gloveDoc = doc["glove"] ?? (glove != nil ? .object([]) : nil) {
       guard let vocab = cp.vocabulary else { throw PackError(.badBundle, "\(jsonPath): a GloVe subset needs records.VOCB") }
-      let path = glove ?? resolve(gloveDoc["file"]?.stringValue ?? "glove.txt")
-      let dtype = DType(name: gloveDoc["dtype"]?.stringValue ?? "f32") ?? .f32
+      let path = try glove ?? resolve(try string(gloveDoc["file"], "glove.file") ?? "glove.txt", key: "glove.file")
+      let dtype = try dtypeField(gloveDoc["dtype"], "glove.dtype", default: .f32)
       var rows: [(Int32, [Float])] = []
       let (dim, _, _) = try GloveText.read(path: path) { word, v in
         guard let id = vocab.index(of: word) else { throw PackError(.badBundle, "\(path): word '\(word)' is not in the vocabulary (records.VOCB)") }
@@ -106,22 +151,25 @@ public enum Bundle {
       rows.sort { $0.0 < $1.0 }
       guard let unknownJ = gloveDoc["unknown"]?.arrayValue else { throw PackError(.badBundle, "\(jsonPath): glove.unknown (the unknown-event vector) is missing") }
       let unknown = try unknownJ.map { j -> Float in
-        guard let d = j.doubleValue else { throw PackError(.badBundle, "\(jsonPath): glove.unknown holds a non-number") }
+        guard let d = j.doubleValue, d.magnitude <= 1e6 else { throw bad("glove.unknown holds a value that is not a number of at most 1e6 in magnitude") }
         return Float(d)
       }
       if unknown.count != dim { throw PackError(.badBundle, "\(jsonPath): glove.unknown has \(unknown.count) values, the GloVe file \(dim)") }
       if rows.isEmpty { throw PackError(.badBundle, "\(path): no GloVe rows") }
-      let unknownDType = DType(name: gloveDoc["unknown_dtype"]?.stringValue ?? dtype.name) ?? dtype
+      let unknownDType = try dtypeField(gloveDoc["unknown_dtype"], "glove.unknown_dtype", default: dtype)
       cp.glove = GloveSection(vectors: Tensor(name: "vectors", shape: [rows.count, dim], floats: rows.flatMap { $0.1 }, dtype: dtype),
                               wordIDs: rows.map { $0.0 }, unknown: Tensor(name: "unknown", shape: [dim], floats: unknown, dtype: unknownDType))
     }
     var inputs = cp.sectionInputs(alignment: Int(alignment))
-    for o in doc["other_sections"]?.arrayValue ?? [] {
-      guard let t = o["type"]?.stringValue.flatMap(SectionType.init), KnownSection.lookup(t) == nil,
-            let flags = o["flags"]?.integerValue, flags >= 0, flags <= 3, let raw = o["raw"]?.stringValue.flatMap(bytesFromHex) else {
-        throw PackError(.badBundle, "\(jsonPath): an entry of other_sections is malformed or names a known type")
+    if let o = doc["other_sections"], o.arrayValue == nil { throw bad("other_sections is not an array") }
+    for (k, o) in (doc["other_sections"]?.arrayValue ?? []).enumerated() {
+      let schema = o["schema_version"]?.integerValue ?? 1
+      guard let t = o["type"]?.stringValue.flatMap(SectionType.init), t.isWellFormed, KnownSection.lookup(t) == nil,
+            let flags = o["flags"]?.integerValue, flags >= 0, flags <= 3, (0...0xFFFF).contains(schema),
+            let raw = o["raw"]?.stringValue.flatMap(bytesFromHex) else {
+        throw bad("other_sections[\(k)] is malformed (type: four characters A-Z 0-9 not of §8, flags 0-3, schema_version 0-65535, raw: hex)")
       }
-      inputs.append(SectionInput(type: t, schemaVersion: UInt16(o["schema_version"]?.integerValue ?? 1), flags: SectionFlags(rawValue: UInt32(flags)),
+      inputs.append(SectionInput(type: t, schemaVersion: UInt16(schema), flags: SectionFlags(rawValue: UInt32(flags)),
                                  body: .raw(raw, codec: .zlib, parameters: .standard)))
     }
     let bytes = try ContainerWriter.encode(inputs, alignment: UInt32(alignment), minimumMinor: cp.minimumMinor)

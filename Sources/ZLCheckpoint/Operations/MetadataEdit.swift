@@ -4,6 +4,7 @@
 
 import ZLBase
 import ZLFormat
+import ZLProfile
 
 public enum MetadataEdit {
   /// Keys whose change would make the tensors mean something else.
@@ -71,6 +72,14 @@ public enum MetadataEdit {
       meta[k] = v
     }
     if meta["general.architecture"] == nil { throw PackError(.missingArchitecture, "META needs general.architecture") }
+    // Even a forced edit must leave a model that passes its checks (§8.9), or nothing is written.
+    var edited = checkpoint
+    edited.metadata = meta
+    if [ModelProfile.architecture, HybridProfile.architecture].contains(edited.architecture) {
+      do { _ = try edited.scoringSections() } catch let e as CheckpointError {
+        throw PackError(.brokenModel, "the edit would leave a model that fails its checks (\(e.code.rawValue)): \(e.detail)")
+      }
+    }
     var inputs: [SectionInput] = [.known(.metadata, raw: meta.encoded())]
     var dropped: [SectionType] = []
     for s in container.sections where s.entry.type != .metadata {
@@ -80,9 +89,9 @@ public enum MetadataEdit {
       }
       inputs.append(.copy(s))
     }
-    // The content's meaning is unchanged, so the file keeps its minor version.
+    // The file keeps its minor version, unless the edit added content of a later one.
     let info = try ContainerWriter.write(inputs, toFile: output, alignment: container.info.alignment,
-                                         minimumMinor: min(container.info.minor, ZLCK.minor))
+                                         minimumMinor: max(edited.minimumMinor, min(container.info.minor, ZLCK.minor)))
     return (info, dropped)
   }
 }

@@ -9,11 +9,19 @@ public struct ReaderLimits: Sendable, Equatable {
   public var maxFileSize: UInt64
   public var maxSectionSize: UInt64
   public var maxTotalRawSize: UInt64
+  /// The inflation budget (§10): the zlib sections' raw lengths together at most
+  /// `inflationAllowance + inflationRatio × their stored lengths together`, so the work of reading a
+  /// file is bounded by its size, not by what it claims.
+  public var inflationRatio: UInt64
+  public var inflationAllowance: UInt64
 
-  public init(maxFileSize: UInt64 = 4 << 30, maxSectionSize: UInt64 = 2 << 30, maxTotalRawSize: UInt64 = 4 << 30) {
+  public init(maxFileSize: UInt64 = 4 << 30, maxSectionSize: UInt64 = 2 << 30, maxTotalRawSize: UInt64 = 4 << 30,
+              inflationRatio: UInt64 = 64, inflationAllowance: UInt64 = 16 << 20) {
     self.maxFileSize = maxFileSize
     self.maxSectionSize = maxSectionSize
     self.maxTotalRawSize = maxTotalRawSize
+    self.inflationRatio = inflationRatio
+    self.inflationAllowance = inflationAllowance
   }
 
   public static let standard = ReaderLimits()
@@ -26,6 +34,9 @@ public struct LoadedSection: Sendable {
   public var raw: [UInt8]
   /// The stored bytes as found in the file (for byte-for-byte copies); same as `raw` for codec none.
   public var stored: [UInt8]
+  /// An unknown ancillary section the caller asked not to read (`raw` and `stored` are empty; it
+  /// cannot be copied).
+  public var skipped = false
 }
 
 /// A verified container: layout plus every section's raw bytes.
@@ -50,7 +61,10 @@ public enum ContainerReader {
   }
 
   /// Reads and verifies a whole file (phases 1–4); errors name the file.
-  public static func load(path: String, limits: ReaderLimits = .standard) throws -> Container {
+  /// - Parameter skipUnknownAncillary: leave unknown ancillary sections unread (not checked, not
+  ///   inflated): what a reader that only uses the model does (zl-score); tools that copy or
+  ///   verify read them.
+  public static func load(path: String, limits: ReaderLimits = .standard, skipUnknownAncillary: Bool = false) throws -> Container {
     try naming(path) {
       let file = try InputFile(path: path)
       // Phases 1–3 first, from small reads, so a lying header never makes us read a huge file. The
@@ -69,7 +83,7 @@ public enum ContainerReader {
       for (offset, b) in seen where UInt64(bytes.count) < offset + UInt64(b.count) || !bytes[Int(offset)..<(Int(offset) + b.count)].elementsEqual(b) {
         throw CheckpointError(.truncatedFile, "the file changed while it was read (bytes at offset \(offset) differ)")
       }
-      let sections = try bytes.withUnsafeBytes { try readBodies(info: info, file: $0) }
+      let sections = try bytes.withUnsafeBytes { try readBodies(info: info, file: $0, skipUnknownAncillary: skipUnknownAncillary) }
       return Container(info: info, sections: sections)
     }
   }
@@ -216,6 +230,7 @@ public enum ContainerReader {
     let alignment = UInt64(h.alignment)
     var expected = alignUp(UInt64(ZLCK.headerSize), alignment)!
     var totalRaw: UInt64 = 0
+    var zlibRaw: UInt64 = 0, zlibStored: UInt64 = 0
     for i in 0..<h.sectionCount {
       let base = i * ZLCK.entrySize
       let e = Array(table[base..<(base + ZLCK.entrySize)])
@@ -270,6 +285,14 @@ public enum ContainerReader {
         if !o && raw > bound {
           throw CheckpointError(.impossibleCompressionRatio, "\(name): \(stored) compressed bytes cannot inflate to the declared \(raw) bytes (more than 1032:1)")
         }
+        // (raw ≤ 1032 × stored ≤ 1032 × file length < 2^59 here: the sums cannot overflow.)
+        zlibRaw += raw
+        zlibStored += stored
+        let (scaled, o3) = limits.inflationRatio.multipliedReportingOverflow(by: zlibStored)
+        let (budget, o4) = limits.inflationAllowance.addingReportingOverflow(scaled)
+        if !o3 && !o4 && zlibRaw > budget {
+          throw CheckpointError(.inflationBudgetExceeded, "\(name): the compressed sections so far declare \(zlibRaw) raw bytes from \(zlibStored) stored, over the reader's inflation budget (\(limits.inflationAllowance) + \(limits.inflationRatio) × stored)")
+        }
       }
       let (total, o2) = totalRaw.addingReportingOverflow(raw)
       if raw > limits.maxSectionSize || o2 || total > limits.maxTotalRawSize {
@@ -301,7 +324,7 @@ public enum ContainerReader {
   // MARK: - Phase 4
 
   /// Phase 4 (rules 38–45): padding, CRC, decoding and SHA-256 of every body.
-  static func readBodies(info: ContainerInfo, file: UnsafeRawBufferPointer) throws -> [LoadedSection] {
+  static func readBodies(info: ContainerInfo, file: UnsafeRawBufferPointer, skipUnknownAncillary: Bool = false) throws -> [LoadedSection] {
     var sections: [LoadedSection] = []
     var previousEnd = ZLCK.headerSize
     for (i, e) in info.entries.enumerated() {
@@ -311,6 +334,11 @@ public enum ContainerReader {
       }
       let start = Int(e.offset), end = start + Int(e.storedLength)
       try checkZero(file, previousEnd..<start, what: "padding before \(name)")
+      if skipUnknownAncillary && !e.isKnown {
+        sections.append(LoadedSection(entry: e, raw: [], stored: [], skipped: true))
+        previousEnd = end
+        continue
+      }
       let stored = UnsafeRawBufferPointer(rebasing: file[start..<end])
       let crc = Zlib.crc32(stored)
       if crc != e.crc32 {

@@ -102,6 +102,7 @@ public enum ContainerWriter {
       var entry: SectionEntry
       switch s.body {
       case .copy(let loaded):
+        if loaded.skipped { throw InternalError("section \(loaded.entry.type) was not read, so it cannot be copied") }
         entry = loaded.entry
         try loaded.stored.withUnsafeBytes { try sink.write($0) }
       case .raw(let raw, let codec, let p):

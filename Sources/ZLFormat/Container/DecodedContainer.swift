@@ -39,7 +39,7 @@ public struct DecodedContainer: Sendable {
   }
 
   /// Reads, verifies (phases 1–4) and decodes (phase 5) a file.
-  public static func load(path: String, limits: ReaderLimits = .standard) throws -> DecodedContainer {
-    try DecodedContainer(try ContainerReader.load(path: path, limits: limits))
+  public static func load(path: String, limits: ReaderLimits = .standard, skipUnknownAncillary: Bool = false) throws -> DecodedContainer {
+    try DecodedContainer(try ContainerReader.load(path: path, limits: limits, skipUnknownAncillary: skipUnknownAncillary))
   }
 }

@@ -33,7 +33,7 @@ let buildCommand = Command(
     written; the output is written atomically and is byte-identical for the same inputs.
     """
 ) { args in
-  guard let output = try args.option("-o", "--output") else { throw args.error("missing -o OUT") }
+  guard let output = try args.outputFile("-o", "--output") else { throw args.error("missing -o OUT") }
   let tensors = try args.option("--tensors")
   let glove = try args.option("--glove")
   let json = try args.finish(min: 1, max: 1, names: "CHECKPOINT.json")[0]

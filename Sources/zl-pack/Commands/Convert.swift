@@ -19,7 +19,7 @@ let convertCommand = Command(
     """
 ) { args in
   guard let name = try args.choice("--dtype", ["f32", "f16", "bf16", "i8"]) else { throw args.error("missing --dtype") }
-  guard let output = try args.option("-o", "--output") else { throw args.error("missing -o OUT") }
+  guard let output = try args.outputFile("-o", "--output") else { throw args.error("missing -o OUT") }
   let json = args.flag("--json")
   let file = try args.finish(min: 1, max: 1, names: "FILE")[0]
   let dtype = DType(name: name)!

@@ -24,7 +24,7 @@ let importDrain3Command = Command(
       -o, --output OUT       the checkpoint to write (atomic)
     """
 ) { args in
-  guard let output = try args.option("-o", "--output") else { throw args.error("missing -o OUT.zlck") }
+  guard let output = try args.outputFile("-o", "--output") else { throw args.error("missing -o OUT.zlck") }
   let iniPath = try args.option("--ini")
   let format = try args.option("--log-format")
   let presetName = try args.option("--preset")
@@ -80,7 +80,7 @@ let exportDrain3Command = Command(
     state; they are printed on stderr for drain3.ini.
     """
 ) { args in
-  guard let output = try args.option("-o", "--output") else { throw args.error("missing -o STATE") }
+  guard let output = try args.outputFile("-o", "--output") else { throw args.error("missing -o STATE") }
   let compress = args.flag("--compress")
   let file = try args.finish(min: 1, max: 1, names: "MODEL.zlck")[0]
   let cp: Checkpoint

@@ -19,7 +19,7 @@ let setMetaCommand = Command(
       --force            allow changing general.architecture and model.* keys
     """
 ) { args in
-  guard let output = try args.option("-o", "--output") else { throw args.error("missing -o OUT") }
+  guard let output = try args.outputFile("-o", "--output") else { throw args.error("missing -o OUT") }
   let deletions = try args.options("--delete")
   let force = args.flag("--force")
   let positional = try args.finish(min: 1, names: "FILE")
@@ -29,7 +29,7 @@ let setMetaCommand = Command(
   do {
     (info, dropped) = try MetadataEdit.apply(input: positional[0], assignments: assignments, deletions: deletions,
                                              output: output, allowModelKeys: force)
-  } catch let e as PackError {
+  } catch let e as PackError where e.code != .brokenModel {
     throw args.error(e.detail)  // the assignments and deletions are this command's arguments
   }
   for t in dropped { printError("zl-pack: note: dropped unknown section \(t), which is not marked safe to copy") }

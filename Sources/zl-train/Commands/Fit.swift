@@ -188,8 +188,8 @@ let fitCommand = Command(
   if let s = try args.choice("--select", ["last", "source-val-loss"]) { c.selection = ModelSelection(rawValue: s)! }
   c.splits = try args.int("--splits", in: 1...1000) ?? 1
   if let t = try args.choice("--threshold", ["default", "source-validation-f1"]) { c.thresholdMethod = ThresholdMethod(rawValue: t)! }
-  guard let output = try args.option("-o", "--output") else { throw args.error("give -o MODEL.zlck") }
-  let reportPath = try args.option("--report")
+  guard let output = try args.outputFile("-o", "--output") else { throw args.error("give -o MODEL.zlck") }
+  let reportPath = try args.outputFile("--report")
   let resume = args.flag("--resume")
   let stopAfter = try args.int("--stop-after-epoch", in: 1...100_000)
   _ = try args.finish(min: 0, max: 0, names: "")
@@ -273,8 +273,8 @@ let evalCommand = Command(
   if inline == nil && labels == nil && preset?.labels == .inlineAlert { inline = preset?.labelField }
   let ruleText = try args.option("--sessions")
   let threshold = try args.double("--threshold", in: 0...1)
-  let reportPath = try args.option("--report")
-  let scoresPath = try args.option("--scores")
+  let reportPath = try args.outputFile("--report")
+  let scoresPath = try args.outputFile("--scores")
   let model = try args.finish(min: 1, max: 1, names: "MODEL")[0]
   let scoring = try ScoringModel.load(path: model)
   let drain = scoring.drain
