@@ -1,6 +1,9 @@
 // zl-pack end to end: exit codes, one-line errors, no output left behind on failure, byte-identical
 // builds, and the extract → build round trip.
 
+#if canImport(Glibc)
+  import Glibc
+#endif
 import Testing
 import ZLBase
 import ZLCheckpoint
@@ -96,7 +99,7 @@ func verifyRejectsInvalidVectorWithOneLine(_ v: Vector) throws {
 
 @Test func extractThenBuildGivesTheSameContentAndBuildsAreIdentical() throws {
   let dir = try scratchDirectory("bundle")
-  for name in ["model-tiny", "model-tiny-f16", "drain-empty-template", "unknown-ancillary"] {
+  for name in ["model-tiny", "model-tiny-f16", "drain-empty-template", "unknown-ancillary", "hybrid-1.1", "model-severity-1.1"] {
     let src = fixture("Formats/vectors/v1/valid/\(name).zlck")
     let x = try runTool("zl-pack", ["extract", src, "--to", dir + "/" + name])
     #expect(x.status == 0, "\(x)")
@@ -116,4 +119,82 @@ func verifyRejectsInvalidVectorWithOneLine(_ v: Vector) throws {
   let r = try runTool("zl-pack", ["diff", src, dir + "/o.zlck"])
   #expect(r.status == 1)
   #expect(r.stdout.contains("key general.name: 'tiny test model' -> 'other'"), "\(r)")
+}
+
+@Test func forcedEditsAndConversionsNeverWriteABrokenModel() throws {
+  let dir = try scratchDirectory("broken")
+  let src = fixture("Formats/vectors/v1/valid/model-tiny.zlck")
+  // --force may change model keys, but not into a model that fails its checks.
+  let r = try runTool("zl-pack", ["set-meta", src, "model.hidden_size=99", "--force", "-o", dir + "/m.zlck"])
+  #expect(r.status == 65 && r.stderrLines.count == 1 && r.stderr.contains("[brokenModel]") && r.stderr.contains("modelMismatch"), "\(r)")
+  let ok = try runTool("zl-pack", ["set-meta", src, "model.max_length=20", "--force", "-o", dir + "/ok.zlck"])
+  let verified = try runTool("zl-pack", ["verify", dir + "/ok.zlck", "--scoring"])
+  #expect(ok.status == 0 && verified.status == 0, "\(ok) \(verified)")
+  // A weight f16 cannot hold is refused, not turned into infinity.
+  var cp = try Checkpoint.load(path: src)
+  var ts = cp.tensors!
+  let t = ts["classifier.bias"]!
+  var v = t.floats()
+  v[0] = 1e5
+  ts.insert(ZLFormat.Tensor(name: t.name, shape: t.shape, floats: v))
+  cp.tensors = ts
+  try cp.write(to: dir + "/big.zlck")
+  let c = try runTool("zl-pack", ["convert", dir + "/big.zlck", "--dtype", "f16", "-o", dir + "/f16.zlck"])
+  #expect(c.status == 65 && c.stderr.contains("classifier.bias") && c.stderr.contains("f16") && !fileExists(dir + "/f16.zlck"), "\(c)")
+  let left = try listDirectory(dir).sorted()
+  #expect(left == ["big.zlck", "ok.zlck"], "\(left)")
+}
+
+@Test func buildIsAValidatorThatStaysInsideItsFolder() throws {
+  let dir = try scratchDirectory("build-hostile")
+  #expect(try runTool("zl-pack", ["extract", fixture("Formats/vectors/v1/valid/model-tiny.zlck"), "--to", dir + "/b"]).status == 0)
+  let doc = try JSONParser().parse(try readWholeFile(dir + "/b/checkpoint.json"))
+  guard case .object(let top) = doc else { Issue.record("checkpoint.json is not an object"); return }
+  func variant(_ name: String, _ change: (inout [(String, JSON)]) -> Void) throws -> String {
+    var t = top
+    change(&t)
+    let p = dir + "/b/\(name).json"
+    try writeFileAtomically(p, Array(JSON.object(t).serialized().utf8))
+    return p
+  }
+  func setGlove(_ t: inout [(String, JSON)], _ key: String, _ value: JSON) {
+    guard let k = t.firstIndex(where: { $0.0 == "glove" }), case .object(var g) = t[k].1 else { return }
+    g.removeAll { $0.0 == key }
+    g.append((key, value))
+    t[k].1 = .object(g)
+  }
+  // A link out of the folder, to a file whose text must not show up in any error.
+  try writeFileAtomically(dir + "/secret.txt", Array("TOPSECRET 1 2 3\n".utf8))
+  #expect(symlink(dir + "/secret.txt", dir + "/b/link.txt") == 0)
+  let cases: [(String, (inout [(String, JSON)]) -> Void, String)] = [
+    ("i32", { setGlove(&$0, "dtype", .string("i32")) }, "glove.dtype 'i32' is not one of f32, f16, bf16, i8"),
+    ("absolute", { setGlove(&$0, "file", .string(dir + "/secret.txt")) }, "glove.file must name a file inside the bundle's folder"),
+    ("dotdot", { setGlove(&$0, "file", .string("../b/glove.txt")) }, "glove.file must name a file inside the bundle's folder"),
+    ("symlink", { setGlove(&$0, "file", .string("link.txt")) }, "glove.file leads outside the bundle's folder"),
+    ("number", { t in
+      t.removeAll { $0.0 == "tensors" }
+      t.append(("tensors", .object([("file", .integer(5))])))
+    }, "tensors.file is not a string"),
+    ("unknown", { $0.append(("extra", .bool(true))) }, "unknown key \"extra\""),
+    ("schema", { $0.append(("other_sections", .array([.object([("type", .string("XTRA")), ("flags", .integer(2)), ("schema_version", .integer(70000)), ("raw", .string("00"))])]))) }, "other_sections[0] is malformed"),
+  ]
+  for (name, change, message) in cases {
+    let r = try runTool("zl-pack", ["build", try variant(name, change), "-o", dir + "/\(name).zlck"])
+    #expect(r.status == 65 && r.stderrLines.count == 1 && r.stderr.contains(message) && r.stderr.contains("[badBundle]"), "\(name): \(r)")
+    #expect(!r.stderr.contains("TOPSECRET"), "\(name): an error echoes a file's contents")
+    #expect(!fileExists(dir + "/\(name).zlck"))
+  }
+}
+
+@Test func extractOfAnInflationBombWritesNothing() throws {
+  let dir = try scratchDirectory("bomb")
+  let bomb = fixture("Formats/vectors/v1/invalid/inflationBudgetExceeded.zlck")
+  let t0 = monotonicSeconds()
+  for args in [["extract", bomb, "--to", dir + "/x"], ["verify", bomb]] {
+    let r = try runTool("zl-pack", args)
+    #expect(r.status == 65 && r.stderrLines.count == 1 && r.stderr.contains("[inflationBudgetExceeded]"), "\(r)")
+  }
+  let s = try runTool("zl-score", [bomb, demo + "/BGL_2k.log.gz"])
+  #expect(s.status == 65 && s.stderr.contains("[inflationBudgetExceeded]"), "\(s)")
+  #expect(monotonicSeconds() - t0 < 10 && !fileExists(dir + "/x"))
 }

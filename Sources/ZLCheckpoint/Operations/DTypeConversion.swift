@@ -21,7 +21,7 @@ public enum DTypeConversion {
     let container = try ContainerReader.load(path: input)
     let checkpoint = try naming(input) { try Checkpoint.decode(container) }
     var reports: [TensorReport] = []
-    func convertSet(_ set: TensorSet, _ section: SectionType) -> TensorSet {
+    func convertSet(_ set: TensorSet, _ section: SectionType) throws -> TensorSet {
       var out = TensorSet()
       for t in set.tensors {
         guard t.dtype.isFloating else {
@@ -31,7 +31,13 @@ public enum DTypeConversion {
         let c = t.converted(to: dtype)
         let a = t.floats(), b = c.floats()
         var m = 0.0
-        for k in a.indices where a[k].isFinite { m = max(m, abs(Double(a[k]) - Double(b[k]))) }
+        for k in a.indices where a[k].isFinite {
+          // A value the new type cannot hold (f16 above 65504) would become infinite: refused.
+          if !b[k].isFinite {
+            throw PackError(.brokenModel, "section \(section): tensor '\(t.name)' holds \(a[k]) at element \(k), beyond what \(dtype.name) can hold; nothing written")
+          }
+          m = max(m, abs(Double(a[k]) - Double(b[k])))
+        }
         reports.append(TensorReport(section: section, name: t.name, from: t.dtype, to: dtype, maxAbsError: m))
         out.insert(c)
       }
@@ -41,9 +47,9 @@ public enum DTypeConversion {
     for s in container.sections {
       switch s.entry.type {
       case .tensors:
-        inputs.append(.known(.tensors, raw: convertSet(checkpoint.tensors!, .tensors).encoded(alignment: Int(container.info.alignment))))
+        inputs.append(.known(.tensors, raw: try convertSet(checkpoint.tensors!, .tensors).encoded(alignment: Int(container.info.alignment))))
       case .glove:
-        inputs.append(.known(.glove, raw: convertSet(checkpoint.glove!.tensorSet, .glove).encoded(alignment: Int(container.info.alignment))))
+        inputs.append(.known(.glove, raw: try convertSet(checkpoint.glove!.tensorSet, .glove).encoded(alignment: Int(container.info.alignment))))
       default:
         if !s.entry.isKnown && !s.entry.flags.contains(.safeToCopy) { continue }
         inputs.append(.copy(s))
