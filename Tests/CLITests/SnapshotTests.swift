@@ -37,6 +37,9 @@ let snapshots: [Snapshot] = {
   }
   s += [
     Snapshot(name: "zl-pack-inspect", tool: "zl-pack", args: ["inspect", vectorModel]),
+    Snapshot(name: "zl-pack-inspect-tensors", tool: "zl-pack", args: ["inspect", vectorModel, "--tensors"]),
+    Snapshot(name: "zl-score-hybrid", tool: "zl-score", args: [fixture("Formats/vectors/v1/valid/hybrid-1.1.zlck"), "--format", "text", "--explain", "--quiet"],
+             stdin: hdfsLines(40)),
     Snapshot(name: "zl-pack-diff", tool: "zl-pack", args: ["diff", vectorModel, fixture("Formats/vectors/v1/valid/model-tiny-f16.zlck")]),
     Snapshot(name: "zl-pack-verify-invalid", tool: "zl-pack", args: ["verify", fixture("Formats/vectors/v1/invalid/sectionChecksumMismatch.zlck")]),
     Snapshot(name: "zl-pack-typo", tool: "zl-pack", args: ["inspect", vectorModel, "--jsn"]),
