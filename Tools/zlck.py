@@ -7,6 +7,8 @@ usage:
   zlck.py inspect FILE [--json]        header, table and trailer only (same JSON as zl-pack inspect --json)
   zlck.py verify FILE [--limits JSON]  every rule of the spec, phases 1-6 and the model profile
   zlck.py dump FILE                    verify, then print every record section as JSON
+  zlck.py score MODEL [LOG...]         score raw log lines as Formats/scoring-v1.md says (JSON lines as
+                                       zl-score prints them; numpy, if installed, speeds up the network)
 
 exit status: 0 ok, 65 invalid file (one line on stderr: "zlck.py: error: FILE: CODE: detail"),
 66 missing file, 64 usage.
@@ -845,7 +847,670 @@ def verify(data, limits=DEFAULT_LIMITS):
     return listing(info), records, tensors
 
 
+# ---------------------------------------------------------------- scoring (Formats/scoring-v1.md)
+# An independent implementation of the scoring spec: raw lines -> fields -> level -> masked tokens ->
+# event (trained templates, else the overlay) -> sessions -> event vectors -> scores -> records.
+# Standard library only; numpy, when installed, speeds up the network (same arithmetic).
+
+LEVEL_WORDS = {
+    0: "trace debug verbose finest finer fine dbg v d 7", 1: "info information informational notice config i n 5 6",
+    2: "warn warning w 4", 3: "error err severe failure fail failed e 3", 4: "fatal critical crit alert emerg emergency panic f a 0 1 2",
+}
+LEVELS = {w: lv for lv, ws in LEVEL_WORDS.items() for w in ws.split()}
+MAX_LINE = 1 << 20
+OVERLAY_CLUSTERS, OVERLAY_TOKENS, OVERLAY_BYTES = 4096, 16 * 4096 + 16384, 4 << 20
+
+
+def f32(x):
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def severity(word):
+    """Appendix D: the level of a word, or None (unknown)."""
+    w = word.strip("".join(chr(c) for c in range(128) if not chr(c).isalnum()))
+    if not w or len(w.encode()) > 16 or not w.isascii():
+        return None
+    return LEVELS.get(w.lower())
+
+
+def tensor_floats(t):
+    """A tensor's values as floats (dequantized), row-major."""
+    dtype, shape, data = t
+    n = 1
+    for d in shape:
+        n *= d
+    if dtype == "f32":
+        return list(struct.unpack("<%df" % n, data))
+    if dtype == "f16":
+        return list(struct.unpack("<%de" % n, data))
+    if dtype == "bf16":
+        return [struct.unpack("<f", struct.pack("<I", h << 16))[0] for h in struct.unpack("<%dH" % n, data)]
+    if dtype == "i8":
+        cols = shape[-1]
+        rows = n // cols
+        scales = struct.unpack("<%df" % rows, data[:4 * rows])
+        q = struct.unpack("<%db" % n, data[4 * rows:])
+        return [q[k] * scales[k // cols] for k in range(n)]
+    return list(struct.unpack("<%di" % n, data))
+
+
+def read_lines(paths, max_line=MAX_LINE):
+    """§2: lines of the inputs in order (gzip by its magic; LF; a CR before it dropped; cut at max_line)."""
+    import gzip
+    for path in paths or ["-"]:
+        raw = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+        parts = raw.split(b"\n")
+        if parts and parts[-1] == b"":
+            parts.pop()
+        for line in parts:
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            yield line[:max_line]
+
+
+class LogFormat:
+    """§3: logparser's header pattern."""
+    def __init__(self, fmt):
+        self.fields, pattern, k, sep = [], "^", 0, ""
+        while k < len(fmt):
+            close = -1
+            if fmt[k] == "<":
+                for j in range(k + 1, len(fmt)):
+                    if fmt[j] in "<>":
+                        close = j if fmt[j] == ">" and j > k + 1 else -1
+                        break
+            if close > 0:
+                pattern += re.sub(" +", lambda _: r"\s+", sep) + "(?P<%s>.*?)" % fmt[k + 1:close]
+                self.fields.append(fmt[k + 1:close])
+                sep, k = "", close + 1
+            else:
+                sep += fmt[k]
+                k += 1
+        self.regex = re.compile(pattern + re.sub(" +", lambda _: r"\s+", sep) + "$", re.ASCII)
+
+    def split(self, line):
+        m = self.regex.match(line.strip())
+        return None if m is None else [m.group(f) for f in self.fields]
+
+
+class Overlay:
+    """§8: a Drain3 state learning the lines no trained template matches."""
+    def __init__(self, cfg, first_id):
+        self.cfg, self.counter = cfg, first_id - 1
+        self.P, self.D = cfg["param"], cfg["depth"] - 2
+        self.root = {"children": {}, "ids": []}
+        self.templates = {}  # id -> tokens, in LRU order (first = least recently used)
+        self.seen = {self.P}
+        self.seen_bytes = len(self.P.encode())
+
+    def see(self, token):
+        if token not in self.seen:
+            self.seen.add(token)
+            self.seen_bytes += len(token.encode())
+
+    def full(self):
+        return len(self.seen) > OVERLAY_TOKENS or self.seen_bytes > OVERLAY_BYTES
+
+    def search(self, tokens):
+        n = len(tokens)
+        node = self.root["children"].get(str(n))
+        if node is None:
+            return None
+        if n == 0:
+            return node["ids"][0] if node["ids"] and node["ids"][0] in self.templates else None
+        depth = 1
+        for t in tokens:
+            if depth >= self.D or depth == n:
+                break
+            node = node["children"].get(t) or node["children"].get(self.P)
+            if node is None:
+                return None
+            depth += 1
+        best, best_sim, best_params = None, -1.0, -1
+        for i in node["ids"]:
+            tpl = self.templates.get(i)
+            if tpl is None:
+                continue
+            same = params = 0
+            for a, b in zip(tpl, tokens):
+                if a == self.P:
+                    params += 1
+                elif a == b:
+                    same += 1
+            sim = same / len(tpl) if tpl else 1.0
+            if sim > best_sim or (sim == best_sim and params > best_params):
+                best, best_sim, best_params = i, sim, params
+        return best if best_sim >= self.cfg["sim_th"] else None
+
+    def learn(self, tokens):
+        for t in tokens:
+            self.see(t)
+        i = self.search(tokens)
+        if i is not None:
+            tpl = self.templates.pop(i)
+            self.templates[i] = [a if a == b or a == self.P else self.P for a, b in zip(tpl, tokens)]
+            return i
+        self.counter += 1
+        i = self.counter
+        if len(self.templates) >= OVERLAY_CLUSTERS:
+            del self.templates[next(iter(self.templates))]
+        self.templates[i] = list(tokens)
+        self.add_to_tree(i, tokens)
+        return i
+
+    def add_to_tree(self, i, tokens):
+        n, cfg = len(tokens), self.cfg
+        key = str(n)
+        if key not in self.root["children"]:
+            self.see(key)
+            self.root["children"][key] = {"children": {}, "ids": []}
+        node = self.root["children"][key]
+        if n == 0:
+            node["ids"] = [i]
+            return
+        depth = 1
+
+        def child(nd, k):
+            if k not in nd["children"]:
+                nd["children"][k] = {"children": {}, "ids": []}
+            return nd["children"][k]
+        for t in tokens:
+            if depth >= self.D or depth >= n:
+                node["ids"] = [x for x in node["ids"] if x in self.templates] + [i]
+                break
+            kids = node["children"]
+            if t in kids:
+                node = kids[t]
+            elif cfg["numeric"] and any(c.isdigit() for c in t):
+                node = child(node, self.P)
+            elif self.P in kids:
+                node = child(node, t) if len(kids) < cfg["max_children"] else kids[self.P]
+            elif len(kids) + 1 < cfg["max_children"]:
+                node = child(node, t)
+            else:
+                node = child(node, self.P)
+            depth += 1
+
+
+def words_of(tokens, removed, settings):
+    """§10: template tokens to words (zl-words/1)."""
+    removed_sorted = sorted(removed, key=lambda r: (-len(r.encode()), r.encode()))
+    out = []
+    for t in tokens:
+        if t in removed:
+            continue
+        for r in removed_sorted:
+            t = t.replace(r, " ")
+        for run in re.findall(r"[A-Za-z]+", t):
+            start = 0
+            if settings["split_camel_case"]:
+                for k in range(1, len(run)):
+                    a, b = run[k - 1], run[k]
+                    if (a.islower() and b.isupper()) or (a.isupper() and b.isupper() and k + 1 < len(run) and run[k + 1].islower()):
+                        out.append(run[start:k])
+                        start = k
+            out.append(run[start:])
+    return [w.lower() for w in out] if settings["lowercase"] else out
+
+
+class Network:
+    """Appendix A: the BiGRU + attention forward pass (binary64; numpy when available)."""
+    def __init__(self, meta, tensors):
+        self.h = meta["model.hidden_size"][1]
+        self.layers = meta["model.layers"][1]
+        self.dirs = 2 if meta["model.bidirectional"][1] else 1
+        self.attention = meta["model.attention"][1]
+        self.max_len = meta["model.max_length"][1]
+        self.w = {}
+        for name, t in tensors.items():
+            if name.startswith(("domain.", "optimizer.")):
+                continue
+            v = tensor_floats(t)
+            self.w[name] = (t[1], v)
+        try:
+            import numpy as np
+            self.np = np
+            self.w = {k: np.array(v, dtype=np.float64).reshape(shape) for k, (shape, v) in self.w.items()}
+        except ImportError:
+            self.np = None
+
+    def score(self, xs):
+        xs = xs[-self.max_len:]
+        return self.score_np(xs) if self.np is not None else self.score_py(xs)
+
+    def score_np(self, xs):
+        np, w, H = self.np, self.w, self.h
+        x = np.array(xs, dtype=np.float64)
+        sig = lambda v: 1 / (1 + np.exp(-v))
+        for l in range(self.layers):
+            outs = []
+            for d in range(self.dirs):
+                sfx = "_reverse" if d else ""
+                wi, wh = w[f"gru.weight_ih_l{l}{sfx}"], w[f"gru.weight_hh_l{l}{sfx}"]
+                bi, bh = w[f"gru.bias_ih_l{l}{sfx}"], w[f"gru.bias_hh_l{l}{sfx}"]
+                seq = x[::-1] if d else x
+                gi = seq @ wi.T + bi
+                h = np.zeros(H)
+                hs = []
+                for t in range(len(seq)):
+                    gh = wh @ h + bh
+                    r = sig(gi[t, :H] + gh[:H])
+                    z = sig(gi[t, H:2 * H] + gh[H:2 * H])
+                    n = np.tanh(gi[t, 2 * H:] + r * gh[2 * H:])
+                    h = (1 - z) * n + z * h
+                    hs.append(h)
+                hs = np.array(hs)
+                outs.append(hs[::-1] if d else hs)
+            x = np.concatenate(outs, axis=1)
+        if self.attention == "additive":
+            f = x.shape[1]
+            aw = w["attention.weight"]
+            s = np.tanh(aw[:f] @ w["attention.guide"] + x @ aw[f:] + w["attention.bias"][0])
+        else:
+            q = w["attention.query"] @ x.mean(axis=0)
+            s = (x @ w["attention.key"].T) @ q / math.sqrt(x.shape[1])
+            x = x @ w["attention.value"].T
+        a = np.exp(s - s.max())
+        a /= a.sum()
+        logits = w["classifier.weight"] @ (a @ x) + w["classifier.bias"]
+        return 1 / (1 + math.exp(-(logits[1] - logits[0])))
+
+    def score_py(self, xs):
+        w, H = self.w, self.h
+
+        def mat(name):
+            shape, v = w[name]
+            return [v[r * shape[1]:(r + 1) * shape[1]] for r in range(shape[0])]
+
+        def dot(a, b):
+            return math.fsum(p * q for p, q in zip(a, b))
+        sig = lambda v: 1 / (1 + math.exp(-v)) if v > -700 else 0.0
+        x = [list(v) for v in xs]
+        for l in range(self.layers):
+            outs = []
+            for d in range(self.dirs):
+                sfx = "_reverse" if d else ""
+                wi, wh = mat(f"gru.weight_ih_l{l}{sfx}"), mat(f"gru.weight_hh_l{l}{sfx}")
+                bi, bh = w[f"gru.bias_ih_l{l}{sfx}"][1], w[f"gru.bias_hh_l{l}{sfx}"][1]
+                seq = x[::-1] if d else x
+                h, hs = [0.0] * H, []
+                for xt in seq:
+                    gi = [dot(row, xt) + b for row, b in zip(wi, bi)]
+                    gh = [dot(row, h) + b for row, b in zip(wh, bh)]
+                    h = [(1 - sig(gi[H + j] + gh[H + j])) * math.tanh(gi[2 * H + j] + sig(gi[j] + gh[j]) * gh[2 * H + j])
+                         + sig(gi[H + j] + gh[H + j]) * h[j] for j in range(H)]
+                    hs.append(h)
+                outs.append(hs[::-1] if d else hs)
+            x = [sum((o[t] for o in outs), []) for t in range(len(x))]
+        f = len(x[0])
+        if self.attention == "additive":
+            aw = w["attention.weight"][1]
+            g = dot(aw[:f], w["attention.guide"][1])
+            s = [math.tanh(g + dot(aw[f:], ht) + w["attention.bias"][1][0]) for ht in x]
+        else:
+            m = [sum(ht[j] for ht in x) / len(x) for j in range(f)]
+            q = [dot(row, m) for row in mat("attention.query")]
+            s = [dot([dot(row, ht) for row in mat("attention.key")], q) / math.sqrt(f) for ht in x]
+            x = [[dot(row, ht) for row in mat("attention.value")] for ht in x]
+        mx = max(s)
+        e = [math.exp(v - mx) for v in s]
+        tot = sum(e)
+        r = [sum(e[t] / tot * x[t][j] for t in range(len(x))) for j in range(f)]
+        cw = mat("classifier.weight")
+        l0 = dot(cw[0], r) + w["classifier.bias"][1][0]
+        l1 = dot(cw[1], r) + w["classifier.bias"][1][1]
+        return 1 / (1 + math.exp(-(l1 - l0)))
+
+
+class Scorer:
+    """A model as something that scores lines (Formats/scoring-v1.md)."""
+    def __init__(self, records, tensors, threshold=None):
+        dran, sess, thrs = records[b"DRAN"], records[b"SESS"], records[b"THRS"]
+        g = lambda r, k: r[k][1]
+        self.format = LogFormat(g(dran, "log_format"))
+        self.masks = [(re.compile(p, re.ASCII), g(dran, "mask.prefix") + n + g(dran, "mask.suffix"))
+                      for n, p in zip(g(dran, "mask.names"), g(dran, "mask.patterns"))]
+        self.delims = g(dran, "config.extra_delimiters")
+        self.cfg = {"param": g(dran, "config.param_str"), "depth": g(dran, "config.depth"), "sim_th": g(dran, "config.sim_th"),
+                    "max_children": g(dran, "config.max_children"), "numeric": g(dran, "config.parametrize_numeric_tokens")}
+        # The trained state: templates and tree.
+        ids, counts, toks = g(dran, "templates.ids"), g(dran, "templates.token_counts"), g(dran, "templates.tokens")
+        self.templates, k = {}, 0
+        for i, c in zip(ids, counts):
+            self.templates[i] = toks[k:k + c]
+            k += c
+        parents, keys, ccount, cids = g(dran, "tree.parents"), g(dran, "tree.keys"), g(dran, "tree.cluster_counts"), g(dran, "tree.cluster_ids")
+        self.nodes, k = [], 0
+        for j in range(len(parents)):
+            self.nodes.append({"children": {}, "ids": cids[k:k + ccount[j]]})
+            k += ccount[j]
+            if j > 0:
+                self.nodes[parents[j]]["children"][keys[j]] = self.nodes[j]
+        self.first_overlay = min(max(1, g(dran, "next_cluster_id")), (1 << 31) - 1)
+        self.overlay = Overlay(self.cfg, self.first_overlay)
+        # Levels.
+        levl = records.get(b"LEVL")
+        lf = g(levl, "field") if levl else ""
+        self.level_field = self.format.fields.index(lf) if lf in self.format.fields else None
+        # Sessions.
+        self.rule = g(sess, "rule")
+        self.max_events, self.idle, self.max_open = g(sess, "max_events"), g(sess, "idle_lines"), g(sess, "max_open")
+        self.key_regex = re.compile(self.rule[6:], re.ASCII) if self.rule.startswith("regex:") else None
+        fields = self.format.fields
+        self.node_field = next((fields.index(f) for f in ("Node", "User", "Host", "Location") if f in fields), None)
+        self.time_fields = tuple(fields.index(f) if f in fields else None for f in ("Date", "Time", "Timestamp"))
+        n = int(self.rule.split(":")[1]) if self.rule.startswith(("window:", "node-window:")) else None
+        self.limit = min(n, self.max_events) if n else self.max_events
+        self.open = {}  # key -> session, in order of activity (first = least recently active)
+        self.parts, self.node_counts, self.line_count, self.window_count = {}, {}, 0, 0
+        # Decision.
+        self.threshold = g(thrs, "threshold") if threshold is None else threshold
+        self.hybrid = g(thrs, "score") == "hybrid"
+        self.alarm = g(thrs, "hybrid.alarm_level") if self.hybrid else 0
+        self.role = g(thrs, "hybrid.network") if self.hybrid else "decides"
+        tdet = records.get(b"TDET")
+        self.tdet = None
+        if tdet:
+            share = {t: d / g(tdet, "sessions") for t, d in zip(g(tdet, "templates"), g(tdet, "df"))}
+            k = g(tdet, "pca.k")
+            pca = None
+            if k:
+                cols = {t: j for j, t in enumerate(g(tdet, "pca.columns"))}
+                pca = (k, cols, g(tdet, "pca.idf"), g(tdet, "pca.mean"), g(tdet, "pca.components"), g(tdet, "pca.q"))
+            self.tdet = (share, g(tdet, "rarity.rate"), pca)
+        # Network and event vectors.
+        meta = records[b"META"]
+        self.network = None
+        if b"TENS" in tensors and self.role != "none":
+            self.network = Network(meta, tensors[b"TENS"])
+            self.severity_features = meta.get("model.severity_features", (None, 0))[1]
+            vocab, glov = records[b"VOCB"], tensors[b"GLOV"]
+            settings = {k: g(vocab, "tokenizer." + k) for k in ("lowercase", "split_camel_case", "drop_masks")}
+            removed = {self.cfg["param"]} | ({m[1] for m in self.masks} if settings["drop_masks"] else set())
+            self.words = lambda tokens: words_of(tokens, removed, settings)
+            vwords, idf = g(vocab, "words"), g(vocab, "idf")
+            dim = glov["vectors"][1][1]
+            vec = tensor_floats(glov["vectors"])
+            rows = {vwords[i]: vec[r * dim:(r + 1) * dim] for r, i in enumerate(tensor_floats(glov["word_ids"]))}
+            self.glove = {w: (idf[i], rows[w]) for i, w in enumerate(vwords) if w in rows}
+            self.unknown = tensor_floats(glov["unknown"])
+            self.dim = dim
+            self.vectors = {i: self.event_vector(t) for i, t in self.templates.items()}
+
+    def event_vector(self, tokens):
+        ws = self.words(tokens)
+        n = len(ws)
+        if n == 0:
+            return self.unknown
+        counts = {}
+        for w in ws:
+            counts[w] = counts.get(w, 0) + 1
+        acc, known = [0.0] * self.dim, False
+        for w in ws:
+            e = self.glove.get(w)
+            if e is None:
+                continue
+            known = True
+            weight = (1.0 / n) * (counts[w] * (1.0 / n)) * e[0]
+            for d in range(self.dim):
+                acc[d] += weight * e[1][d]
+        return [f32(v) for v in acc] if known else self.unknown
+
+    # -- the front end (§3-§8)
+
+    def event(self, text):
+        fields = self.format.split(text)
+        content = fields[self.format.fields.index("Content")] if fields is not None else text.strip()
+        level = None
+        if fields is not None and self.level_field is not None:
+            level = severity(fields[self.level_field])
+        for rx, rep in self.masks:
+            content = rx.sub(lambda _: rep, content)
+        if self.delims:
+            content = content.strip()
+            for d in self.delims:
+                content = content.replace(d, " ")
+        tokens = content.split()
+        i = self.match(tokens)
+        if i is not None:
+            return i, fields, level
+        if self.overlay.full():
+            self.overlay = Overlay(self.cfg, self.overlay.counter + 1)
+        i = self.overlay.learn(tokens)
+        if self.network is not None and i not in self.vectors:
+            self.vectors[i] = self.event_vector(tokens)
+        return i, fields, level
+
+    def match(self, tokens):
+        P, D, n = self.cfg["param"], self.cfg["depth"] - 2, len(tokens)
+        node = self.nodes[0]["children"].get(str(n))
+        if node is None:
+            return None
+        if n == 0:
+            return node["ids"][0] if node["ids"] else None
+        depth = 1
+        for t in tokens:
+            if depth >= D or depth == n:
+                break
+            node = node["children"].get(t) or node["children"].get(P)
+            if node is None:
+                return None
+            depth += 1
+        best, best_sim, best_params = None, -1.0, -1
+        for i in node["ids"]:
+            tpl = self.templates[i]
+            params = sum(1 for a in tpl if a == P)
+            same = sum(1 for a, b in zip(tpl, tokens) if a != P and a == b)
+            sim = (same + params) / len(tpl) if tpl else 1.0
+            if sim > best_sim or (sim == best_sim and params > best_params):
+                best, best_sim, best_params = i, sim, params
+        return best if best_sim >= 1.0 else None
+
+    # -- sessions (§9)
+
+    def keys(self, text, fields):
+        r = self.rule
+        if r == "block":
+            found = re.findall(r"blk_-?[0-9]+", text, re.ASCII)
+        elif r == "instance":
+            found = [m.lower() for m in re.findall(r"instance: ([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})", text)]
+        elif r.startswith("window:"):
+            found = ["window %d" % (self.window_count // int(r[7:]))]
+            self.window_count += 1
+        elif r.startswith("node-window:"):
+            if fields is None or self.node_field is None:
+                return []
+            node = fields[self.node_field]
+            c = self.node_counts.get(node, 0)
+            if c == 0 and len(self.node_counts) >= self.max_open:
+                self.node_counts.clear()
+            self.node_counts[node] = c + 1
+            found = ["%s #%d" % (node, c // int(r[12:]))]
+        elif r.startswith("time:"):
+            t = self.time(fields) if fields is not None else None
+            if t is None:
+                return []
+            found = ["t %d" % math.floor(t / float(r[5:]))]
+        else:
+            m = self.key_regex.search(text)
+            if m is None:
+                return []
+            found = [m.group(1) if m.re.groups >= 1 and m.group(1) is not None else m.group(0)]
+        out = []
+        for k in found:
+            if k not in out:
+                out.append(k)
+        return out
+
+    def time(self, fields):
+        di, ti, si = self.time_fields
+        if si is not None and re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", fields[si], re.ASCII):
+            v = float(fields[si])
+            if math.isfinite(v):
+                return v
+        if ti is None:
+            return None
+        g = re.findall(r"[0-9]+", fields[ti], re.ASCII)
+
+        def days(y, m, d):
+            y, m, d = int(y), int(m), int(d)
+            if y < 100:
+                y += 2000
+            if m <= 2:
+                y, m = y - 1, m + 12
+            q = lambda a, b: int(a / b)
+            return 365 * y + q(y, 4) - q(y, 100) + q(y, 400) + q(153 * (m - 3) + 2, 5) + d
+        if len(g) == 1 and len(g[0]) == 6:
+            hms = [float(g[0][:2]), float(g[0][2:4]), float(g[0][4:])]
+        elif len(g) >= 3:
+            a = g[-4:] if len(g) > 4 else g[-len(g):]
+            hms = [float(a[0]), float(a[1]), float(a[2]) + (float("0." + a[3]) if len(a) > 3 else 0.0)]
+            if len(g) >= 6:
+                return days(*g[:3]) * 86400 + hms[0] * 3600 + hms[1] * 60 + hms[2]
+        else:
+            return None
+        day = 0.0
+        if di is not None:
+            d = re.findall(r"[0-9]+", fields[di], re.ASCII)
+            if len(d) == 1 and len(d[0]) == 6:
+                day = days(d[0][:2], d[0][2:4], d[0][4:])
+            elif len(d) >= 3:
+                day = days(*d[:3])
+            elif d:
+                day = float(d[0])
+        return day * 86400 + hms[0] * 3600 + hms[1] * 60 + hms[2]
+
+    def add(self, text, event, level):
+        """One line; returns the sessions it closed."""
+        fields = self._fields
+        keys = self.keys(text, fields)
+        self.line_count += 1
+        closed = []
+        for k in keys:
+            s = self.open.pop(k, None)
+            if s is None:
+                s = {"key": k, "part": self.parts.get(k, 0), "events": [], "levels": [], "first": self.line_count}
+            s["events"].append(event)
+            s["levels"].append(level)
+            s["last"] = self.line_count
+            self.open[k] = s
+            if len(s["events"]) >= self.limit:
+                closed.append(self.close(k))
+        if self.idle > 0:
+            while self.open:
+                k = next(iter(self.open))
+                if self.line_count - self.open[k]["last"] < self.idle:
+                    break
+                closed.append(self.close(k))
+        while len(self.open) > self.max_open:
+            closed.append(self.close(next(iter(self.open))))
+        return closed
+
+    def close(self, k):
+        s = self.open.pop(k)
+        s["label_key"] = k
+        s["name"] = "%s #%d" % (k, s["part"]) if s["part"] > 0 else k
+        if len(s["events"]) >= self.max_events:
+            if len(self.parts) >= self.max_open and k not in self.parts:
+                self.parts.clear()
+            self.parts[k] = self.parts.get(k, 1) + 1
+        return s
+
+    # -- scores (§10-§12)
+
+    def score(self, s):
+        network = None
+        if self.network is not None:
+            xs = []
+            for e, lv in zip(s["events"], s["levels"]):
+                v = list(self.vectors[e])
+                if self.severity_features:
+                    r = lv if lv is not None else 1
+                    v += [1.0 if r >= 2 else 0.0, 1.0 if r >= 3 else 0.0, 1.0 if r >= 4 else 0.0]
+                xs.append(v)
+            network = f32(self.network.score(xs))
+        if not self.hybrid or self.role == "decides":
+            return network
+        pieces = []
+        if self.alarm:
+            n = sum(1 for lv in s["levels"] if lv is not None and lv >= self.alarm)
+            pieces.append(n / (n + 1))
+        if self.tdet:
+            share, rate, pca = self.tdet
+            if rate > 0:
+                f = min([share.get(e, 0.0) for e in s["events"]] + [1.0])
+                pieces.append(rate / (f + rate))
+            if pca:
+                k, cols, idf, mean, comps, q = pca
+                d = len(idf)
+                c = [0.0] * d
+                for e in s["events"]:
+                    c[cols.get(e, d - 1)] += 1
+                x = [f32(f32(c[j] * idf[j]) - mean[j]) for j in range(d)]
+                total = 0.0
+                for v in x:
+                    total += v * v
+                proj = 0.0
+                for i in range(k):
+                    p = 0.0
+                    for j in range(d):
+                        p += comps[i * d + j] * x[j]
+                    proj += p * p
+                spe = max(total - proj, 0.0)
+                pieces.append(spe / (spe + q) if spe > 0 else 0.0)
+        if network is not None:
+            pieces.append(network)
+        return f32(max(pieces + [0.0]))
+
+    def records(self, lines):
+        for raw in lines:
+            text = raw.decode("utf-8", errors="replace")
+            event, self._fields, level = self.event(text)
+            for s in self.add(text, event, level):
+                yield self.record(s)
+        while self.open:
+            yield self.record(self.close(next(iter(self.open))))
+
+    def record(self, s):
+        score = self.score(s)
+        return {"session": s["name"], "score": score, "anomaly": score >= self.threshold, "events": len(s["events"]),
+                "new_templates": sum(1 for e in s["events"] if e >= self.first_overlay), "first_line": s["first"], "last_line": s["last"]}
+
+
+def score_main(argv):
+    """zlck.py score MODEL [LOG...] [--threshold X]: JSON lines as zl-score prints them."""
+    args = list(argv)
+    threshold = None
+    if "--threshold" in args:
+        k = args.index("--threshold")
+        threshold = float(args[k + 1])
+        del args[k:k + 2]
+    if not args:
+        sys.stderr.write("usage: zlck.py score MODEL [LOG...] [--threshold X]\n")
+        return 64
+    model = args[0]
+    try:
+        _, records, tensors = verify(open(model, "rb").read())
+        if records.get(b"META", {}).get("general.architecture", (None, None))[1] not in ("zl.bigru-attn", "zl.hybrid"):
+            raise Invalid("missingSection", "not a scoring model")
+    except OSError as x:
+        sys.stderr.write(f"zlck.py: error: {model}: cannot open ({x.strerror})\n")
+        return 66
+    except Invalid as x:
+        sys.stderr.write(f"zlck.py: error: {model}: {x}\n")
+        return 65
+    scorer = Scorer(records, tensors, threshold)
+    out = sys.stdout
+    for r in scorer.records(read_lines(args[1:])):
+        out.write(json.dumps(r, separators=(",", ":")) + "\n")
+    return 0
+
+
 def main(argv):
+    if argv[:1] == ["score"]:
+        return score_main(argv[1:])
     if len(argv) < 2 or argv[0] not in ("inspect", "verify", "dump"):
         sys.stderr.write(__doc__)
         return 64

@@ -144,7 +144,9 @@ public final class LineReader {
       if let nl = findNewline(from: start + scanned) {
         return try emit(from: start, to: nl, consume: nl + 1, body)
       }
-      if end - start > maxLineLength {
+      // More than the limit + 1 bytes and no LF yet: the line (without a final CR) is longer than
+      // the limit whatever follows.
+      if end - start > maxLineLength + 1 {
         truncatedLines += 1
         skipUntilNewline = true
         let cut = start + maxLineLength
@@ -169,6 +171,12 @@ public final class LineReader {
   private func emit<R>(from a: Int, to b: Int, consume: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R, trimCR: Bool = true) throws -> R {
     var e = b
     if trimCR && e > a && buffer[e - 1] == 13 { e -= 1 }
+    // A whole line longer than the limit (its LF already read) is cut the same way
+    // (Formats/scoring-v1.md §2: every line keeps at most its first maxLineLength bytes).
+    if trimCR && e - a > maxLineLength {
+      e = a + maxLineLength
+      truncatedLines += 1
+    }
     lineNumber += 1
     start = consume
     return try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[a..<e])) }

@@ -43,8 +43,10 @@ public struct Drain: Sendable {
   /// Root children by token count.
   private var byCount: [Int: Int32] = [:]
 
-  /// Token-table size that triggers compaction (tokens of lines that became no template's).
+  /// Token-table size that triggers compaction (tokens of lines that became no template's); never
+  /// for a Drain that does not compact (an overlay, which starts afresh instead).
   private var compactAt = 1 << 17
+  private var compacts = true
 
   /// Drain3's max_node_depth.
   var maxNodeDepth: Int { config.depth - 2 }
@@ -57,10 +59,13 @@ public struct Drain: Sendable {
     tokens = t
   }
 
-  /// A Drain whose first new template gets `firstID` (an overlay beside a trained state).
+  /// A Drain whose first new template gets `firstID` (an overlay beside a trained state). It never
+  /// compacts its token table: its owner starts a new one past a bound (Formats/scoring-v1.md §8), so the
+  /// number of tokens it has seen is a plain count.
   public init(config: DrainConfig, firstID: UInt32) {
     self.init(config: config)
     clustersCounter = firstID &- 1
+    compacts = false
   }
 
   /// Number of live templates.
@@ -123,7 +128,7 @@ public struct Drain: Sendable {
   /// Drain3's add_log_message on already-masked, tokenized content. Returns the template id.
   @discardableResult
   public mutating func learn(_ line: [UInt32]) -> (id: UInt32, update: DrainUpdate) {
-    defer { if tokens.count > compactAt { compactTokens() } }
+    defer { if compacts && tokens.count > compactAt { compactTokens() } }
     if let s = treeSearch(line, threshold: config.similarityThreshold, includeParams: false) {
       let old = templateTokens[Int(s)]
       var changed = false

@@ -106,7 +106,7 @@ extension Sessionizer {
   /// read as year month day / hour minute second[.fraction] (two-digit years and yymmdd / hhmmss
   /// runs as HDFS writes them are understood). Only differences matter, so the epoch is arbitrary.
   func timestamp(_ b: UnsafeBufferPointer<UInt8>, _ f: LineFields) -> Double? {
-    if let k = timeFields.timestamp, let v = Double(String(decoding: b[f.fields[k]], as: UTF8.self)), v.isFinite {
+    if let k = timeFields.timestamp, isDecimalNumber(b[f.fields[k]]), let v = Double(String(decoding: b[f.fields[k]], as: UTF8.self)), v.isFinite {
       return v
     }
     guard let tk = timeFields.time else { return nil }
@@ -140,6 +140,30 @@ extension Sessionizer {
       }
     }
     return day * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2]
+  }
+
+  /// `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?` (no hex, no inf or nan: scoring-v1.md §9).
+  func isDecimalNumber(_ s: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+    var i = s.startIndex
+    let e = s.endIndex
+    func digits() -> Int {
+      let start = i
+      while i < e && s[i] >= 0x30 && s[i] <= 0x39 { i += 1 }
+      return i - start
+    }
+    if i < e && (s[i] == 0x2B || s[i] == 0x2D) { i += 1 }
+    var mantissa = digits()
+    if i < e && s[i] == 0x2E {
+      i += 1
+      mantissa += digits()
+    }
+    if mantissa == 0 { return false }
+    if i < e && (s[i] == 0x65 || s[i] == 0x45) {
+      i += 1
+      if i < e && (s[i] == 0x2B || s[i] == 0x2D) { i += 1 }
+      if digits() == 0 { return false }
+    }
+    return i == e
   }
 
   /// Days since an arbitrary epoch for year, month, day digit strings (proleptic Gregorian).
