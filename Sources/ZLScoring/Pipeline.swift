@@ -49,6 +49,9 @@ public struct ScoredSession: Sendable {
   public var attention: [Float]
   /// What made the hybrid score (nil for a `p_anomaly` model).
   public var evidence: Evidence? = nil
+  /// The text of each of its overlay (new) templates as the session closed (with
+  /// `keepTemplateTexts`): explanations then do not depend on when a batch is scored.
+  public var overlayTemplateTexts: [UInt32: String] = [:]
 }
 
 public final class ScoringPipeline {
@@ -117,8 +120,12 @@ public final class ScoringPipeline {
     if m.threshold.hybrid?.alarmLevel != nil { frontEnd.sessionizer.keepLevels = true }
   }
 
+  /// Keep the text of each closing session's overlay templates (for explanations).
+  public var keepTemplateTexts = false
+
   private struct Waiting {
     var session: Session
+    var texts: [UInt32: String] = [:]
     /// The cache key (nil when an event matched no trained template: not cacheable).
     var key: [UInt32]?
     /// Sessions for the network carry their event vectors, gathered as they close (the vector of a
@@ -174,6 +181,7 @@ public final class ScoringPipeline {
       guard case .scored(let score, let attention) = r else { preconditionFailure("a waiting session was left unscored") }
       var scored = ScoredSession(session: w.session, score: score, newTemplates: w.session.events.reduce(0) { $0 + ($1 >= first ? 1 : 0) },
                                  attention: attention)
+      scored.overlayTemplateTexts = w.texts
       if let h = hybrid {
         let e = h.evidence(w.session, network: runsNetwork ? Double(score) : nil)
         scored.evidence = e
@@ -211,8 +219,12 @@ public final class ScoringPipeline {
     let first = frontEnd.firstOverlayID
     let maxLen = hyperParameters?.maxLength ?? 0
     for s in sessions {
+      var texts: [UInt32: String] = [:]
+      if keepTemplateTexts {
+        for e in s.events where e >= first && texts[e] == nil { texts[e] = templateText(e) }
+      }
       if !runsNetwork {
-        pending.append(Waiting(session: s, key: nil, result: .scored(0, [])))
+        pending.append(Waiting(session: s, texts: texts, key: nil, result: .scored(0, [])))
         continue
       }
       let kept = stepKeys(s, maxLength: maxLen)
@@ -231,7 +243,7 @@ public final class ScoringPipeline {
         frontEnd.gather(s, into: &scratch)
         result = .network(scratch, trained && cacheCapacity > 0 ? kept : nil)
       }
-      pending.append(Waiting(session: s, key: cacheable ? kept : nil, result: result))
+      pending.append(Waiting(session: s, texts: texts, key: cacheable ? kept : nil, result: result))
     }
   }
 

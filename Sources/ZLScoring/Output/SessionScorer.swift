@@ -22,6 +22,7 @@ public final class SessionScorer {
     self.onlyAnomalies = onlyAnomalies
     // Explanations rescore sessions (leave one template out); attention weights are not used.
     pipeline.explain = false
+    pipeline.keepTemplateTexts = explainTop > 0
     pending.reserveCapacity(1 << 16)
   }
 
@@ -88,7 +89,7 @@ public final class SessionScorer {
     return order.prefix(writer.explainTop).map { k in
       let first = s.session.events.firstIndex(of: templates[k]) ?? 0
       let line = first < s.session.lineNumbers.count ? s.session.lineNumbers[first] : 0
-      return ExplainedEvent(line: line, weight: drops[k], template: pipeline.templateText(templates[k]))
+      return ExplainedEvent(line: line, weight: drops[k], template: s.overlayTemplateTexts[templates[k]] ?? pipeline.templateText(templates[k]))
     }
   }
 
