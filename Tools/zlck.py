@@ -9,6 +9,7 @@ usage:
   zlck.py dump FILE                    verify, then print every record section as JSON
   zlck.py score MODEL [LOG...]         score raw log lines as Formats/scoring-v1.md says (JSON lines as
                                        zl-score prints them; numpy, if installed, speeds up the network)
+          [--onnx MODEL.onnx]          ... with the network run by ONNX Runtime from zl-pack export onnx
 
 exit status: 0 ok, 65 invalid file (one line on stderr: "zlck.py: error: FILE: CODE: detail"),
 66 missing file, 64 usage.
@@ -1479,16 +1480,34 @@ class Scorer:
                 "new_templates": sum(1 for e in s["events"] if e >= self.first_overlay), "first_line": s["first"], "last_line": s["last"]}
 
 
+class ONNXNetwork:
+    """The network as an ONNX model run by ONNX Runtime (zl-pack export onnx): same interface as Network."""
+    def __init__(self, path, max_len):
+        import numpy as np
+        import onnxruntime
+        self.np, self.max_len = np, max_len
+        self.session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+
+    def score(self, xs):
+        xs = xs[-self.max_len:]
+        ev = self.np.array([xs], dtype=self.np.float32)
+        return float(self.session.run(None, {"events": ev, "lengths": self.np.array([len(xs)], dtype=self.np.int32)})[0][0])
+
+
 def score_main(argv):
-    """zlck.py score MODEL [LOG...] [--threshold X]: JSON lines as zl-score prints them."""
+    """zlck.py score MODEL [LOG...] [--threshold X] [--onnx MODEL.onnx]: JSON lines as zl-score prints them."""
     args = list(argv)
-    threshold = None
+    threshold = onnx = None
     if "--threshold" in args:
         k = args.index("--threshold")
         threshold = float(args[k + 1])
         del args[k:k + 2]
+    if "--onnx" in args:
+        k = args.index("--onnx")
+        onnx = args[k + 1]
+        del args[k:k + 2]
     if not args:
-        sys.stderr.write("usage: zlck.py score MODEL [LOG...] [--threshold X]\n")
+        sys.stderr.write("usage: zlck.py score MODEL [LOG...] [--threshold X] [--onnx MODEL.onnx]\n")
         return 64
     model = args[0]
     try:
@@ -1502,6 +1521,12 @@ def score_main(argv):
         sys.stderr.write(f"zlck.py: error: {model}: {x}\n")
         return 65
     scorer = Scorer(records, tensors, threshold)
+    if onnx:
+        if scorer.network is None:
+            sys.stderr.write(f"zlck.py: error: {model}: the model runs no network, so --onnx has nothing to replace\n")
+            return 64
+        # The reference front end with ONNX Runtime as the network (zl-pack export onnx).
+        scorer.network = ONNXNetwork(onnx, scorer.network.max_len)
     out = sys.stdout
     for r in scorer.records(read_lines(args[1:])):
         out.write(json.dumps(r, separators=(",", ":")) + "\n")

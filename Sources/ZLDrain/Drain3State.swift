@@ -242,6 +242,91 @@ public enum Drain3State {
   }
 }
 
+extension Drain3State {
+  /// What Drain3 needs beside the state to treat lines as zl does: a drain3.ini, and the state with
+  /// the wildcard spelled as Drain3 spells it (`mask_prefix + "*" + mask_suffix`, which Drain3 0.9.11
+  /// uses as its parameter string whatever the state says).
+  public struct Export: Sendable {
+    public var state: DrainSection
+    public var ini: String
+    /// Set when the wildcard was respelled (zl's, Drain3's).
+    public var respelled: (from: String, to: String)?
+  }
+
+  /// The Drain3 form of a DRAN section.
+  /// - Parameter compressed: the state file will be zlib + base64 ([SNAPSHOT] compress_state).
+  /// - Throws: `DrainError.notRepresentableInDrain3` naming what Drain3 cannot represent.
+  public static func export(_ s: DrainSection, compressed: Bool) throws -> Export {
+    func refuse(_ why: String) -> DrainError { DrainError(.notRepresentableInDrain3, why) }
+    // configparser strips values and reads "%" as interpolation ("%%" is escaped below); Drain3
+    // builds its replacement string itself, where a backslash would be an escape.
+    for (what, v) in [("mask_prefix", s.maskPrefix), ("mask_suffix", s.maskSuffix)] {
+      if v.contains("\\") || v.contains("\n") || v.contains("\r") { throw refuse("\(what) '\(v)' holds a backslash or a line break, which Drain3's masking would not keep") }
+      if v != v.trimmingWhitespace { throw refuse("\(what) '\(v)' starts or ends with whitespace, which drain3.ini (configparser) drops") }
+    }
+    for d in s.config.extraDelimiters where d.contains("\n") || d.contains("\r") {
+      throw refuse("extra delimiter '\(d)' holds a line break")
+    }
+    // The wildcard.
+    let drain3Param = s.maskPrefix + "*" + s.maskSuffix
+    var state = s
+    var respelled: (String, String)? = nil
+    if s.config.paramString != drain3Param {
+      if let t = s.templates.first(where: { $0.tokens.contains(drain3Param) }) {
+        throw refuse("template \(t.id) holds the token '\(drain3Param)', which Drain3 takes for its wildcard (mask_prefix + '*' + mask_suffix); zl's wildcard is '\(s.config.paramString)'")
+      }
+      if s.nodes.contains(where: { $0.key == drain3Param }) {
+        throw refuse("the tree has a key '\(drain3Param)', which Drain3 takes for its wildcard")
+      }
+      for k in state.templates.indices {
+        state.templates[k].tokens = state.templates[k].tokens.map { $0 == s.config.paramString ? drain3Param : $0 }
+      }
+      for k in state.nodes.indices where state.nodes[k].key == s.config.paramString { state.nodes[k].key = drain3Param }
+      state.config.paramString = drain3Param
+      respelled = (s.config.paramString, drain3Param)
+    }
+    func escaped(_ v: String) -> String { v.replacingOccurrencesOfPercent }
+    // zl-re/1 is Python re with re.ASCII: the inline (?a) flag makes Drain3's re.compile the same.
+    let masking = JSON.array(s.masks.map { .object([("regex_pattern", .string("(?a)" + $0.pattern)), ("mask_with", .string($0.name))]) })
+    var lines = [
+      "# drain3.ini for Drain3 0.9.11, written by zl-pack export drain3 from a zl model's Drain state.",
+      "# Give Drain3 each line's content: the <Content> field of the log format",
+      "#   \(s.logFormat)",
+      "# (Formats/scoring-v1.md §3); masking, tokens and matching then follow zl's (§5-§7).",
+      "[MASKING]",
+      "masking = " + escaped(masking.serialized()),
+      "mask_prefix = " + escaped(s.maskPrefix),
+      "mask_suffix = " + escaped(s.maskSuffix),
+      "",
+      "[DRAIN]",
+      "sim_th = \(s.config.similarityThreshold)",
+      "depth = \(s.config.depth)",
+      "max_children = \(s.config.maxChildren)",
+    ]
+    if s.config.maxClusters > 0 { lines.append("max_clusters = \(s.config.maxClusters)") }
+    lines += [
+      "extra_delimiters = " + escaped(JSON.array(s.config.extraDelimiters.map { .string($0) }).serialized()),
+      "parametrize_numeric_tokens = " + (s.config.parametrizeNumericTokens ? "True" : "False"),
+      "",
+      "[SNAPSHOT]",
+      "compress_state = " + (compressed ? "True" : "False"),
+      "",
+    ]
+    return Export(state: state, ini: lines.joined(separator: "\n"), respelled: respelled)
+  }
+}
+
+extension String {
+  /// "%" doubled, as configparser's BasicInterpolation reads "%%" as "%".
+  var replacingOccurrencesOfPercent: String { split(separator: "%", omittingEmptySubsequences: false).joined(separator: "%%") }
+  var trimmingWhitespace: String {
+    var s = Substring(self)
+    while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+    while let l = s.last, l.isWhitespace { s = s.dropLast() }
+    return String(s)
+  }
+}
+
 /// Decodes standard base64 (whitespace ignored); nil on any other character or bad padding.
 public func base64Decode(_ bytes: [UInt8]) -> [UInt8]? {
   var table = [Int16](repeating: -1, count: 256)

@@ -21,6 +21,8 @@ public struct DrainError: ToolError, Equatable {
     case badDrain3State
     /// A drain3.ini key whose value is malformed.
     case badDrain3Config
+    /// A Drain state that Drain3 cannot represent exactly (export).
+    case notRepresentableInDrain3
   }
 
   public let code: Code

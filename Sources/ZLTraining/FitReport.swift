@@ -84,7 +84,8 @@ public struct Spread: Sendable {
   public var high: Double
   public var count: Int
 
-  public init?(_ values: [Double]) {
+  /// - Parameter bounds: the figure's range (percent 0...100, AUC 0...1): the interval is clipped to it.
+  public init?(_ values: [Double], bounds: ClosedRange<Double> = -Double.infinity...Double.infinity) {
     guard !values.isEmpty else { return nil }
     let n = Double(values.count)
     let m = values.reduce(0, +) / n
@@ -92,8 +93,8 @@ public struct Spread: Sendable {
     let half = values.count > 1 ? Spread.t975(values.count - 1) * s / n.squareRoot() : 0
     mean = m
     sd = s
-    low = m - half
-    high = m + half
+    low = max(bounds.lowerBound, m - half)
+    high = min(bounds.upperBound, m + half)
     count = values.count
   }
 
@@ -128,15 +129,16 @@ public struct FitReport: Sendable {
   public var first: SplitResult { splits[0] }
 
   /// Mean ± sd of a figure over the splits that have it.
-  public func spread(_ figure: (DetectionMetrics) -> Double?, of metrics: (SplitResult) -> DetectionMetrics?) -> Spread? {
-    Spread(splits.compactMap { metrics($0).flatMap(figure) })
+  public func spread(_ figure: (DetectionMetrics) -> Double?, of metrics: (SplitResult) -> DetectionMetrics?,
+                     bounds: ClosedRange<Double> = 0...100) -> Spread? {
+    Spread(splits.compactMap { metrics($0).flatMap(figure) }, bounds: bounds)
   }
 
   public var summary: JSON {
     func figures(_ m: @escaping (SplitResult) -> DetectionMetrics?) -> JSON {
       .object([("f1", spread({ $0.f1 }, of: m)?.json ?? .null), ("precision", spread({ $0.precision }, of: m)?.json ?? .null),
-               ("recall", spread({ $0.recall }, of: m)?.json ?? .null), ("roc_auc", spread({ $0.rocAUC }, of: m)?.json ?? .null),
-               ("pr_auc", spread({ $0.prAUC }, of: m)?.json ?? .null)])
+               ("recall", spread({ $0.recall }, of: m)?.json ?? .null), ("roc_auc", spread({ $0.rocAUC }, of: m, bounds: 0...1)?.json ?? .null),
+               ("pr_auc", spread({ $0.prAUC }, of: m, bounds: 0...1)?.json ?? .null)])
     }
     let names = first.baselines.map(\.0)
     return .object([

@@ -198,3 +198,32 @@ func verifyRejectsInvalidVectorWithOneLine(_ v: Vector) throws {
   #expect(s.status == 65 && s.stderr.contains("[inflationBudgetExceeded]"), "\(s)")
   #expect(monotonicSeconds() - t0 < 10 && !fileExists(dir + "/x"))
 }
+
+@Test func exportDrain3WritesStateAndIniOrRefuses() throws {
+  let dir = try scratchDirectory("export-drain3")
+  let model = dir + "/h.zlck"
+  #expect(try runTool("zl-train", ["fit", "--target", demo + "/BGL_2k.log.gz", "--target-preset", "bgl", "--quiet", "-o", model]).status == 0)
+  let r = try runTool("zl-pack", ["export", "drain3", model, "-o", dir + "/state.json"])
+  #expect(r.status == 0 && r.stderr.contains("spells the wildcard '[*]'"), "\(r)")
+  let ini = String(decoding: try readWholeFile(dir + "/drain3.ini"), as: UTF8.self)
+  #expect(ini.contains("mask_prefix = [") && ini.contains("\"regex_pattern\":\"(?a)") && ini.contains("compress_state = False"))
+  let state = String(decoding: try readWholeFile(dir + "/state.json"), as: UTF8.self)
+  #expect(state.contains("\"[*]\"") && !state.contains("\"<*>\""))
+  // The old spelling still works (drain3.ini only with --ini).
+  let old = try runTool("zl-pack", ["export-drain3", model, "-o", dir + "/old.json"])
+  let a = try readWholeFile(dir + "/old.json"), b = try readWholeFile(dir + "/state.json")
+  #expect(old.status == 0 && a == b, "\(old)")
+  // What Drain3 cannot represent is refused, naming it, and nothing is written.
+  var cp = try Checkpoint.load(path: model)
+  cp.drain!.maskPrefix = "\\"
+  try cp.write(to: dir + "/bad.zlck")
+  let bad = try runTool("zl-pack", ["export", "drain3", dir + "/bad.zlck", "-o", dir + "/bad.json", "--ini", dir + "/bad.ini"])
+  #expect(bad.status == 65 && bad.stderrLines.count == 1 && bad.stderr.contains("mask_prefix") && bad.stderr.contains("[notRepresentableInDrain3]"), "\(bad)")
+  #expect(!fileExists(dir + "/bad.json") && !fileExists(dir + "/bad.ini"))
+  // ONNX needs a network: a hybrid model says so.
+  let onnx = try runTool("zl-pack", ["export", "onnx", model, "-o", dir + "/m.onnx"])
+  #expect(onnx.status == 65 && onnx.stderr.contains("has no network"), "\(onnx)")
+  let vector = try runTool("zl-pack", ["export", "onnx", fixture("Formats/vectors/v1/valid/model-tiny.zlck"), "-o", dir + "/t.onnx"])
+  let onnxBytes = try readWholeFile(dir + "/t.onnx")
+  #expect(vector.status == 0 && onnxBytes.count > 500, "\(vector)")
+}

@@ -140,10 +140,10 @@ def collect(a):
     return out
 
 
-def show(x, scale=1.0, digits=1):
+def show(x, scale=1.0, digits=1, top=100.0):
     if not x or x.get("mean") is None:
         return "–"
-    lo, hi = x["ci95"]
+    lo, hi = max(0.0, x["ci95"][0]), min(top, x["ci95"][1])  # (reports before the interval was clipped)
     return f"{scale * x['mean']:.{digits}f} ± {scale * x['sd']:.{digits}f} [{scale * lo:.{digits}f}–{scale * hi:.{digits}f}]"
 
 
@@ -156,12 +156,12 @@ def print_table(a, table):
             name = m + (" (target labels)" if m in LABELS else "")
             p = r["precision"]["mean"] if r.get("precision") else None
             rc = r["recall"]["mean"] if r.get("recall") else None
-            print(f"{name:<30} {show(r['f1']):>24} {show(r['roc_auc'], 1, 3):>26} {p if p is None else round(p, 1)!s:>6} "
+            print(f"{name:<30} {show(r['f1']):>24} {show(r['roc_auc'], 1, 3, 1.0):>26} {p if p is None else round(p, 1)!s:>6} "
                   f"{rc if rc is None else round(rc, 1)!s:>6} {r['splits']:>3} {r['seconds'] or 0:>6.0f}   "
                   f"{REFERENCE[d].get(m, '–')} | {PAPER_ROWS[d].get(m, '')}")
         for b, r in t["baselines"].items():
             name = "baseline " + b.replace("_", " ")
-            print(f"{name:<30} {show(r['f1']):>24} {show(r['roc_auc'], 1, 3):>26} {round(r['precision']['mean'], 1):>6} "
+            print(f"{name:<30} {show(r['f1']):>24} {show(r['roc_auc'], 1, 3, 1.0):>26} {round(r['precision']['mean'], 1):>6} "
                   f"{round(r['recall']['mean'], 1):>6} {r['f1']['splits']:>3} {'':>6}   (no labels, no training)")
         print(f"{'target labels, PyTorch':<30} {'':>24} {'':>26} {'':>6} {'':>6} {'':>3} {'':>6}   {REFERENCE[d]['target labels']}")
 

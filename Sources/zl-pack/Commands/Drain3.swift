@@ -71,30 +71,81 @@ let importDrain3Command = Command(
   return .ok
 }
 
-let exportDrain3Command = Command(
-  name: "export-drain3", summary: "write a checkpoint's Drain section as a Drain3 state file",
-  usage: "export-drain3 MODEL.zlck -o STATE [--compress]",
+let exportCommand = Command(
+  name: "export", summary: "write a model for other tools: drain3 (state + drain3.ini) or onnx",
+  usage: "export drain3 MODEL.zlck -o STATE [--ini drain3.ini] [--compress] | export onnx MODEL.zlck -o MODEL.onnx",
   help: """
-    Writes the jsonpickle JSON that Drain3's TemplateMiner.load_state reads (with --compress: zlib
-    and base64, as Drain3's compress_state = True). Masks and the log format are not part of a Drain3
-    state; they are printed on stderr for drain3.ini.
+    drain3: the checkpoint's Drain state as the jsonpickle JSON that Drain3 0.9.11's
+      TemplateMiner.load_state reads (--compress: zlib + base64, as compress_state = True), and a
+      drain3.ini (default: drain3.ini next to STATE) with the masks (with (?a): zl-re/1 is Python re
+      with re.ASCII), mask prefix and suffix, the [DRAIN] settings and [SNAPSHOT] compress_state,
+      '%' escaped for configparser. Drain3 spells its wildcard mask_prefix + '*' + mask_suffix: when
+      zl's differs ('<*>' with the detection presets' '[' ']'), the state is written with Drain3's
+      spelling (said on stderr). Given each line's <Content> field, Drain3 then matches lines to the
+      same templates as zl; what Drain3 cannot represent is refused with the reason.
+    onnx: the network as an ONNX model (see 'zl-pack help export-onnx' — in this version: export onnx).
+
+    options:
+      -o, --output FILE    the state (drain3) or the .onnx file (onnx)
+      --ini FILE           drain3: where to write drain3.ini
+      --compress           drain3: zlib + base64 state
     """
 ) { args in
-  guard let output = try args.outputFile("-o", "--output") else { throw args.error("missing -o STATE") }
+  guard let output = try args.outputFile("-o", "--output") else { throw args.error("missing -o FILE") }
+  let iniOption = try args.outputFile("--ini")
   let compress = args.flag("--compress")
-  let file = try args.finish(min: 1, max: 1, names: "MODEL.zlck")[0]
-  let cp: Checkpoint
-  cp = try Checkpoint.load(path: file)
+  let positional = try args.finish(min: 2, max: 2, names: "FORMAT MODEL.zlck")
+  switch positional[0] {
+  case "drain3":
+    let ini = iniOption ?? (directoryName(output) + "/drain3.ini")
+    try exportDrain3(file: positional[1], output: output, ini: ini, compress: compress)
+  case "onnx":
+    if iniOption != nil || compress { throw args.error("--ini and --compress are for drain3") }
+    try exportONNX(file: positional[1], output: output)
+  default:
+    throw args.error("unknown export format '\(positional[0])' (drain3, onnx)")
+  }
+  return .ok
+}
+
+func exportDrain3(file: String, output: String, ini: String?, compress: Bool) throws {
+  let cp = try Checkpoint.load(path: file)
   let d = try naming(file) {
     guard let d = cp.drain else { throw PackError(.missingSection, "has no Drain section (DRAN)") }
     return d
   }
-  let json = Drain3State.exportState(d)
-  if compress {
-    try writeFileAtomically(output, base64Encode(try Zlib.deflate(Array(json.utf8))))
-  } else {
-    try writeFileAtomically(output, json)
+  let export = try naming(file) { try Drain3State.export(d, compressed: compress) }
+  let json = Drain3State.exportState(export.state)
+  let state = compress ? Array(base64Encode(try Zlib.deflate(Array(json.utf8))).utf8) : Array(json.utf8)
+  try writeFileAtomically(output, state)
+  if let ini { try writeFileAtomically(ini, Array(export.ini.utf8)) }
+  if let r = export.respelled {
+    printError("zl-pack: note: Drain3 spells the wildcard '\(r.to)' (mask_prefix + '*' + mask_suffix); the state uses it where zl's templates have '\(r.from)'")
   }
-  printError("zl-pack: wrote \(output): \(d.templates.count) templates; log format '\(d.logFormat)', \(d.masks.count) masks (mask_prefix '\(d.maskPrefix)', mask_suffix '\(d.maskSuffix)')")
+  printError("zl-pack: wrote \(output) (\(d.templates.count) templates)" + (ini.map { " and \($0)" } ?? "") +
+             "; give Drain3 the <Content> field of each line (log format '\(d.logFormat)')")
+}
+
+/// The old spelling of `export drain3` (kept until 0.3).
+let exportDrain3Command = Command(
+  name: "export-drain3", summary: "the old spelling of 'export drain3' (kept until 0.3)",
+  usage: "export-drain3 MODEL.zlck -o STATE [--ini drain3.ini] [--compress]",
+  help: """
+    The same as 'zl-pack export drain3 MODEL.zlck -o STATE' (see 'zl-pack help export'), except that
+    drain3.ini is written only when --ini is given.
+    """
+) { args in
+  guard let output = try args.outputFile("-o", "--output") else { throw args.error("missing -o STATE") }
+  let ini = try args.outputFile("--ini")
+  let compress = args.flag("--compress")
+  let file = try args.finish(min: 1, max: 1, names: "MODEL.zlck")[0]
+  try exportDrain3(file: file, output: output, ini: ini, compress: compress)
   return .ok
+}
+
+func exportONNX(file: String, output: String) throws {
+  let cp = try Checkpoint.load(path: file)
+  let bytes = try naming(file) { try ONNXExport.model(cp) }
+  try writeFileAtomically(output, bytes)
+  printError("zl-pack: wrote \(output) (\(bytes.count) bytes, ONNX opset \(ONNXExport.opset)): inputs events [batch, time, E] (each session's last max_length event inputs, zero-padded) and lengths [batch] (int32); output p_anomaly [batch]")
 }

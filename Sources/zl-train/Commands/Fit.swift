@@ -225,7 +225,7 @@ func summaryLines(_ r: FitReport) -> [String] {
       return "\(name): F1 \(fixed(x.f1, 1)) (P \(fixed(x.precision, 1)), R \(fixed(x.recall, 1)), ROC-AUC \(x.rocAUC.map { fixed($0, 3) } ?? "n/a"))"
     }
     guard let f = r.spread({ $0.f1 }, of: m) else { return nil }
-    let auc = r.spread({ $0.rocAUC }, of: m).map { "ROC-AUC \(fixed($0.mean, 3)) ± \(fixed($0.sd, 3))" } ?? "ROC-AUC n/a"
+    let auc = r.spread({ $0.rocAUC }, of: m, bounds: 0...1).map { "ROC-AUC \(fixed($0.mean, 3)) ± \(fixed($0.sd, 3))" } ?? "ROC-AUC n/a"
     return "\(name): F1 \(fixed(f.mean, 1)) ± \(fixed(f.sd, 1)) (95 % interval \(fixed(f.low, 1))–\(fixed(f.high, 1))), \(auc) over \(f.count) splits"
   }
   var out: [String] = []
