@@ -83,7 +83,10 @@ let exportCommand = Command(
       zl's differs ('<*>' with the detection presets' '[' ']'), the state is written with Drain3's
       spelling (said on stderr). Given each line's <Content> field, Drain3 then matches lines to the
       same templates as zl; what Drain3 cannot represent is refused with the reason.
-    onnx: the network as an ONNX model (see 'zl-pack help export-onnx' — in this version: export onnx).
+    onnx: the network of a zl.bigru-attn model as an ONNX model (opset 17): inputs events [batch, time, E]
+      (each session's last model.max_length event inputs, Formats/scoring-v1.md §10, zero-padded) and
+      lengths [batch] (int32, 1..time); output p_anomaly [batch]. ONNX's GRU takes the lengths, so
+      padded batches of mixed lengths give zl-score's probabilities. (A zl.hybrid model has no network.)
 
     options:
       -o, --output FILE    the state (drain3) or the .onnx file (onnx)
