@@ -107,6 +107,7 @@ def main():
     ap.add_argument("--zl-train", default=os.path.join(ROOT, ".build", "release", "zl-train"))
     ap.add_argument("--table-only", action="store_true")
     ap.add_argument("--json", action="store_true", help="print the table as JSON")
+    ap.add_argument("--markdown", action="store_true", help="print the table as Markdown (the README's)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     if not a.table_only:
@@ -115,6 +116,8 @@ def main():
     table = collect(a)
     if a.json:
         print(json.dumps(table, indent=2))
+    elif a.markdown:
+        print_markdown(a, table)
     else:
         print_table(a, table)
 
@@ -164,6 +167,19 @@ def print_table(a, table):
             print(f"{name:<30} {show(r['f1']):>24} {show(r['roc_auc'], 1, 3, 1.0):>26} {round(r['precision']['mean'], 1):>6} "
                   f"{round(r['recall']['mean'], 1):>6} {r['f1']['splits']:>3} {'':>6}   (no labels, no training)")
         print(f"{'target labels, PyTorch':<30} {'':>24} {'':>26} {'':>6} {'':>6} {'':>3} {'':>6}   {REFERENCE[d]['target labels']}")
+
+
+def print_markdown(a, table):
+    print("| direction | method | held-out F1 (95 % interval) | ROC-AUC | splits | s | paper |")
+    print("|---|---|---|---|---|---|---|")
+    for d in a.directions:
+        t = table[d]
+        for m, r in t["methods"].items():
+            name = m + (" *(target labels)*" if m in LABELS else "")
+            f1 = r["f1"]
+            print(f"| {d} | {name} | {show(f1)} | {r['roc_auc']['mean']:.3f} | {r['splits']} | {r['seconds'] or 0:.0f} | {PAPER_ROWS[d].get(m, '')} |")
+        for b, r in t["baselines"].items():
+            print(f"| {d} | *baseline: {b.replace('_', ' ')}* | {show(r['f1'])} | {r['roc_auc']['mean']:.3f} | {r['f1']['splits']} | | |")
 
 
 if __name__ == "__main__":
