@@ -21,6 +21,9 @@ public struct PackError: ToolError, Equatable {
     case missingSection
     /// An edit (even with --force) that would leave a model failing its own checks.
     case brokenModel
+    /// An import (PyTorch weights and settings) that does not make a model: a missing or mis-shaped
+    /// tensor, a settings key that is unknown or malformed.
+    case badImport
   }
 
   public let code: Code

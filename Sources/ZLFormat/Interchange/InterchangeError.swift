@@ -10,7 +10,7 @@ public struct InterchangeError: ToolError, Equatable {
     // safetensors (the checks of the safetensors library's own reader, plus zl's dtype and rank limits)
     case tooShort, headerTooLarge, headerPastEnd, headerNotJSON, duplicateKey, badMetadata, missingField
     case badDimension, offsetsOutOfRange, gapOrOverlap, unsupportedDType, badRank, zeroDimension, badTensorName
-    case shapeOverflow, sizeMismatch, missingScales, badScales
+    case shapeOverflow, sizeMismatch, missingScales, badScales, notSafetensors
     // typed JSON records
     case notAnObject, badKey, missingTypeOrValue, badTypedValue, unknownType
   }

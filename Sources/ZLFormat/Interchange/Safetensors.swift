@@ -67,6 +67,13 @@ public enum Safetensors {
   static func decode(_ bytes: [UInt8]) throws -> (tensors: [Tensor], metadata: [(String, String)]) {
     func fail(_ code: InterchangeError.Code, _ m: String) -> InterchangeError { InterchangeError(code, m) }
     guard bytes.count >= 8 else { throw fail(.tooShort, "file is \(bytes.count) bytes, too short for a safetensors header") }
+    // What people hand over instead: torch.save's zip or pickle, and NumPy's .npy/.npz.
+    if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || (bytes[0] == 0x80 && (2...5).contains(bytes[1])) {
+      throw fail(.notSafetensors, "this is a PyTorch pickle (torch.save), which zl does not load (unpickling runs code); save the state dict as safetensors instead: from safetensors.torch import save_file; save_file(model.state_dict(), 'weights.safetensors')")
+    }
+    if bytes.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) {
+      throw fail(.notSafetensors, "this is a NumPy .npy file, not safetensors (safetensors.numpy.save_file writes one)")
+    }
     let n = bytes.le(0, as: UInt64.self)
     if n > UInt64(maxHeaderSize) { throw fail(.headerTooLarge, "header size \(n) exceeds \(maxHeaderSize) bytes") }
     if n > UInt64(bytes.count - 8) { throw fail(.headerPastEnd, "header size \(n) runs past the end of the file (\(bytes.count) bytes)") }

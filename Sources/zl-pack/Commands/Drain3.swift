@@ -5,6 +5,7 @@ import ZLCommandLine
 import ZLDrain
 import ZLCheckpoint
 import ZLFormat
+import ZLProfile
 
 let importDrain3Command = Command(
   name: "import-drain3", summary: "convert a Drain3 state file (plain or zlib+base64) into a .zlck Drain section",
@@ -151,4 +152,37 @@ func exportONNX(file: String, output: String) throws {
   let bytes = try naming(file) { try ONNXExport.model(cp) }
   try writeFileAtomically(output, bytes)
   printError("zl-pack: wrote \(output) (\(bytes.count) bytes, ONNX opset \(ONNXExport.opset)): inputs events [batch, time, E] (each session's last max_length event inputs, zero-padded) and lengths [batch] (int32); output p_anomaly [batch]")
+}
+
+let importCommand = Command(
+  name: "import", summary: "make a model from what other tools wrote: pytorch (safetensors + settings)",
+  usage: "import pytorch WEIGHTS.safetensors --settings SETTINGS.json --front-end MODEL.zlck -o OUT.zlck",
+  help: """
+    pytorch: a network trained in PyTorch and saved with safetensors becomes a zl.bigru-attn model.
+      SETTINGS.json names its parameters: {"gru": PREFIX of the nn.GRU (PREFIX.weight_ih_l0, ...),
+      "attention": {"kind": "additive", "guide": NAME, "weight": NAME, "bias": NAME} or {"kind": "qkv",
+      "query": NAME, "key": NAME, "value": NAME}, "classifier": PREFIX of the nn.Linear(F, 2), and
+      optionally "max_length" (500), "threshold" (0.5), "severity_features" (0 or 3), "name"}. Shapes
+      [1, N] are taken as [N]. Layers, directions and sizes come from the tensors. The front end (Drain
+      state, vocabulary, GloVe subset, session rule, levels) is taken from --front-end, a zl model
+      trained with a network method, whose GloVe dimension must be the GRU's input size. A torch.save
+      file is recognised and refused with the way to write safetensors. (Drain3 states: import-drain3.)
+
+    options:
+      --settings FILE     the names and options above
+      --front-end MODEL   the zl model whose front end the network reads
+      -o, --output OUT    the checkpoint (atomic; checked as zl-score checks it before it is written)
+    """
+) { args in
+  guard let output = try args.outputFile("-o", "--output") else { throw args.error("missing -o OUT.zlck") }
+  guard let settings = try args.option("--settings") else { throw args.error("missing --settings SETTINGS.json") }
+  guard let frontEnd = try args.option("--front-end") else { throw args.error("missing --front-end MODEL.zlck") }
+  let positional = try args.finish(min: 2, max: 2, names: "FORMAT WEIGHTS")
+  guard positional[0] == "pytorch" else { throw args.error("unknown import format '\(positional[0])' (pytorch; Drain3 states: import-drain3)") }
+  let base = try Checkpoint.load(path: frontEnd)
+  let cp = try PyTorchImport.checkpoint(weightsPath: positional[1], settingsPath: settings, frontEnd: base, frontEndPath: frontEnd)
+  let info = try cp.write(to: output)
+  let hp = try ModelProfile.hyperParameters(from: cp.metadata!)
+  printError("zl-pack: imported a \(hp.bidirectional ? "bidirectional " : "")\(hp.layers)-layer GRU (hidden \(hp.hiddenSize), input \(hp.inputSize), \(hp.attention.rawValue) attention); wrote \(output) (\(info.fileLength) bytes)")
+  return .ok
 }
