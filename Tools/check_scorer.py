@@ -36,7 +36,7 @@ def main(argv):
             problems.append(f"{len(a)} records from zl-score, {len(b)} from zlck.py")
         worst = 0.0
         for x, y in zip(a, b):
-            for key in ("session", "anomaly", "events", "new_templates", "first_line", "last_line"):
+            for key in ("session", "anomaly", "events", "new_templates", "first_line", "last_line", "closed"):
                 if x[key] != y[key]:
                     problems.append(f"session {x['session']}: {key} {x[key]!r} vs {y[key]!r}")
             worst = max(worst, abs(x["score"] - y["score"]))

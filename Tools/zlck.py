@@ -1398,19 +1398,20 @@ class Scorer:
             s["last"] = self.line_count
             self.open[k] = s
             if len(s["events"]) >= self.limit:
-                closed.append(self.close(k))
+                closed.append(self.close(k, "events"))
         if self.idle > 0:
             while self.open:
                 k = next(iter(self.open))
                 if self.line_count - self.open[k]["last"] < self.idle:
                     break
-                closed.append(self.close(k))
+                closed.append(self.close(k, "idle"))
         while len(self.open) > self.max_open:
-            closed.append(self.close(next(iter(self.open))))
+            closed.append(self.close(next(iter(self.open)), "overflow"))
         return closed
 
-    def close(self, k):
+    def close(self, k, reason="end"):
         s = self.open.pop(k)
+        s["closed"] = reason
         s["label_key"] = k
         s["name"] = "%s #%d" % (k, s["part"]) if s["part"] > 0 else k
         if len(s["events"]) >= self.max_events:
@@ -1477,7 +1478,8 @@ class Scorer:
     def record(self, s):
         score = self.score(s)
         return {"session": s["name"], "score": score, "anomaly": score >= self.threshold, "events": len(s["events"]),
-                "new_templates": sum(1 for e in s["events"] if e >= self.first_overlay), "first_line": s["first"], "last_line": s["last"]}
+                "new_templates": sum(1 for e in s["events"] if e >= self.first_overlay), "first_line": s["first"], "last_line": s["last"],
+                "closed": s["closed"]}
 
 
 class ONNXNetwork:

@@ -14,6 +14,7 @@
 #define PATH_BYTES 4096
 
 static char paths[SLOTS][PATH_BYTES];
+static volatile sig_atomic_t graceful = 0, stop_signal = 0;
 static volatile sig_atomic_t used[SLOTS];
 static int installed = 0;
 
@@ -51,6 +52,10 @@ void zlsys_unregister_temp(int slot) {
 }
 
 static void cleanup_and_reraise(int sig) {
+  if (graceful && stop_signal == 0) {
+    stop_signal = sig;
+    return;
+  }
   for (int k = 0; k < SLOTS; k++) {
     if (used[k]) unlink(paths[k]);
   }
@@ -77,6 +82,10 @@ void zlsys_install_handlers(void) {
   }
   signal(SIGXFSZ, SIG_IGN);
 }
+
+void zlsys_set_graceful(int on) { graceful = on ? 1 : 0; }
+
+int zlsys_stop_requested(void) { return stop_signal; }
 
 unsigned zlsys_umask(void) {
   mode_t m = umask(0);

@@ -145,12 +145,34 @@ public final class ByteStream {
 
   deinit { if ownsDescriptor { close(fd) } }
 
+  /// While waiting for input, calls this every `tickMilliseconds` (a stream's idle timer).
+  public var onTick: (() throws -> Void)?
+  public var tickMilliseconds: Int32 = 1000
+
+  /// True when the source is a regular file (not a pipe, terminal or socket).
+  public var isRegularFile: Bool {
+    var st = stat()
+    return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+  }
+
   /// Reads up to `buffer.count` bytes; returns 0 at end of input.
   public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    if let tick = onTick {
+      // Wait for input in ticks, so the caller can act on time passing (idle sessions).
+      var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      while true {
+        let r = poll(&p, 1, tickMilliseconds)
+        if r > 0 { break }
+        if r < 0 && errno != EINTR { break }
+        if ProcessCleanup.stopRequested { return 0 }
+        try tick()
+      }
+    }
     while true {
       let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
       if n < 0 {
-        if errno == EINTR { continue }
+        // A graceful stop (SIGTERM, SIGINT, SIGHUP in a streaming scorer) ends the input here.
+        if errno == EINTR { if ProcessCleanup.stopRequested { return 0 } else { continue } }
         throw IOFailure.readFailed(path: path, errno: errno)
       }
       return n
@@ -364,6 +386,26 @@ public enum ProcessCleanup {
   /// Installs the handlers once: temporary files removed on SIGTERM/SIGINT/SIGHUP, SIGXFSZ ignored
   /// (a write past `ulimit -f` then fails with EFBIG and is reported with exit 74).
   public static func install() { zlsys_install_handlers() }
+
+  /// Graceful mode: SIGTERM, SIGINT and SIGHUP ask the process to stop (see `stopRequested`) instead
+  /// of ending it; the same signal again ends it at once.
+  public static func setGraceful(_ on: Bool) { zlsys_set_graceful(on ? 1 : 0) }
+
+  /// True once a signal asked a graceful process to stop: reads return end of input.
+  public static var stopRequested: Bool { zlsys_stop_requested() != 0 }
+
+  /// The signal that asked for the stop (0: none).
+  public static var stopSignal: Int32 { zlsys_stop_requested() }
+
+  /// The usual name of a signal number (SIGTERM, …).
+  public static func name(of signal: Int32) -> String {
+    switch signal {
+    case SIGTERM: return "SIGTERM"
+    case SIGINT: return "SIGINT"
+    case SIGHUP: return "SIGHUP"
+    default: return "signal \(signal)"
+    }
+  }
 
   /// The file-creation mask, read once.
   public static let umask: UInt32 = UInt32(zlsys_umask())

@@ -48,6 +48,24 @@ public final class LineReader {
     [UInt8](unsafeUninitializedCapacity: count) { _, n in n = count }
   }
 
+  /// Called every second while a stream (not a regular file) has no input: a scorer closes idle
+  /// sessions there. Set before reading.
+  public func setTick(_ body: @escaping () throws -> Void) {
+    if !stream.isRegularFile { stream.onTick = body }
+  }
+
+  /// The name of a compression format other than gzip that `head` starts with (by its magic bytes).
+  static func otherCompression(_ head: ArraySlice<UInt8>) -> String? {
+    let magics: [(String, [UInt8])] = [("xz", [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]), ("zstd", [0x28, 0xB5, 0x2F, 0xFD]),
+                                       ("bzip2", [0x42, 0x5A, 0x68]), ("zip", [0x50, 0x4B, 0x03, 0x04]), ("7z", [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C])]
+    for (name, m) in magics where head.starts(with: m) {
+      // bzip2: "BZh" + a block size digit + the block magic (π), so a text starting "BZh" is text.
+      if name == "bzip2" && !(head.count >= 10 && Array(head.dropFirst(4).prefix(6)) == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]) { continue }
+      return name
+    }
+    return nil
+  }
+
   /// True when the input is gzip-compressed (known after the first read).
   public var isCompressed: Bool { decoder != nil }
 
@@ -88,12 +106,15 @@ public final class LineReader {
         rawEnd = n
         if n == 0 {
           eof = true
-          if let d = decoder, !d.finished { throw IOFailure.corruptData(path: path, detail: "gzip stream is truncated") }
+          if let d = decoder, !d.finished, !ProcessCleanup.stopRequested { throw IOFailure.corruptData(path: path, detail: "gzip stream is truncated") }
           return false
         }
         if !decided {
           decided = true
           if n >= 2 && raw[0] == 0x1F && raw[1] == 0x8B { decoder = try GzipDecoder() }
+          if let name = LineReader.otherCompression(raw[0..<n]) {
+            throw IOFailure.corruptData(path: path, detail: "the input is \(name)-compressed, which zl does not read (only gzip); decompress it first, e.g. \(name == "zip" ? "unzip -p FILE" : name == "zstd" ? "zstd -dc FILE" : name == "xz" ? "xz -dc FILE" : name == "bzip2" ? "bzip2 -dc FILE" : "7z x -so FILE") | zl-score MODEL -")
+          }
         }
       }
       if let d = decoder {

@@ -31,6 +31,22 @@ public struct Session: Sendable {
   public var maxLevel = Severity.unknown
   /// Lines that joined the session (for sessions truncated by `maxEvents`, the events kept).
   public var lineNumbers: [Int] = []
+  /// Why it closed.
+  public var closedBy: CloseReason = .end
+}
+
+/// Why a session closed (Formats/scoring-v1.md §9, §12).
+public enum CloseReason: String, Sendable {
+  /// It reached its event limit (max_events, or N for window rules).
+  case events
+  /// No line joined it for idle_lines lines (or idle seconds).
+  case idle
+  /// More than max_open sessions were open and it was the least recently active.
+  case overflow
+  /// The input ended.
+  case end
+  /// A signal asked the scorer to stop (its input was cut short there).
+  case signal
 }
 
 /// Why lines did not join any session.
@@ -98,7 +114,14 @@ public final class Sessionizer {
     var prev: Int32 = -1
     var next: Int32 = -1
     var lastActive = 0
+    var lastTime = 0.0
   }
+  /// Sessions with no line for this many seconds of `clock` close (`closeIdle`, and after each line); 0 = never.
+  public var idleSeconds = 0.0
+  /// The time the caller says it is (wall clock for streams, log time for files), in seconds.
+  public var clock = 0.0
+  /// Advance `clock` with each line's own time (its Timestamp, or Date and Time fields: §9's T).
+  public var clockFromLogTime = false
   private var links: [Link] = []
   private var head = -1
   private var tail = -1
@@ -128,6 +151,7 @@ public final class Sessionizer {
   public func add(line: UnsafeBufferPointer<UInt8>, fields: LineFields, event: UInt32, inlineAnomaly: Bool,
                   level: Severity = .unknown) -> [Session] {
     collectKeys(line: line, fields: fields)
+    if clockFromLogTime, fields.matchedFormat, let t = timestamp(line, fields), t > clock { clock = t }
     lineCount += 1
     var closed: [Session] = []
     if keyRanges.isEmpty { stats.linesWithoutKey += 1 }
@@ -138,7 +162,7 @@ public final class Sessionizer {
       if let s = found {
         touch(s)
         if slots[s]!.add(event, line: lineCount, anomaly: inlineAnomaly, keepLine: keepLineNumbers, level: level, keepLevel: keepLevels) >= limit {
-          closed.append(close(s))
+          closed.append(close(s, .events))
         }
       } else {
         // Keys split at max-events before go on as "key #k" (rare: a string only then).
@@ -147,7 +171,7 @@ public final class Sessionizer {
         session.events.reserveCapacity(16)
         let s = keyBytes.withUnsafeBufferPointer { b in insert(Open(session, part: part), key: UnsafeBufferPointer(rebasing: b[r])) }
         if slots[s]!.add(event, line: lineCount, anomaly: inlineAnomaly, keepLine: keepLineNumbers, level: level, keepLevel: keepLevels) >= limit {
-          closed.append(close(s))
+          closed.append(close(s, .events))
         }
       }
     }
@@ -155,23 +179,36 @@ public final class Sessionizer {
     if idleLines > 0 {
       while head >= 0 && lineCount - links[head].lastActive >= idleLines {
         stats.closedIdle += 1
-        closed.append(close(head))
+        closed.append(close(head, .idle))
       }
     }
+    closed += closeIdle()
     while open.count > maxOpen {
       stats.closedOverflow += 1
-      closed.append(close(head))
+      closed.append(close(head, .overflow))
     }
     return closed
+  }
+
+  /// Closes the sessions idle for `idleSeconds` of `clock` or more, least recently active first (a
+  /// stream's timer calls it between lines).
+  public func closeIdle() -> [Session] {
+    guard idleSeconds > 0 else { return [] }
+    var out: [Session] = []
+    while head >= 0 && clock - links[head].lastTime >= idleSeconds {
+      stats.closedIdle += 1
+      out.append(close(head, .idle))
+    }
+    return out
   }
 
   /// Closes every open session (end of input), oldest activity first.
   public func finish() -> [Session] { finish(max: .max) }
 
   /// Closes at most `max` open sessions, oldest activity first (end of input, a batch at a time).
-  public func finish(max: Int) -> [Session] {
+  public func finish(max: Int, reason: CloseReason = .end) -> [Session] {
     var out: [Session] = []
-    while head >= 0 && out.count < max { out.append(close(head)) }
+    while head >= 0 && out.count < max { out.append(close(head, reason)) }
     return out
   }
 
@@ -202,6 +239,7 @@ public final class Sessionizer {
     open.insert(key, slot: s)
     links.withUnsafeMutableBufferPointer { l in
       l[s].lastActive = lineCount
+      l[s].lastTime = clock
       link(s, l)
     }
     return s
@@ -210,6 +248,7 @@ public final class Sessionizer {
   private func touch(_ s: Int) {
     links.withUnsafeMutableBufferPointer { l in
       l[s].lastActive = lineCount
+      l[s].lastTime = clock
       if tail == s { return }
       unlink(s, l)
       link(s, l)
@@ -229,10 +268,11 @@ public final class Sessionizer {
     if n >= 0 { l[n].prev = Int32(p) } else { tail = p }
   }
 
-  private func close(_ s: Int) -> Session {
+  private func close(_ s: Int, _ reason: CloseReason) -> Session {
     links.withUnsafeMutableBufferPointer { unlink(s, $0) }
     let o = slots[s]!
     var session = o.session
+    session.closedBy = reason
     let key = open.key(slot: s)
     session.labelKey = key
     session.key = o.part > 0 ? "\(key) #\(o.part)" : key

@@ -4,6 +4,9 @@
 // Drain (same settings, ids above the trained ones) and counted as a new template. Vectors are
 // computed once per template (for an overlay template: from its text when first seen).
 
+#if canImport(Glibc)
+  import Glibc
+#endif
 import ZLDrain
 import ZLEmbedding
 import ZLFormat
@@ -22,6 +25,8 @@ public final class FrontEnd {
   /// Event vectors (nil for a model without a network: then the front end makes no vectors).
   public let embedding: EmbeddingModel?
   public let sessionizer: Sessionizer
+  /// The session settings it was made with (the checkpoint's, with the caller's overrides).
+  public let sessionSection: SessionSection
   /// Trained ids are below this; overlay ids start here.
   public let firstOverlayID: UInt32
   /// Index of the inline label field (BGL/Thunderbird `Label`), if labels are inline.
@@ -42,6 +47,8 @@ public final class FrontEnd {
   public private(set) var vectors: [Float] = []
   private var freeRows: [Int32] = []
   public private(set) var newTemplateLines = 0
+  /// Binary lines: holding a NUL byte, or not valid UTF-8.
+  public private(set) var binaryLines = 0
   private var nextSweepAt = 0
   /// Times the overlay started afresh (see overlayTokenLimit).
   public private(set) var overlayRestarts = 0
@@ -76,6 +83,7 @@ public final class FrontEnd {
     overlayConfig = cfg
     overlayTokenLimit = 16 * max(overlayMaxClusters, 1) + 16_384
     self.embedding = embedding
+    sessionSection = session
     sessionizer = try Sessionizer(rule: session.rule, maxEvents: session.maxEvents, idleLines: session.idleLines,
                                   maxOpen: session.maxOpen, format: parser.format, nodeField: nodeField)
     let fieldNames = parser.format.fields
@@ -167,6 +175,10 @@ public final class FrontEnd {
 
   /// Processes one raw line into the sessions; returns sessions that closed.
   public func process(line raw: UnsafeBufferPointer<UInt8>) -> (LineOutcome, [Session]) {
+    let repairedBefore = parser.repairedLines
+    defer {
+      if parser.repairedLines > repairedBefore || (raw.baseAddress.map { memchr($0, 0, raw.count) != nil } ?? false) { binaryLines += 1 }
+    }
     let (outcome, closed): (LineOutcome, [Session]) = parser.withValidLine(raw) { line in
       let (outcome, fields) = event(validLine: line)
       var anomaly = false
@@ -204,7 +216,7 @@ public final class FrontEnd {
   public func finish() -> [Session] { sessionizer.finish() }
 
   /// Closes at most `max` open sessions (end of input, in batches).
-  public func finish(max: Int) -> [Session] { sessionizer.finish(max: max) }
+  public func finish(max: Int, reason: CloseReason = .end) -> [Session] { sessionizer.finish(max: max, reason: reason) }
 
   private func addOverlayVector(_ id: UInt32) {
     guard let embedding else { return }

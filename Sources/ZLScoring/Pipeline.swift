@@ -147,6 +147,14 @@ public final class ScoringPipeline {
     return []
   }
 
+  /// Closes the sessions idle at `now` (the sessionizer's clock) and scores them with anything pending.
+  public func tick(now: Double) -> [ScoredSession] {
+    frontEnd.sessionizer.clock = max(frontEnd.sessionizer.clock, now)
+    let closed = frontEnd.sessionizer.closeIdle()
+    if !closed.isEmpty { enqueue(closed) }
+    return flush()
+  }
+
   /// Scores every session waiting (call at the end of input, or to bound latency).
   public func flush() -> [ScoredSession] {
     if pending.isEmpty { return [] }
@@ -204,9 +212,10 @@ public final class ScoringPipeline {
   }
 
   /// The same, handing results over a batch at a time (memory stays at one batch of vectors).
-  public func finish(_ body: ([ScoredSession]) throws -> Void) rethrows {
+  /// - Parameter reason: why the open sessions close (end of input, or a signal's stop).
+  public func finish(reason: CloseReason = .end, _ body: ([ScoredSession]) throws -> Void) rethrows {
     while true {
-      let closed = frontEnd.finish(max: batchSize)
+      let closed = frontEnd.finish(max: batchSize, reason: reason)
       if closed.isEmpty { break }
       enqueue(closed)
       if misses >= batchSize || pending.count >= maxPending { try body(flush()) }

@@ -36,6 +36,9 @@ let scoreCommand = Command(
       --sessions RULE     override the session rule (block, instance, window:N, node-window:N, time:S, regex:P)
       --max-events N      close sessions at N events (default: the checkpoint's)
       --idle-lines N      close sessions idle for N lines (default: the checkpoint's; 0 = never)
+      --idle-seconds S    close sessions idle for S seconds: on a stream (stdin, a pipe) of wall clock,
+                          also while no line comes (default: the checkpoint's, 60 for models from this
+                          version; 0 = never); on files, of the lines' own time stamps (off unless given)
       --max-line-length N cut longer lines (counted; default 1048576 bytes)
       --batch N           sessions the network scores together (default 64 for files; 1 for stdin and
                           pipes, so each session is printed as soon as it closes). Sessions whose score
@@ -45,6 +48,12 @@ let scoreCommand = Command(
                           first-layer network states of shared beginnings and endings; 0 = both off.
                           Exact: a session's score does not depend on what it is batched with
       --fail-on-anomaly   exit 1 when any session is anomalous
+      --shard K/N         write only the sessions whose key hashes to K of N (FNV-1a 64 of the session's
+                          label key, mod N; Formats/scoring-v1.md §9): N copies over the same input give
+                          the single run's records between them
+      --strict            exit 65 when the input does not fit the model: past 1,000 lines (or at the end),
+                          over half of them not matching its log format or no trained template, or over
+                          1 % binary (without --strict: one warning with the figures)
       --json              print the summary as one JSON line (--summary-json: old spelling, kept until 0.3)
       --quiet             no summary
     """
@@ -57,6 +66,16 @@ let scoreCommand = Command(
   let ruleText = try args.option("--sessions")
   let maxEvents = try args.int("--max-events", in: 1...100_000_000)
   let idle = try args.int("--idle-lines", in: 0...Int(Int32.max))
+  let idleSeconds = try args.double("--idle-seconds", in: 0...1e9)
+  let strict = args.flag("--strict")
+  var shard: (UInt64, UInt64)? = nil
+  if let s = try args.option("--shard") {
+    let parts = s.split(separator: "/")
+    guard parts.count == 2, let k = UInt64(parts[0]), let n = UInt64(parts[1]), n >= 1, n <= 1 << 20, k < n else {
+      throw args.error("--shard '\(s)' is not K/N with 0 <= K < N")
+    }
+    shard = (k, n)
+  }
   let maxLine = try args.int("--max-line-length", in: 64...(1 << 30)) ?? (1 << 20)
   let batchOption = try args.int("--batch", in: 1...65_536)
   let threads = try args.int("--threads", in: 1...256) ?? 1
@@ -89,8 +108,22 @@ let scoreCommand = Command(
   // Regular files batch sessions (64 by default) for throughput.
   let streaming = files.contains { $0 == "-" || !isRegularFile($0) }
   pipe.batchSize = batchOption ?? (streaming ? 1 : 64)
+  // Idle by time: on streams the wall clock, with the model's default (SESS idle_seconds) unless
+  // --idle-seconds says otherwise; on files only when asked, by the lines' own time stamps.
+  let sessionizer = pipe.frontEnd.sessionizer
+  let wallClock = streaming
+  sessionizer.idleSeconds = idleSeconds ?? (streaming ? pipe.frontEnd.sessionSection.idleSeconds : 0)
+  if !streaming && sessionizer.idleSeconds > 0 {
+    let fields = pipe.frontEnd.parser.format.fields
+    if !fields.contains("Timestamp") && !fields.contains("Time") {
+      printError("zl-score: warning: --idle-seconds: the log format has no Timestamp or Time field, so files cannot be timed; it has no effect")
+    }
+    sessionizer.clockFromLogTime = true
+  }
+  let timed = wallClock && sessionizer.idleSeconds > 0
   pipe.cacheCapacity = cacheSize
   let scorer = SessionScorer(pipeline: pipe, format: format, explainTop: explain ? explainTop : 0, onlyAnomalies: onlyAnomalies)
+  scorer.shard = shard
   let out = StandardOutput(bufferSize: 1 << 16)
   if let h = scorer.writer.header { try out.line(h) }
   func emit(_ s: SessionScorer) throws {
@@ -103,12 +136,37 @@ let scoreCommand = Command(
   }
   var truncated = 0
   var pendingSince = 0.0
-  for path in files {
+  var fit = InputFit()
+  let logFormat = pipe.frontEnd.parser.format.text
+  func checkFit() throws {
+    guard let verdict = fit.check(pipe.frontEnd, logFormat: logFormat) else { return }
+    if strict { throw InputMismatch(verdict) }
+    if !quiet { printError("zl-score: warning: " + verdict + " (--strict makes this an error)") }
+  }
+  // SIGTERM, SIGINT, SIGHUP (a log shipper restarting us): stop reading, close and score every open
+  // session (closed: "signal"), print the summary, exit 0. The same signal again ends at once.
+  ProcessCleanup.setGraceful(true)
+  files: for path in files {
+    if ProcessCleanup.stopRequested { break }
     let reader = try LineReader(path: path, maxLineLength: maxLine)
+    if timed {
+      reader.setTick {
+        scorer.tick(now: monotonicSeconds())
+        try emit(scorer)
+      }
+    }
     var n = 0
-    while try reader.next({ scorer.feed(line: $0) }) != nil {
+    while try reader.next({ (line: UnsafeBufferPointer<UInt8>) -> Void in
+      if timed { sessionizer.clock = monotonicSeconds() }
+      scorer.feed(line: line)
+    }) != nil {
       try emit(scorer)
+      if ProcessCleanup.stopRequested {
+        truncated += reader.truncatedLines
+        break files
+      }
       n += 1
+      if pipe.frontEnd.lines == InputFit.firstCheck { try checkFit() }
       if n & 1023 == 0 {
         // Bound the wait of a partial batch on slow streams.
         let now = monotonicSeconds()
@@ -121,8 +179,11 @@ let scoreCommand = Command(
     }
     truncated += reader.truncatedLines
   }
-  try scorer.finish { try emit($0) }
-  let stats = scorer.statistics(truncatedLines: truncated, seconds: monotonicSeconds() - t0)
+  try checkFit()
+  let stop = ProcessCleanup.stopSignal
+  try scorer.finish(reason: stop != 0 ? .signal : .end) { try emit($0) }
+  var stats = scorer.statistics(truncatedLines: truncated, seconds: monotonicSeconds() - t0)
+  stats.stoppedBy = stop != 0 ? ProcessCleanup.name(of: stop) : nil
   if !quiet {
     printError(summaryJSON ? stats.json(peakRSSMiB: Double(peakResidentBytes()) / 1_048_576).serialized()
                            : stats.text(tool: "zl-score", maxLineLength: maxLine))

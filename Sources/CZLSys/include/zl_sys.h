@@ -23,6 +23,14 @@ void zlsys_unregister_temp(int slot);
 /// ignored. Async-signal-safe handlers (unlink, signal, raise only).
 void zlsys_install_handlers(void);
 
+/// Graceful mode (a streaming scorer): SIGTERM, SIGINT and SIGHUP only record a stop request (read
+/// with zlsys_stop_requested; blocking reads return EINTR so the reader notices); the same signal a
+/// second time ends the process at once, as without graceful mode. Off by default.
+void zlsys_set_graceful(int on);
+
+/// The signal that asked the process to stop (0: none).
+int zlsys_stop_requested(void);
+
 /// The process's file-creation mask (read without changing it for more than an instant).
 unsigned zlsys_umask(void);
 

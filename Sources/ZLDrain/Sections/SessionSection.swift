@@ -98,11 +98,21 @@ public struct SessionSection: Equatable, Sendable {
   /// At most this many sessions are open; the least recently active closes first.
   public var maxOpen: Int
 
-  public init(rule: SessionRule, maxEvents: Int = 500, idleLines: Int = 0, maxOpen: Int = 100_000) {
+  /// On a stream (standard input, a pipe), a session with no new line for this many seconds of wall
+  /// clock closes; 0 = never. (Files are not affected: their closes depend on their lines only.)
+  public var idleSeconds: Double
+
+  /// The stream default: a minute without a line closes a session, so a `tail -F | zl-score` pipe
+  /// prints the sessions that went quiet.
+  public static let defaultIdleSeconds = 60.0
+
+  public init(rule: SessionRule, maxEvents: Int = 500, idleLines: Int = 0, maxOpen: Int = 100_000,
+              idleSeconds: Double = SessionSection.defaultIdleSeconds) {
     self.rule = rule
     self.maxEvents = maxEvents
     self.idleLines = idleLines
     self.maxOpen = maxOpen
+    self.idleSeconds = idleSeconds
   }
 
   public init(record: Record) throws {
@@ -116,11 +126,18 @@ public struct SessionSection: Equatable, Sendable {
     if idle > 1 << 40 { throw f.bad("idle_lines", "is \(idle), over 2^40") }
     let maxOpen = try f.uint("max_open")
     if maxOpen < 1 || maxOpen > 1 << 31 { throw f.bad("max_open", "is \(maxOpen), expected 1-2^31") }
-    self.init(rule: rule, maxEvents: Int(maxEvents), idleLines: Int(idle), maxOpen: Int(maxOpen))
+    // Optional (files without it: never, as before the key existed).
+    var seconds = 0.0
+    if record["idle_seconds"] != nil {
+      seconds = try f.double("idle_seconds")
+      if !(seconds >= 0 && seconds <= 1e9) { throw f.bad("idle_seconds", "is \(seconds), expected 0-1e9") }
+    }
+    self.init(rule: rule, maxEvents: Int(maxEvents), idleLines: Int(idle), maxOpen: Int(maxOpen), idleSeconds: seconds)
   }
 
   public var record: Record {
     Record([("rule", .string(rule.description)), ("max_events", .uint(UInt64(maxEvents))),
-            ("idle_lines", .uint(UInt64(idleLines))), ("max_open", .uint(UInt64(maxOpen)))])
+            ("idle_lines", .uint(UInt64(idleLines))), ("max_open", .uint(UInt64(maxOpen)))]
+           + (idleSeconds > 0 ? [("idle_seconds", .double(idleSeconds))] : []))
   }
 }

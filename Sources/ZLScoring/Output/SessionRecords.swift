@@ -28,7 +28,7 @@ public struct SessionRecordWriter {
 
   /// The CSV header line (nil for the other formats).
   public var header: String? {
-    format == .csv ? "session,score,anomaly,events,new_templates,first_line,last_line" + (explainTop > 0 ? ",explain" : "") : nil
+    format == .csv ? "session,score,anomaly,events,new_templates,first_line,last_line,closed" + (explainTop > 0 ? ",explain" : "") : nil
   }
 
   /// Appends one record (with its newline) to `out`.
@@ -47,6 +47,9 @@ public struct SessionRecordWriter {
       out.append(contentsOf: String(s.session.firstLine).utf8)
       out.append(contentsOf: #","last_line":"#.utf8)
       out.append(contentsOf: String(s.session.lastLine).utf8)
+      out.append(contentsOf: #","closed":""#.utf8)
+      out.append(contentsOf: s.session.closedBy.rawValue.utf8)
+      out.append(0x22)
       if explainTop > 0 {
         out.append(contentsOf: #","explain":["#.utf8)
         for (k, e) in explained.enumerated() {
@@ -64,12 +67,15 @@ public struct SessionRecordWriter {
       out.append(contentsOf: "}\n".utf8)
     case .csv:
       var row = [csvField(s.session.key), JSON.formatNumber(Double(s.score)), anomalous ? "true" : "false", String(s.session.events.count),
-                 String(s.newTemplates), String(s.session.firstLine), String(s.session.lastLine)]
+                 String(s.newTemplates), String(s.session.firstLine), String(s.session.lastLine), s.session.closedBy.rawValue]
       if explainTop > 0 { row.append(csvField(explained.map { "\($0.line):\($0.template)" }.joined(separator: " | "))) }
       out.append(contentsOf: (row.joined(separator: ",") + "\n").utf8)
     case .text:
       var line = (anomalous ? "ANOMALY " : "normal  ") + fixed(Double(s.score), 4) + "  " + s.session.key
-      line += "  events=\(s.session.events.count) new=\(s.newTemplates) lines=\(s.session.firstLine)-\(s.session.lastLine)\n"
+      line += "  events=\(s.session.events.count) new=\(s.newTemplates) lines=\(s.session.firstLine)-\(s.session.lastLine)"
+      // The reasons that cut a session short are shown (window and max-events closes are the rule).
+      let r = s.session.closedBy
+      line += (r == .idle || r == .overflow || r == .signal ? " closed=\(r.rawValue)" : "") + "\n"
       for e in explained { line += "    line \(e.line)  \(fixed(Double(e.weight), 3))  \(e.template)\n" }
       out.append(contentsOf: line.utf8)
     }

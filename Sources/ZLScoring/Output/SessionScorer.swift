@@ -37,11 +37,14 @@ public final class SessionScorer {
   /// Scores every session waiting for a batch.
   public func flush() { add(pipeline.flush()) }
 
+  /// A stream's timer: closes and scores the sessions idle at `now`.
+  public func tick(now: Double) { add(pipeline.tick(now: now)) }
+
   /// Closes every open session (end of input), handing records over a batch at a time.
-  public func finish(_ body: (SessionScorer) throws -> Void) rethrows {
+  public func finish(reason: CloseReason = .end, _ body: (SessionScorer) throws -> Void) rethrows {
     add(pipeline.flush())
     try body(self)
-    try pipeline.finish { batch in
+    try pipeline.finish(reason: reason) { batch in
       add(batch)
       try body(self)
     }
@@ -60,9 +63,26 @@ public final class SessionScorer {
   /// stops with an internal error if it happens.
   public private(set) var nonFiniteSession: String?
 
+  /// Score only the sessions of one shard (`--shard K/N`): those whose label key hashes to K
+  /// (Formats/scoring-v1.md §9: FNV-1a 64 of the key's UTF-8, mod N). Every copy still reads every
+  /// line (keys, windows and new templates depend on all of them), so N copies give exactly the
+  /// single run's records between them.
+  public var shard: (index: UInt64, count: UInt64)? = nil
+
+  /// The shard of a label key.
+  public static func shard(of key: String, count: UInt64) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in key.utf8 {
+      h ^= UInt64(b)
+      h = h &* 0x0000_0100_0000_01B3
+    }
+    return h % count
+  }
+
   private func add(_ scored: [ScoredSession]) {
     let th = pipeline.threshold
     for s in scored {
+      if let sh = shard, SessionScorer.shard(of: s.session.labelKey, count: sh.count) != sh.index { continue }
       if !s.score.isFinite {
         if nonFiniteSession == nil { nonFiniteSession = s.session.key }
         continue
@@ -144,6 +164,8 @@ public struct ScoreStatistics: Sendable {
   public var cachedFirstLayerSteps: Int
   public var cachedSecondLayerParts: Int
   public var seconds: Double
+  /// The signal that stopped the run early (its open sessions were closed and scored), if any.
+  public var stoppedBy: String? = nil
 
   /// One JSON line (`--json`); `peakRSSMiB` is the process's, measured by the caller.
   public func json(peakRSSMiB: Double) -> JSON {
@@ -155,6 +177,7 @@ public struct ScoreStatistics: Sendable {
       ("cached_second_layer_parts", .integer(Int64(cachedSecondLayerParts))),
       ("seconds", .number(seconds)), ("lines_per_s", .number(Double(lines) / max(seconds, 1e-9))),
       ("peak_rss_mib", .number(peakRSSMiB)),
+      ("stopped_by", stoppedBy.map { .string($0) } ?? .null),
     ])
   }
 
@@ -165,6 +188,7 @@ public struct ScoreStatistics: Sendable {
     s += " in \(fixed(seconds)) s (\(grouped(Int(Double(lines) / max(seconds, 1e-9)))) lines/s)"
     if newTemplateLines > 0 { s += "; \(grouped(newTemplateLines)) lines matched no trained template" }
     if truncatedLines > 0 { s += "; \(grouped(truncatedLines)) lines cut at \(maxLineLength) bytes" }
+    if let by = stoppedBy { s += "; stopped by \(by): open sessions closed and scored" }
     if patternCutShortLines > 0 { s += "; \(grouped(patternCutShortLines)) lines where a pattern of the model gave up (work budget)" }
     return s
   }
