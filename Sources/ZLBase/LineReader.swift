@@ -50,8 +50,11 @@ public final class LineReader {
 
   /// Called every second while a stream (not a regular file) has no input: a scorer closes idle
   /// sessions there. Set before reading.
-  public func setTick(_ body: @escaping () throws -> Void) {
-    if !stream.isRegularFile { stream.onTick = body }
+  public func setTick(everyMilliseconds ms: Int32 = 1000, _ body: @escaping () throws -> Void) {
+    if !stream.isRegularFile {
+      stream.onTick = body
+      stream.tickMilliseconds = max(10, ms)
+    }
   }
 
   /// The name of a compression format other than gzip that `head` starts with (by its magic bytes).

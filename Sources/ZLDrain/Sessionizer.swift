@@ -33,6 +33,11 @@ public struct Session: Sendable {
   public var lineNumbers: [Int] = []
   /// Why it closed.
   public var closedBy: CloseReason = .end
+  /// With provenance kept: the input its first line came from (the caller's index), and the time
+  /// fields' text of its first and last lines.
+  public var source = 0
+  public var firstTime = ""
+  public var lastTime = ""
 }
 
 /// Why a session closed (Formats/scoring-v1.md §9, §12).
@@ -122,6 +127,10 @@ public final class Sessionizer {
   public var clock = 0.0
   /// Advance `clock` with each line's own time (its Timestamp, or Date and Time fields: §9's T).
   public var clockFromLogTime = false
+  /// Keep each session's source and first/last time text (zl-score --provenance).
+  public var keepProvenance = false
+  /// The input lines come from now (an index the caller gives meaning to).
+  public var currentSource = 0
   private var links: [Link] = []
   private var head = -1
   private var tail = -1
@@ -156,11 +165,13 @@ public final class Sessionizer {
     var closed: [Session] = []
     if keyRanges.isEmpty { stats.linesWithoutKey += 1 }
     let limit = eventLimit
+    let timeText = keepProvenance ? lineTimeText(line, fields) : ""
     for r in keyRanges {
       // The table by reference (inout): reading a class-held struct for a call may copy it.
       let found = keyBytes.withUnsafeBufferPointer { b in KeyTable.find(UnsafeBufferPointer(rebasing: b[r]), in: &open) }
       if let s = found {
         touch(s)
+        if keepProvenance { slots[s]!.session.lastTime = timeText }
         if slots[s]!.add(event, line: lineCount, anomaly: inlineAnomaly, keepLine: keepLineNumbers, level: level, keepLevel: keepLevels) >= limit {
           closed.append(close(s, .events))
         }
@@ -168,6 +179,11 @@ public final class Sessionizer {
         // Keys split at max-events before go on as "key #k" (rare: a string only then).
         let part = parts.isEmpty ? 0 : parts[String(decoding: keyBytes[r], as: UTF8.self)] ?? 0
         var session = Session(key: "", labelKey: "", firstLine: lineCount, lastLine: lineCount)
+        if keepProvenance {
+          session.source = currentSource
+          session.firstTime = timeText
+          session.lastTime = timeText
+        }
         session.events.reserveCapacity(16)
         let s = keyBytes.withUnsafeBufferPointer { b in insert(Open(session, part: part), key: UnsafeBufferPointer(rebasing: b[r])) }
         if slots[s]!.add(event, line: lineCount, anomaly: inlineAnomaly, keepLine: keepLineNumbers, level: level, keepLevel: keepLevels) >= limit {
@@ -188,6 +204,13 @@ public final class Sessionizer {
       closed.append(close(head, .overflow))
     }
     return closed
+  }
+
+  /// The text of a line's time fields (Timestamp, or Date and Time, joined by a space; "" if none).
+  func lineTimeText(_ line: UnsafeBufferPointer<UInt8>, _ f: LineFields) -> String {
+    guard f.matchedFormat else { return "" }
+    if let k = timeFields.timestamp { return String(decoding: line[f.fields[k]], as: UTF8.self) }
+    return [timeFields.date, timeFields.time].compactMap { $0 }.map { String(decoding: line[f.fields[$0]], as: UTF8.self) }.joined(separator: " ")
   }
 
   /// Closes the sessions idle for `idleSeconds` of `clock` or more, least recently active first (a

@@ -51,6 +51,13 @@ let scoreCommand = Command(
       --shard K/N         write only the sessions whose key hashes to K of N (FNV-1a 64 of the session's
                           label key, mod N; Formats/scoring-v1.md §9): N copies over the same input give
                           the single run's records between them
+      --provenance        records also carry source (the input of the session's first line), first_time
+                          and last_time (the time fields' text of its first and last lines)
+      --stats-every S     every S seconds, one JSON statistics line on stderr (as --json's, plus
+                          open_sessions and unmatched_format_lines)
+      --metrics-file F    keep F, a Prometheus text file (node_exporter's textfile collector), up to date:
+                          lines, sessions, anomalies, new-template and unmatched lines, open sessions,
+                          throughput; written atomically every --stats-every seconds (default 10) and at the end
       --strict            exit 65 when the input does not fit the model: past 1,000 lines (or at the end),
                           over half of them not matching its log format or no trained template, or over
                           1 % binary (without --strict: one warning with the figures)
@@ -68,6 +75,9 @@ let scoreCommand = Command(
   let idle = try args.int("--idle-lines", in: 0...Int(Int32.max))
   let idleSeconds = try args.double("--idle-seconds", in: 0...1e9)
   let strict = args.flag("--strict")
+  let provenance = args.flag("--provenance")
+  let statsEvery = try args.double("--stats-every", in: 0.01...86_400)
+  let metricsFile = try args.outputFile("--metrics-file")
   var shard: (UInt64, UInt64)? = nil
   if let s = try args.option("--shard") {
     let parts = s.split(separator: "/")
@@ -124,6 +134,26 @@ let scoreCommand = Command(
   pipe.cacheCapacity = cacheSize
   let scorer = SessionScorer(pipeline: pipe, format: format, explainTop: explain ? explainTop : 0, onlyAnomalies: onlyAnomalies)
   scorer.shard = shard
+  if provenance {
+    scorer.writer.sources = files
+    pipe.frontEnd.sessionizer.keepProvenance = true
+  }
+  // Periodic statistics: a JSON line on stderr (--stats-every) and a Prometheus textfile (--metrics-file).
+  let statsInterval = statsEvery ?? (metricsFile != nil ? 10 : 0)
+  var nextStats = statsInterval > 0 ? monotonicSeconds() + statsInterval : Double.infinity
+  var truncatedSoFar = 0
+  func publish(final: Bool) throws {
+    let stats = scorer.statistics(truncatedLines: truncatedSoFar, seconds: monotonicSeconds() - t0)
+    if let f = metricsFile { try writeFileAtomically(f, Array(stats.prometheus(model: modelPath).utf8)) }
+    if statsEvery != nil && !final { printError(stats.json(peakRSSMiB: Double(peakResidentBytes()) / 1_048_576).serialized()) }
+  }
+  func maybePublish() throws {
+    let now = monotonicSeconds()
+    if now >= nextStats {
+      nextStats = now + statsInterval
+      try publish(final: false)
+    }
+  }
   let out = StandardOutput(bufferSize: 1 << 16)
   if let h = scorer.writer.header { try out.line(h) }
   func emit(_ s: SessionScorer) throws {
@@ -146,13 +176,17 @@ let scoreCommand = Command(
   // SIGTERM, SIGINT, SIGHUP (a log shipper restarting us): stop reading, close and score every open
   // session (closed: "signal"), print the summary, exit 0. The same signal again ends at once.
   ProcessCleanup.setGraceful(true)
-  files: for path in files {
+  files: for (source, path) in files.enumerated() {
     if ProcessCleanup.stopRequested { break }
+    pipe.frontEnd.sessionizer.currentSource = source
     let reader = try LineReader(path: path, maxLineLength: maxLine)
-    if timed {
-      reader.setTick {
-        scorer.tick(now: monotonicSeconds())
+    if timed || statsInterval > 0 {
+      // While a stream is quiet: close idle sessions, keep the statistics coming.
+      let tick = statsInterval > 0 ? min(1000, Int32(statsInterval * 1000)) : 1000
+      reader.setTick(everyMilliseconds: tick) {
+        if timed { scorer.tick(now: monotonicSeconds()) }
         try emit(scorer)
+        try maybePublish()
       }
     }
     var n = 0
@@ -168,6 +202,8 @@ let scoreCommand = Command(
       n += 1
       if pipe.frontEnd.lines == InputFit.firstCheck { try checkFit() }
       if n & 1023 == 0 {
+        truncatedSoFar = truncated + reader.truncatedLines
+        try maybePublish()
         // Bound the wait of a partial batch on slow streams.
         let now = monotonicSeconds()
         if pendingSince == 0 { pendingSince = now } else if now - pendingSince > 0.05 {
@@ -184,6 +220,8 @@ let scoreCommand = Command(
   try scorer.finish(reason: stop != 0 ? .signal : .end) { try emit($0) }
   var stats = scorer.statistics(truncatedLines: truncated, seconds: monotonicSeconds() - t0)
   stats.stoppedBy = stop != 0 ? ProcessCleanup.name(of: stop) : nil
+  truncatedSoFar = truncated
+  try publish(final: true)
   if !quiet {
     printError(summaryJSON ? stats.json(peakRSSMiB: Double(peakResidentBytes()) / 1_048_576).serialized()
                            : stats.text(tool: "zl-score", maxLineLength: maxLine))

@@ -123,4 +123,27 @@ func withoutClosed(_ text: String) -> [String] {
       #expect(r.status == 65 && r.stderr.contains("\(name)-compressed") && r.stderrLines.count == 1, "\(r)")
     }
   }
+
+  @Test func provenanceStatisticsAndMetrics() throws {
+    let dir = try scratchDirectory("observe")
+    let model = dir + "/h.zlck"
+    #expect(try runTool("zl-train", ["fit", "--target", demo + "/hdfs-sample.log.gz", "--target-preset", "hdfs", "--quiet", "-o", model]).status == 0)
+    try writeFileAtomically(dir + "/a.log", try hdfsDemoLines(300))
+    let r = try runTool("zl-score", [model, dir + "/a.log", demo + "/hdfs-sample.log.gz", "--provenance", "--metrics-file", dir + "/m.prom", "--quiet"])
+    #expect(r.status == 0)
+    // A session's source is the input of its first line (line numbers go on across inputs).
+    for line in r.stdout.split(separator: "\n").prefix(50) {
+      let rec = try JSONParser().parse(String(line))
+      let first = try #require(rec["first_line"]?.integerValue)
+      #expect(rec["source"]?.stringValue == (first <= 300 ? dir + "/a.log" : demo + "/hdfs-sample.log.gz") && rec["first_time"]?.stringValue?.count == 13, "\(rec)")
+    }
+    let prom = String(decoding: try readWholeFile(dir + "/m.prom"), as: UTF8.self)
+    let sessions = r.stdout.split(separator: "\n").count
+    #expect(prom.contains("# TYPE zl_score_lines_total counter") && prom.contains("zl_score_sessions_total{model=\"\(model)\"} \(sessions)")
+            && prom.contains("zl_score_open_sessions{"), "\(prom)")
+    // --stats-every on a quiet stream: statistics lines while it waits.
+    let s = try runTool("/bin/sh", ["-c", "(cat \"$1\"; sleep 2) | \"$0\" \"$2\" --stats-every 0.5 --json > /dev/null", productsDirectory + "/zl-score", dir + "/a.log", model])
+    let lines = s.stderrLines.filter { $0.hasPrefix("{\"lines\":300") }
+    #expect(s.status == 0 && lines.count >= 3, "\(s.stderr)")
+  }
 }

@@ -20,6 +20,8 @@ public struct SessionRecordWriter {
   public let format: RecordFormat
   /// Events per explanation (0: no explanation field).
   public let explainTop: Int
+  /// Input names by source index: when set, records carry `source`, `first_time` and `last_time`.
+  public var sources: [String]? = nil
 
   public init(format: RecordFormat, explainTop: Int = 0) {
     self.format = format
@@ -28,7 +30,8 @@ public struct SessionRecordWriter {
 
   /// The CSV header line (nil for the other formats).
   public var header: String? {
-    format == .csv ? "session,score,anomaly,events,new_templates,first_line,last_line,closed" + (explainTop > 0 ? ",explain" : "") : nil
+    format == .csv ? "session,score,anomaly,events,new_templates,first_line,last_line,closed" + (sources != nil ? ",source,first_time,last_time" : "")
+      + (explainTop > 0 ? ",explain" : "") : nil
   }
 
   /// Appends one record (with its newline) to `out`.
@@ -50,6 +53,14 @@ public struct SessionRecordWriter {
       out.append(contentsOf: #","closed":""#.utf8)
       out.append(contentsOf: s.session.closedBy.rawValue.utf8)
       out.append(0x22)
+      if let names = sources {
+        out.append(contentsOf: #","source":"#.utf8)
+        JSON.writeString(s.session.source < names.count ? names[s.session.source] : "-", into: &out)
+        out.append(contentsOf: #","first_time":"#.utf8)
+        JSON.writeString(s.session.firstTime, into: &out)
+        out.append(contentsOf: #","last_time":"#.utf8)
+        JSON.writeString(s.session.lastTime, into: &out)
+      }
       if explainTop > 0 {
         out.append(contentsOf: #","explain":["#.utf8)
         for (k, e) in explained.enumerated() {
@@ -68,6 +79,9 @@ public struct SessionRecordWriter {
     case .csv:
       var row = [csvField(s.session.key), JSON.formatNumber(Double(s.score)), anomalous ? "true" : "false", String(s.session.events.count),
                  String(s.newTemplates), String(s.session.firstLine), String(s.session.lastLine), s.session.closedBy.rawValue]
+      if let names = sources {
+        row += [csvField(s.session.source < names.count ? names[s.session.source] : "-"), csvField(s.session.firstTime), csvField(s.session.lastTime)]
+      }
       if explainTop > 0 { row.append(csvField(explained.map { "\($0.line):\($0.template)" }.joined(separator: " | "))) }
       out.append(contentsOf: (row.joined(separator: ",") + "\n").utf8)
     case .text:

@@ -7,7 +7,7 @@ import ZLDrain
 
 public final class SessionScorer {
   public let pipeline: ScoringPipeline
-  public let writer: SessionRecordWriter
+  public var writer: SessionRecordWriter
   public let onlyAnomalies: Bool
   public private(set) var sessions = 0
   public private(set) var anomalies = 0
@@ -143,6 +143,13 @@ public final class SessionScorer {
 
   /// The run's figures so far.
   public func statistics(truncatedLines: Int, seconds: Double) -> ScoreStatistics {
+    var s = statisticsCore(truncatedLines: truncatedLines, seconds: seconds)
+    s.openSessions = pipeline.frontEnd.sessionizer.openCount
+    s.unmatchedFormatLines = pipeline.frontEnd.parser.unmatchedFormatLines
+    return s
+  }
+
+  private func statisticsCore(truncatedLines: Int, seconds: Double) -> ScoreStatistics {
     ScoreStatistics(lines: pipeline.frontEnd.lines, sessions: sessions, anomalies: anomalies,
                     newTemplateLines: pipeline.frontEnd.newTemplateLines, truncatedLines: truncatedLines,
                     patternCutShortLines: pipeline.frontEnd.patternCutShortLines,
@@ -166,6 +173,37 @@ public struct ScoreStatistics: Sendable {
   public var seconds: Double
   /// The signal that stopped the run early (its open sessions were closed and scored), if any.
   public var stoppedBy: String? = nil
+  /// Sessions open now, and lines whose header did not match the log format.
+  public var openSessions = 0
+  public var unmatchedFormatLines = 0
+
+  /// The figures in Prometheus text format (node_exporter's textfile collector).
+  public func prometheus(model: String) -> String {
+    // Label value escaping: backslash, double quote, line feed.
+    var escaped = ""
+    for c in model {
+      switch c {
+      case "\\": escaped += "\\\\"
+      case "\"": escaped += "\\\""
+      case "\n": escaped += "\\n"
+      default: escaped.append(c)
+      }
+    }
+    let label = "{model=\"" + escaped + "\"}"
+    var out = ""
+    func metric(_ name: String, _ type: String, _ help: String, _ value: String) {
+      out += "# HELP zl_score_\(name) \(help)\n# TYPE zl_score_\(name) \(type)\nzl_score_\(name)\(label) \(value)\n"
+    }
+    metric("lines_total", "counter", "Log lines read.", String(lines))
+    metric("sessions_total", "counter", "Sessions scored (and written).", String(sessions))
+    metric("anomalies_total", "counter", "Sessions found anomalous.", String(anomalies))
+    metric("new_template_lines_total", "counter", "Lines that matched no trained template.", String(newTemplateLines))
+    metric("unmatched_format_lines_total", "counter", "Lines whose header did not match the model's log format.", String(unmatchedFormatLines))
+    metric("truncated_lines_total", "counter", "Lines cut at the maximum line length.", String(truncatedLines))
+    metric("open_sessions", "gauge", "Sessions open now.", String(openSessions))
+    metric("lines_per_second", "gauge", "Lines read per second since the start.", JSON.formatNumber(Double(lines) / max(seconds, 1e-9)))
+    return out
+  }
 
   /// One JSON line (`--json`); `peakRSSMiB` is the process's, measured by the caller.
   public func json(peakRSSMiB: Double) -> JSON {
@@ -178,6 +216,7 @@ public struct ScoreStatistics: Sendable {
       ("seconds", .number(seconds)), ("lines_per_s", .number(Double(lines) / max(seconds, 1e-9))),
       ("peak_rss_mib", .number(peakRSSMiB)),
       ("stopped_by", stoppedBy.map { .string($0) } ?? .null),
+      ("open_sessions", .integer(Int64(openSessions))), ("unmatched_format_lines", .integer(Int64(unmatchedFormatLines))),
     ])
   }
 
