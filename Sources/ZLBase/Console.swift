@@ -124,3 +124,48 @@ public func peakResidentBytes() -> UInt64 {
 
 /// True when standard error is a terminal (progress lines may then use carriage returns).
 public func standardErrorIsTerminal() -> Bool { isatty(2) != 0 }
+
+/// The width of the terminal on standard error (nil when it is not one, or does not say).
+public func standardErrorColumns() -> Int? {
+  guard isatty(2) != 0 else { return nil }
+  var w = winsize()
+  guard ioctl(2, UInt(TIOCGWINSZ), &w) == 0, w.ws_col > 0 else { return nil }
+  return Int(w.ws_col)
+}
+
+/// Lines written to a file descriptor the caller opened for us (`--progress-json 3` with `3>file`
+/// or a pipe to a dashboard). A reader that goes away stops the lines, not the work.
+public final class DescriptorWriter {
+  public let fd: Int32
+  /// False once a write failed (the reader closed its end): later lines are dropped.
+  public private(set) var isOpen = true
+
+  /// - Throws: a message naming the descriptor when it is not open for writing.
+  public init(fd: Int32) throws {
+    let flags = fcntl(fd, F_GETFL)
+    if fd < 0 || flags < 0 { throw DescriptorError(fd: fd, detail: "is not open (open it in the shell: \(fd)>FILE or \(fd)>&1)") }
+    if flags & O_ACCMODE == O_RDONLY { throw DescriptorError(fd: fd, detail: "is open for reading only") }
+    self.fd = fd
+    // A closed pipe must surface as EPIPE, not end the process.
+    signal(SIGPIPE, SIG_IGN)
+  }
+
+  /// Writes `line` and a newline; returns false (and stays closed) when the write fails.
+  @discardableResult
+  public func writeLine(_ line: String) -> Bool {
+    guard isOpen else { return false }
+    var s = line
+    s.append("\n")
+    let e = s.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
+    if e != 0 { isOpen = false }
+    return e == 0
+  }
+}
+
+/// A descriptor given on the command line that cannot take lines (exit 64: how the tool was called).
+public struct DescriptorError: ToolError {
+  public let fd: Int32
+  public let detail: String
+  public var exitStatus: ExitStatus { .usage }
+  public var message: String { "file descriptor \(fd) \(detail)" }
+}

@@ -445,3 +445,31 @@ public func isRegularFile(_ path: String) -> Bool {
   var st = stat()
   return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
 }
+
+/// What tells one version of a file from another without reading it: device, inode, size and
+/// modification time. Readers that pass over a file several times (zl-train streams its logs)
+/// compare it before each pass.
+public struct FileIdentity: Equatable, Sendable {
+  public var device: UInt64
+  public var inode: UInt64
+  public var size: UInt64
+  public var modifiedSeconds: Int64
+  public var modifiedNanoseconds: Int64
+
+  /// The identity of `path` now.
+  /// - Throws: `IOFailure.cannotOpen` when it cannot be looked at.
+  public init(path: String) throws {
+    var st = stat()
+    if stat(path, &st) != 0 { throw IOFailure.cannotOpen(path: path, errno: errno) }
+    device = UInt64(st.st_dev)
+    inode = UInt64(st.st_ino)
+    size = UInt64(st.st_size)
+    #if canImport(Darwin)
+      modifiedSeconds = Int64(st.st_mtimespec.tv_sec)
+      modifiedNanoseconds = Int64(st.st_mtimespec.tv_nsec)
+    #else
+      modifiedSeconds = Int64(st.st_mtim.tv_sec)
+      modifiedNanoseconds = Int64(st.st_mtim.tv_nsec)
+    #endif
+  }
+}

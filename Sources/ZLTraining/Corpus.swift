@@ -1,6 +1,7 @@
-// Corpus: one system's raw lines in memory (plain or gzip files), with each file's SHA-256, and the
-// passes over them that training needs: sessions by line (format only, no Drain), Drain learning
-// on chosen lines, and the shared front end's sessions with events and labels.
+// Corpus: one system's logs (plain or gzip files) streamed, never held: each file's SHA-256 and line
+// count, and the passes over them that training needs, each reading the files again: sessions by
+// line (format only, no Drain), Drain learning on chosen lines, and the shared front end's sessions
+// with events and labels. Memory follows the sessions kept, not the size of the logs.
 
 import ZLBase
 import ZLDrain
@@ -46,6 +47,8 @@ public struct TrainingError: ToolError, Equatable {
     case badSettings
     /// A system's log files hold no line.
     case noLines
+    /// More lines than one run numbers (2^32 - 1).
+    case tooManyLines
     /// The session rule makes no session of a system's logs.
     case noSessions
     /// Labels that match no session, or label sets with no anomaly or nothing but anomalies.
@@ -74,52 +77,94 @@ public struct TrainingError: ToolError, Equatable {
   public var message: String { "\(detail) [\(code.rawValue)]" }
 }
 
+/// One system's logs as files read again on every pass (plain or gzip), never held in memory: the
+/// first look records each file's SHA-256, identity and line count, and every later pass checks
+/// that the file is still the one first read. Lines are numbered from 0 across the files.
 public final class Corpus {
   public let spec: SystemSpec
-  public private(set) var lines: [[UInt8]] = []
   public private(set) var digests: [(path: String, sha256: String, lines: Int)] = []
   public private(set) var truncatedLines = 0
+  /// Lines in all files.
+  public private(set) var lineCount = 0
+  let maxLineLength: Int
+  private var identities: [FileIdentity] = []
+  /// Show each pass's progress in place on a terminal (lines read of all).
+  public var showProgress = false
 
-  /// Reads every file of `spec` (lines longer than `maxLineLength` are cut and counted).
+  /// Looks at every file of `spec` once (digest, identity, lines; lines longer than `maxLineLength`
+  /// are cut and counted on every pass).
   public init(_ spec: SystemSpec, maxLineLength: Int = 1 << 20) throws {
     self.spec = spec
+    self.maxLineLength = maxLineLength
     for path in spec.files {
+      let identity = try FileIdentity(path: path)
       let digest = try fileSHA256(path)
       let reader = try LineReader(path: path, maxLineLength: maxLineLength)
       var n = 0
-      while let l = try reader.next({ Array($0) }) {
-        lines.append(l)
-        n += 1
-      }
+      while try reader.next({ _ in () }) != nil { n += 1 }
       truncatedLines += reader.truncatedLines
       digests.append((path, digest, n))
+      identities.append(identity)
+      try checkUnchanged(digests.count - 1)
+      lineCount += n
     }
-    if lines.isEmpty { throw TrainingError(.noLines, "\(spec.role) logs \(spec.files.joined(separator: ", ")): no lines") }
+    if lineCount == 0 { throw TrainingError(.noLines, "\(spec.role) logs \(spec.files.joined(separator: ", ")): no lines") }
+    if lineCount >= Int(UInt32.max) {
+      throw TrainingError(.tooManyLines, "\(spec.role) logs: \(lineCount) lines, more than one run indexes (\(UInt32.max - 1))",
+                          hint: "train on fewer files; --max-sessions N bounds the sessions, not the lines read")
+    }
   }
 
-  /// Sessions with the 0-based indices of their lines (the format splits fields; no Drain). The
-  /// sessions and keys are those the front end makes from the same lines.
-  public func sessionLines() throws -> [(session: Session, lines: [Int])] {
+  private func checkUnchanged(_ k: Int) throws {
+    let path = digests[k].path
+    if try FileIdentity(path: path) != identities[k] {
+      throw IOFailure.corruptData(path: path, detail: "the file changed while zl-train was reading it (training reads its logs several times); train on a copy that does not change")
+    }
+  }
+
+  /// Streams every line of every file with its 0-based number, in bounded memory (each line is
+  /// valid only during the call), checking that no file changed since it was first read.
+  /// - Parameter pass: what the pass is for (its progress line says it).
+  public func forEachLine(pass: String = "read", _ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+    let progress = Progress("zl-train: \(spec.role) logs", interval: 0.25, enabled: showProgress && standardErrorIsTerminal())
+    defer { progress.finish() }
+    let total = lineCount
+    var i = 0
+    for k in digests.indices {
+      try checkUnchanged(k)
+      let reader = try LineReader(path: digests[k].path, maxLineLength: maxLineLength)
+      var n = 0
+      while try reader.next({ try body(i, $0) }) != nil {
+        i += 1
+        n += 1
+        if i & 0x3FFF == 0 { progress.update("\(pass): \(grouped(i)) of \(grouped(total)) lines (\(i * 100 / max(total, 1)) %)") }
+      }
+      try checkUnchanged(k)
+      if n != digests[k].lines {
+        throw IOFailure.corruptData(path: digests[k].path, detail: "\(n) lines now, \(digests[k].lines) when first read: the file changed while zl-train was reading it")
+      }
+    }
+  }
+
+  /// Sessions whose events are the 0-based numbers of their lines (the format splits fields; no
+  /// Drain), each given to `sink` as it closes. The sessions and keys are those the front end makes
+  /// from the same lines.
+  public func sessionLines(_ sink: (Session) -> Void) throws {
     let parser = try LogParser(settings: spec.settings)
     let s = try makeSessionizer(format: parser.format)
     let labelField = spec.inlineLabelField.flatMap { parser.format.fields.firstIndex(of: $0) }
-    var out: [(Session, [Int])] = []
-    func take(_ closed: [Session]) { for c in closed { out.append((c, c.events.map { Int($0) })) } }
-    for (i, l) in lines.enumerated() {
-      take(l.withUnsafeBufferPointer { raw in
-        parser.withValidLine(raw) { v in
-          let f = parser.fields(v)
-          var alert = false
-          if let k = labelField, f.matchedFormat {
-            let r = f.fields[k]
-            alert = !(r.count == 1 && v[r.lowerBound] == 0x2D)
-          }
-          return s.add(line: v, fields: f, event: UInt32(i), inlineAnomaly: alert)
+    try forEachLine(pass: "sessions by line") { i, raw in
+      for c in parser.withValidLine(raw, { v in
+        let f = parser.fields(v)
+        var alert = false
+        if let k = labelField, f.matchedFormat {
+          let r = f.fields[k]
+          alert = !(r.count == 1 && v[r.lowerBound] == 0x2D)
         }
-      })
+        return s.add(line: v, fields: f, event: UInt32(i), inlineAnomaly: alert)
+      }) { sink(c) }
     }
-    take(s.finish())
-    return out
+    while case let batch = s.finish(max: 1024), !batch.isEmpty { for c in batch { sink(c) } }
   }
 
   func makeSessionizer(format: LogFormat) throws -> Sessionizer {
@@ -129,25 +174,71 @@ public final class Corpus {
     }
   }
 
-  /// Learns Drain on the lines at `indices` (ascending), returning the plain-data state.
-  public func learnDrain(indices: [Int]) throws -> DrainSection {
+  /// Learns Drain on the lines in `lines` (nil: every line), returning the plain-data state.
+  public func learnDrain(lines: LineSet?) throws -> DrainSection {
     let parser = try LogParser(settings: spec.settings)
-    for i in indices { _ = lines[i].withUnsafeBufferPointer { parser.learn(line: $0) } }
+    try forEachLine(pass: "templates") { i, raw in
+      if lines?.contains(i) ?? true { _ = parser.learn(line: raw) }
+    }
     return parser.section
   }
 
-  /// Every line through the shared front end (match mode on `drain`): sessions with events.
+  /// Every line through the shared front end (match mode on `drain`): each session, with its
+  /// events, given to `sink` as it closes; returns the front end (its counts and vectors).
   /// - Parameter severity: sessions keep their events' levels and vectors carry the severity features.
-  public func sessions(drain: DrainSection, embedding: EmbeddingModel?, severity: Bool = false) throws -> (FrontEnd, [Session]) {
+  public func sessions(drain: DrainSection, embedding: EmbeddingModel?, severity: Bool = false,
+                       _ sink: (Session) -> Void) throws -> FrontEnd {
     let fe = try naming("\(spec.role) sessions") {
       try FrontEnd(drain: drain, embedding: embedding, session: spec.session, levels: spec.levelField.map { LevelSection(field: $0) },
                    severityFeatures: severity, inlineLabelField: spec.inlineLabelField,
                    nodeField: spec.nodeField)
     }
+    try forEachLine(pass: "sessions") { _, raw in for s in fe.process(line: raw).1 { sink(s) } }
+    while case let batch = fe.finish(max: 1024), !batch.isEmpty { for s in batch { sink(s) } }
+    return fe
+  }
+
+  /// Every session through the shared front end, kept in the order they close.
+  public func sessions(drain: DrainSection, embedding: EmbeddingModel?, severity: Bool = false) throws -> (FrontEnd, [Session]) {
     var out: [Session] = []
-    for l in lines { out += l.withUnsafeBufferPointer { fe.process(line: $0).1 } }
-    out += fe.finish()
+    let fe = try sessions(drain: drain, embedding: embedding, severity: severity) { out.append($0) }
     return (fe, out)
+  }
+}
+
+/// A session of the by-line pass as training keeps it: its key and its lines' numbers (exact capacity).
+public struct LineSession: Sendable {
+  public var key: String
+  public var lines: [UInt32]
+
+  public init(_ s: Session) {
+    key = s.key
+    let e = s.events
+    lines = [UInt32](unsafeUninitializedCapacity: e.count) { b, n in
+      _ = b.initialize(from: e)
+      n = e.count
+    }
+  }
+}
+
+/// A set of line numbers in 0..<capacity, one bit each.
+public struct LineSet: Sendable {
+  private var words: [UInt64]
+  public private(set) var count = 0
+
+  public init(capacity: Int) { words = [UInt64](repeating: 0, count: (max(0, capacity) + 63) / 64) }
+
+  public mutating func insert(_ i: Int) {
+    let (w, b) = (i >> 6, UInt64(1) << UInt64(i & 63))
+    if words[w] & b == 0 {
+      words[w] |= b
+      count += 1
+    }
+  }
+
+  @inline(__always) public func contains(_ i: Int) -> Bool {
+    let w = i >> 6
+    return w < words.count && words[w] & (UInt64(1) << UInt64(i & 63)) != 0
   }
 }
 

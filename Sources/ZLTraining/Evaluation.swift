@@ -29,62 +29,88 @@ public struct Evaluation {
   public var unusedLabelKeys = 0
   public var baselines = Baselines()
 
-  /// Scores every session of `corpusLines` (or of the spec's files when nil).
-  /// - Parameter baselineDetector: a PCA for the "PCA alone" baseline (nil: fitted here, without
-  ///   labels, on the evaluated sessions themselves).
-  public static func run(model: ScoringModel, spec: SystemSpec, labelFile: LabelFile?, corpusLines: [[UInt8]]? = nil,
-                         threshold: Double? = nil, baselineDetector: TargetDetectorSection? = nil) throws -> Evaluation {
+  /// Scores every session of `corpus` (or of the spec's files when nil), streaming the lines.
+  /// - Parameters:
+  ///   - sessions: the keys of the sessions evaluated (nil: every session; a sampled run's sample).
+  ///   - baselineDetector: a PCA for the "PCA alone" baseline (nil: fitted here, without labels, on
+  ///     the evaluated sessions themselves).
+  public static func run(model: ScoringModel, spec: SystemSpec, labelFile: LabelFile?, corpus: Corpus? = nil,
+                         sessions wanted: Set<String>? = nil, threshold: Double? = nil,
+                         baselineDetector: TargetDetectorSection? = nil) throws -> Evaluation {
     let pipe = try naming("\(spec.role) sessions") {
       try ScoringPipeline(model: model, options: ScoringOptions(sessionRule: spec.session.rule, inlineLabelField: spec.inlineLabelField,
                                                                 nodeField: spec.nodeField, threshold: threshold,
                                                                 levelField: spec.levelField))
     }
     var ev = Evaluation(threshold: pipe.threshold)
-    var scored: [ScoredSession] = []
-    if let lines = corpusLines {
-      for l in lines { scored += l.withUnsafeBufferPointer { pipe.process(line: $0) } }
+    // Each session is reduced to what the metrics need as it is scored (key, score, label and the
+    // baselines' scores), so memory follows the sessions' count, not their events.
+    let hasLevels = pipe.frontEnd.levelField != nil
+    var levelScores: [(String, Severity, [Double])] = hasLevels ? [("level_at_least_error", .error, []), ("level_at_least_fatal", .fatal, [])] : []
+    let pcaScorer = baselineDetector.flatMap { d in
+      d.structure == nil ? nil : HybridScorer(decision: HybridDecision(alarmLevel: nil, network: .none), detectors: d)
+    }
+    var pcaScores: [Double] = []
+    var pcaSessions: [Session] = []
+    var matchedKeys = Set<String>()
+    func keep(_ out: [ScoredSession]) {
+      for s in out {
+        if let w = wanted, !w.contains(s.session.key) { continue }
+        ev.keys.append(s.session.key)
+        ev.scores.append(Double(s.score))
+        if spec.inlineLabelField != nil {
+          ev.labels.append(s.session.inlineAnomaly)
+        } else {
+          let y = labelFile?[s.session.labelKey]
+          ev.labels.append(y)
+          if y != nil { matchedKeys.insert(LabelFile.normalize(s.session.labelKey)) }
+        }
+        for k in levelScores.indices {
+          levelScores[k].2.append(s.session.maxLevel.isKnown && s.session.maxLevel >= levelScores[k].1 ? 1 : 0)
+        }
+        if let p = pcaScorer {
+          pcaScores.append(p.evidence(s.session, network: nil).structure)
+        } else if baselineDetector == nil {
+          pcaSessions.append(s.session)
+        }
+      }
+    }
+    if let corpus {
+      try corpus.forEachLine(pass: "evaluation") { _, l in keep(pipe.process(line: l)) }
     } else {
       for path in spec.files {
         let reader = try LineReader(path: path)
-        while let out = try reader.next({ pipe.process(line: $0) }) { scored += out }
+        while let out = try reader.next({ pipe.process(line: $0) }) { keep(out) }
       }
     }
-    scored += pipe.finish()
+    pipe.finish { keep($0) }
     ev.lines = pipe.frontEnd.lines
     ev.newTemplateLines = pipe.frontEnd.newTemplateLines
-    for s in scored {
-      ev.keys.append(s.session.key)
-      ev.scores.append(Double(s.score))
-      if spec.inlineLabelField != nil {
-        ev.labels.append(s.session.inlineAnomaly)
-      } else {
-        ev.labels.append(labelFile?[s.session.labelKey])
-      }
-    }
-    if let f = labelFile { ev.unusedLabelKeys = f.unmatchedKeys(seen: Set(scored.map { LabelFile.normalize($0.session.labelKey) })) }
-    ev.baselines = baselines(scored.map(\.session), hasLevels: pipe.frontEnd.levelField != nil, model: model,
-                             detector: baselineDetector)
-    return ev
-  }
+    if let f = labelFile, spec.inlineLabelField == nil { ev.unusedLabelKeys = f.unmatchedKeys(seen: matchedKeys) }
 
-  static func baselines(_ sessions: [Session], hasLevels: Bool, model: ScoringModel, detector: TargetDetectorSection?) -> Baselines {
-    var b = Baselines()
-    b.scores["flag_all"] = sessions.map { _ in 1 }
-    for (name, level) in [("level_at_least_error", Severity.error), ("level_at_least_fatal", Severity.fatal)] {
-      if hasLevels {
-        b.scores[name] = sessions.map { $0.maxLevel.isKnown && $0.maxLevel >= level ? 1 : 0 }
-      } else {
-        b.missing[name] = "the log format has no level field"
+    // The label-free baselines on the same sessions.
+    ev.baselines.scores["flag_all"] = ev.keys.map { _ in 1 }
+    if hasLevels {
+      for (name, _, scores) in levelScores { ev.baselines.scores[name] = scores }
+    } else {
+      for name in ["level_at_least_error", "level_at_least_fatal"] { ev.baselines.missing[name] = "the log format has no level field" }
+    }
+    var pcaScored = pcaScorer != nil
+    if baselineDetector == nil {
+      // Fitted, without labels, on the evaluated sessions themselves.
+      let fitted = TargetDetectors.fit(sessions: pcaSessions.map(\.events), templates: model.drain.templates.map(\.id), gate: false).section
+      if fitted.structure != nil {
+        let scorer = HybridScorer(decision: HybridDecision(alarmLevel: nil, network: .none), detectors: fitted)
+        pcaScores = pcaSessions.map { scorer.evidence($0, network: nil).structure }
+        pcaScored = true
       }
     }
-    let pca = detector ?? TargetDetectors.fit(sessions: sessions.map(\.events), templates: model.drain.templates.map(\.id), gate: false).section
-    if pca.structure != nil {
-      let scorer = HybridScorer(decision: HybridDecision(alarmLevel: nil, network: .none), detectors: pca)
-      b.scores["pca"] = sessions.map { scorer.evidence($0, network: nil).structure }
+    if pcaScored {
+      ev.baselines.scores["pca"] = pcaScores
     } else {
-      b.missing["pca"] = "the sessions cannot support a PCA (one template, or every session alike)"
+      ev.baselines.missing["pca"] = "the sessions cannot support a PCA (one template, or every session alike)"
     }
-    return b
+    return ev
   }
 
   /// Indices of labelled sessions whose key is in `keys` (all when nil).

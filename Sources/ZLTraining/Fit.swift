@@ -25,6 +25,8 @@ import ZLTensor
 public final class FitRun {
   public let config: FitConfig
   let log: (String) -> Void
+  /// The in-place bar and JSON lines (nil: the log lines only).
+  public var progress: FitProgress?
 
   public init(config: FitConfig, log: @escaping (String) -> Void) {
     self.config = config
@@ -51,6 +53,10 @@ public final class FitRun {
       var c = config
       c.seed = config.seed &+ UInt64(k)
       let run = config.splits == 1 ? self : FitRun(config: c, log: { [log] in log("split \(k + 1)/\(c.splits): " + $0) })
+      run.progress = progress
+      run.lastSplit = k == config.splits - 1
+      progress?.split = k + 1
+      progress?.splits = config.splits
       switch try run.fitSplit(data, output: k == 0 ? output : nil, resume: resume, stopAfterEpoch: stopAfterEpoch) {
       case .stopped(let epoch): return .stopped(afterEpoch: epoch, resumePath: output + ".resume")
       case .done(let r): splits.append(r)
@@ -91,9 +97,11 @@ public final class FitRun {
     }
     let cp = try checkpoint(inputs, frontEnd, trained, threshold: threshold, sourceValidation: sourceValidation, detectors: detectors?.section)
     let model = try write(cp, to: output)
-    return .done(try evaluate(model, inputs, adaptSessions: sets.targetSessions, targetDrain: frontEnd.targetDrain, threshold: threshold,
+    var result = try evaluate(model, inputs, baseline: baselinePCA(sets.targetSessions, frontEnd.targetDrain), threshold: threshold,
                               sourceValidation: sourceValidation, notes: detectors?.notes ?? [], trainSeconds: trained.seconds,
-                              epochs: trained.history))
+                              epochs: trained.history)
+    result.sourceSessions = sets.sourceSessions
+    return .done(result)
   }
 
   /// One split of a hybrid without a network: the target's Drain and sessions, the target-side
@@ -102,22 +110,27 @@ public final class FitRun {
     let t0 = monotonicSeconds()
     let inputs = try splitTarget(data)
     log("learning templates: \(grouped(inputs.adaptLines.count)) target adaptation lines")
-    let targetDrain = try inputs.target.learnDrain(indices: inputs.adaptLines)
-    let (targetFE, targetSessions) = try inputs.target.sessions(drain: targetDrain, embedding: nil)
+    let targetDrain = try inputs.target.learnDrain(lines: inputs.adaptLines)
+    var adaptSessions: [Session] = [], targetSessions = 0
+    let targetFE = try inputs.target.sessions(drain: targetDrain, embedding: nil) { s in
+      targetSessions += 1
+      if inputs.adaptKeys.contains(s.key) { adaptSessions.append(s) }
+    }
     warnAboutLevels(targetFE)
-    let adaptSessions = targetSessions.filter { inputs.adaptKeys.contains($0.key) }
     if adaptSessions.isEmpty {
-      throw TrainingError(.tooFewSessions, "target: none of the \(targetSessions.count) sessions of the front end falls in the adaptation part")
+      throw TrainingError(.tooFewSessions, "target: none of the \(targetSessions) sessions of the front end falls in the adaptation part")
     }
     log("templates: \(targetDrain.templates.count) target; sessions: \(adaptSessions.count) adaptation, \(inputs.testKeys.count) held out")
     let detectors = fitTargetDetectors(adaptSessions, targetDrain)
     let threshold = hybridThreshold(adaptSessions)
+    let baseline = baselinePCA(adaptSessions, targetDrain)
+    adaptSessions = []  // not needed while every target session is scored
     if threshold.hybrid?.alarmLevel == nil && detectors.section.structure == nil && detectors.section.rarityRate == nil {
       log("warning: no evidence could be fitted (no level at error or above, and too few target sessions for the PCA and rarity detectors): the model scores every session 0 and flags none; give more target logs")
     }
     let cp = try hybridCheckpoint(inputs, targetDrain: targetDrain, threshold: threshold, detectors: detectors.section)
     let model = try write(cp, to: output)
-    return try evaluate(model, inputs, adaptSessions: adaptSessions, targetDrain: targetDrain, threshold: threshold, sourceValidation: nil,
+    return try evaluate(model, inputs, baseline: baseline, threshold: threshold, sourceValidation: nil,
                         notes: detectors.notes, trainSeconds: monotonicSeconds() - t0, epochs: [])
   }
 
@@ -155,15 +168,35 @@ public final class FitRun {
 
   // MARK: - 1. Data, labels and the target split
 
-  /// Both systems read once, with the target's sessions (by line) for the splits.
-  struct Data {
-    var source: Corpus?
-    var target: Corpus
-    var sourceLabels: LabelFile?
-    var targetLabels: LabelFile?
-    var targetPass: [(session: Session, lines: [Int])]
+  /// Both systems looked at once, with the target's sessions (by line) for the splits. A class: the
+  /// last split frees the sessions' line numbers once its adaptation lines are known.
+  final class Data {
+    let source: Corpus?
+    let target: Corpus
+    let sourceLabels: LabelFile?
+    let targetLabels: LabelFile?
+    /// The target's sessions by line (events are line numbers), sampled to --max-sessions when set.
+    var targetPass: [LineSession]
     var targetPassLabels: [Bool?]
+    /// Target sessions before sampling, and the kept sessions' keys (nil: every session is kept).
+    let targetSessionsTotal: Int
+    let targetSample: Set<String>?
+
+    init(source: Corpus?, target: Corpus, sourceLabels: LabelFile?, targetLabels: LabelFile?, targetPass: [LineSession],
+         targetPassLabels: [Bool?], targetSessionsTotal: Int, targetSample: Set<String>?) {
+      self.source = source
+      self.target = target
+      self.sourceLabels = sourceLabels
+      self.targetLabels = targetLabels
+      self.targetPass = targetPass
+      self.targetPassLabels = targetPassLabels
+      self.targetSessionsTotal = targetSessionsTotal
+      self.targetSample = targetSample
+    }
   }
+
+  /// The last split frees the target sessions' line numbers after its split (set by `run`).
+  var lastSplit = true
 
   struct Inputs {
     var source: Corpus?
@@ -173,8 +206,10 @@ public final class FitRun {
     /// Target session keys held out (never seen in training) and used for adaptation (without labels).
     var testKeys: Set<String>
     var adaptKeys: Set<String>
-    /// The target lines of the adaptation sessions (Drain learns on these only), ascending.
-    var adaptLines: [Int]
+    /// The target lines of the adaptation sessions (Drain learns on these only).
+    var adaptLines: LineSet
+    /// The keys of the sampled target sessions (nil: every session is used).
+    var targetSample: Set<String>?
   }
 
   /// Reads both systems and the target's sessions (by line: the format's fields, no Drain).
@@ -189,16 +224,28 @@ public final class FitRun {
     if let s = sourceSpec {
       log("reading source logs (\(s.files.count) file\(s.files.count == 1 ? "" : "s"))")
       source = try Corpus(s)
+      source?.showProgress = progress?.bar ?? false
     }
     log("reading target logs (\(c.target.files.count) file\(c.target.files.count == 1 ? "" : "s"))")
     let target = try Corpus(c.target)
-    let targetPass = try target.sessionLines()
+    target.showProgress = progress?.bar ?? false
+    var sampler = SessionSampler<LineSession>(limit: c.maxSessions, seed: stream(c.seed, 10))
+    try target.sessionLines { sampler.offer(LineSession($0), label: sessionLabel($0, c.target, targetLabelFile)) }
+    let total = sampler.total
+    let (targetPass, passLabels) = sampler.finish()
     if targetPass.isEmpty { throw TrainingError(.noSessions, "target logs: session rule '\(c.target.session.rule)' yields no session") }
-    let passLabels: [Bool?] = targetPass.map { s in
-      c.target.inlineLabelField != nil ? s.session.inlineAnomaly : targetLabelFile?[s.session.labelKey]
+    var sample: Set<String>? = nil
+    if targetPass.count < total {
+      sample = Set(targetPass.map(\.key))
+      log("sampled \(grouped(targetPass.count)) of \(grouped(total)) target sessions (--max-sessions, seeded\(c.target.hasLabels ? ", stratified by label" : ""))")
     }
     return Data(source: source, target: target, sourceLabels: sourceLabelFile, targetLabels: targetLabelFile, targetPass: targetPass,
-                targetPassLabels: passLabels)
+                targetPassLabels: passLabels, targetSessionsTotal: total, targetSample: sample)
+  }
+
+  /// A session's label: its inline alert, or its key's row in the label file (nil: none).
+  func sessionLabel(_ s: Session, _ spec: SystemSpec, _ file: LabelFile?) -> Bool? {
+    spec.inlineLabelField != nil ? s.inlineAnomaly : file?[s.labelKey]
   }
 
   /// Splits the target's sessions into an adaptation part and a held-out test part (seeded;
@@ -211,11 +258,12 @@ public final class FitRun {
     if adaptIdx.isEmpty {
       throw TrainingError(.tooFewSessions, "target: no session left for adaptation (\(d.targetPass.count) sessions, test fraction \(c.targetTestFraction))")
     }
-    var adaptLines = Set<Int>()
-    for i in adaptIdx { adaptLines.formUnion(d.targetPass[i].lines) }
+    var adaptLines = LineSet(capacity: d.target.lineCount)
+    for i in adaptIdx { for l in d.targetPass[i].lines { adaptLines.insert(Int(l)) } }
+    if lastSplit { for i in d.targetPass.indices { d.targetPass[i].lines = [] } }
     return Inputs(source: d.source, target: d.target, sourceLabels: d.sourceLabels, targetLabels: d.targetLabels,
-                  testKeys: Set(testIdx.map { d.targetPass[$0].session.key }), adaptKeys: Set(adaptIdx.map { d.targetPass[$0].session.key }),
-                  adaptLines: adaptLines.sorted())
+                  testKeys: Set(testIdx.map { d.targetPass[$0].key }), adaptKeys: Set(adaptIdx.map { d.targetPass[$0].key }),
+                  adaptLines: adaptLines, targetSample: d.targetSample)
   }
 
   // MARK: - 2. Templates and event vectors
@@ -233,9 +281,9 @@ public final class FitRun {
   func learnFrontEnd(_ inputs: Inputs) throws -> LearnedFrontEnd {
     let c = config
     let sourceCorpus = try sourceCorpus(inputs), glovePath = try glovePath
-    log("learning templates: \(grouped(sourceCorpus.lines.count)) source lines, \(grouped(inputs.adaptLines.count)) target adaptation lines")
-    let sourceDrain = try sourceCorpus.learnDrain(indices: Array(0..<sourceCorpus.lines.count))
-    let targetDrain = try inputs.target.learnDrain(indices: inputs.adaptLines)
+    log("learning templates: \(grouped(sourceCorpus.lineCount)) source lines, \(grouped(inputs.adaptLines.count)) target adaptation lines")
+    let sourceDrain = try sourceCorpus.learnDrain(lines: nil)
+    let targetDrain = try inputs.target.learnDrain(lines: inputs.adaptLines)
     let splitter = WordSplitter(drain: targetDrain)
     let templates = sourceDrain.templates.map { $0.tokens } + targetDrain.templates.map { $0.tokens }
     var wanted = Set<String>()
@@ -263,6 +311,8 @@ public final class FitRun {
     /// and as network inputs (the same order; labels are the target's, never read in zero-label training).
     var targetSessions: [Session]
     var targetAdapt: Pool
+    /// Source sessions the front end made, and those used (sampled).
+    var sourceSessions: (total: Int, used: Int)
   }
 
   /// Every session through the shared front end (match mode), exactly as scoring will see them; the
@@ -271,71 +321,90 @@ public final class FitRun {
   func buildSets(_ inputs: Inputs, _ fe: LearnedFrontEnd) throws -> TrainingSets {
     let c = config
     let sourceSpec = try sourceSpec
-    let (sourceFE, sourceSessions) = try try sourceCorpus(inputs).sessions(drain: fe.sourceDrain, embedding: fe.embedding, severity: c.severity)
-    let (targetFE, targetSessions) = try inputs.target.sessions(drain: fe.targetDrain, embedding: fe.embedding, severity: c.severity)
+    // Sessions are kept as they close (sampled to --max-sessions when set), never all at once.
+    var sourceSampler = SessionSampler<Session>(limit: c.maxSessions, seed: stream(c.seed, 11))
+    var matchedSourceKeys = Set<String>()
+    let usesSourceFile = sourceSpec.inlineLabelField == nil && inputs.sourceLabels != nil
+    let sourceFE = try sourceCorpus(inputs).sessions(drain: fe.sourceDrain, embedding: fe.embedding, severity: c.severity) { s in
+      let y = sessionLabel(s, sourceSpec, inputs.sourceLabels)
+      if usesSourceFile && y != nil { matchedSourceKeys.insert(LabelFile.normalize(s.labelKey)) }
+      sourceSampler.offer(s, label: y)
+    }
+    let sourceTotal = sourceSampler.total
+    let (sourceSessions, sourceY) = sourceSampler.finish()
+    if sourceSessions.count < sourceTotal {
+      log("sampled \(grouped(sourceSessions.count)) of \(grouped(sourceTotal)) source sessions (--max-sessions, seeded, stratified by label)")
+    }
+    var targetSessions = 0, targetLabelled = 0, targetTestCount = 0
+    var adaptSessions: [Session] = [], adaptLabels: [Bool?] = []
+    let targetFE = try inputs.target.sessions(drain: fe.targetDrain, embedding: fe.embedding, severity: c.severity) { s in
+      targetSessions += 1
+      let y = sessionLabel(s, c.target, inputs.targetLabels)
+      if y != nil { targetLabelled += 1 }
+      if inputs.testKeys.contains(s.key) {
+        targetTestCount += 1
+      } else if inputs.adaptKeys.contains(s.key) {
+        adaptSessions.append(s)
+        adaptLabels.append(y)
+      }
+    }
     warnAboutLevels(targetFE)
     let width = targetFE.inputWidth
-    let sLabels = SessionLabels(sessions: sourceSessions, spec: sourceSpec, file: inputs.sourceLabels)
+    let sourceUnlabelled = sourceY.filter { $0 == nil }.count, sourceAnomalies = sourceY.filter { $0 == true }.count
     if sourceSessions.isEmpty { throw TrainingError(.noSessions, "source logs: session rule '\(sourceSpec.session.rule)' yields no session") }
-    if sLabels.unlabelled == sourceSessions.count {
+    if sourceUnlabelled == sourceSessions.count {
       throw TrainingError(.unusableLabels, "\(sourceSpec.labelFile ?? "source labels"): labels match none of the \(sourceSessions.count) source sessions (keys like '\(sourceSessions[0].labelKey)')")
     }
-    if sLabels.anomalies == 0 {
-      throw TrainingError(.unusableLabels, "source labels: no anomalous session among \(sourceSessions.count - sLabels.unlabelled) labelled sessions")
+    if sourceAnomalies == 0 {
+      throw TrainingError(.unusableLabels, "source labels: no anomalous session among \(sourceSessions.count - sourceUnlabelled) labelled sessions")
     }
-    if sLabels.anomalies == sourceSessions.count - sLabels.unlabelled {
+    if sourceAnomalies == sourceSessions.count - sourceUnlabelled {
       throw TrainingError(.unusableLabels, "source labels: every labelled session is anomalous; training needs normal sessions too")
     }
-    let tLabels = SessionLabels(sessions: targetSessions, spec: c.target, file: inputs.targetLabels)
-    if c.target.hasLabels && tLabels.unlabelled == targetSessions.count {
-      throw TrainingError(.unusableLabels, "\(c.target.labelFile ?? "target labels"): labels match none of the \(targetSessions.count) target sessions")
+    if c.target.hasLabels && targetLabelled == 0 {
+      throw TrainingError(.unusableLabels, "\(c.target.labelFile ?? "target labels"): labels match none of the \(targetSessions) target sessions")
     }
-    if sLabels.unlabelled > 0 { log("warning: \(sLabels.unlabelled) source sessions have no label and are not used") }
-    if sLabels.unusedLabelKeys > 0 { log("note: \(sLabels.unusedLabelKeys) source label keys match no session") }
+    if sourceUnlabelled > 0 { log("warning: \(sourceUnlabelled) source sessions have no label and are not used") }
+    if usesSourceFile, let unused = inputs.sourceLabels?.unmatchedKeys(seen: matchedSourceKeys), unused > 0 {
+      log("note: \(unused) source label keys match no session")
+    }
 
-    var scratch: [Float] = []
-    var sourceAll = Pool()
-    var sourceLabelled: [Int] = []
-    for (i, s) in sourceSessions.enumerated() {
-      sourceFE.gather(s, into: &scratch)
-      let y = sLabels.labels[i]
-      sourceAll.append(scratch, y.map { $0 ? 1 : 0 }, width: width, maxLength: c.maxLength)
-      if y != nil { sourceLabelled.append(i) }
-    }
-    // Balance: all anomalies, ratio × as many normals.
+    // Balance: all anomalies, ratio × as many normals; vectors are gathered for the kept sessions only.
     var rng = SeededRNG(seed: stream(c.seed, 2))
-    var anomalies = sourceLabelled.filter { sourceAll.labels[$0] == 1 }
-    var normals = sourceLabelled.filter { sourceAll.labels[$0] == 0 }
+    let labelled = sourceY.indices.filter { sourceY[$0] != nil }
+    var anomalies = labelled.filter { sourceY[$0] == true }
+    var normals = labelled.filter { sourceY[$0] == false }
     rng.shuffle(&normals)
     if c.sourceNormalRatio > 0 { normals = Array(normals.prefix(max(1, Int((Double(anomalies.count) * c.sourceNormalRatio).rounded())))) }
     anomalies.sort()
     let kept = (anomalies + normals).sorted()
-    let (srcTrainIdx, srcValIdx) = stratifiedSplit(kept, labels: sourceAll.labels.map { $0.map { $0 == 1 } }, fraction: c.sourceValidationFraction, rng: &rng)
+    let (srcTrainIdx, srcValIdx) = stratifiedSplit(kept, labels: sourceY, fraction: c.sourceValidationFraction, rng: &rng)
     if srcTrainIdx.count < 2 {
       throw TrainingError(.tooFewSessions, "source: \(kept.count) labelled sessions kept (\(anomalies.count) anomalous) leave \(srcTrainIdx.count) for training after the validation split; need at least 2")
     }
+    var scratch: [Float] = []
+    var sourceKept = Pool()
+    var slot = [Int: Int]()
+    for i in kept {
+      sourceFE.gather(sourceSessions[i], into: &scratch)
+      slot[i] = sourceKept.count
+      sourceKept.append(scratch, sourceY[i]! ? 1 : 0, width: width, maxLength: c.maxLength)
+    }
+    func sourcePool(_ idx: [Int]) -> Pool { sourceKept.subset(idx.map { slot[$0]! }) }
     var trainOrder = srcTrainIdx
     rng.shuffle(&trainOrder)
     let half = trainOrder.count / 2
-    let srcSupport = sourceAll.subset(Array(trainOrder[..<max(half, 1)]))
-    let srcQuery = sourceAll.subset(trainOrder.count > 1 ? Array(trainOrder[half...]) : trainOrder)
-    let srcVal = sourceAll.subset(srcValIdx.isEmpty ? srcTrainIdx : srcValIdx)
+    let srcSupport = sourcePool(Array(trainOrder[..<max(half, 1)]))
+    let srcQuery = sourcePool(trainOrder.count > 1 ? Array(trainOrder[half...]) : trainOrder)
+    let srcVal = sourcePool(srcValIdx.isEmpty ? srcTrainIdx : srcValIdx)
 
     var targetAdapt = Pool()
-    var targetTestCount = 0
-    var adaptSessions: [Session] = []
-    for (i, s) in targetSessions.enumerated() {
-      if inputs.testKeys.contains(s.key) {
-        targetTestCount += 1
-        continue
-      }
-      guard inputs.adaptKeys.contains(s.key) else { continue }
-      adaptSessions.append(s)
+    for (s, y) in zip(adaptSessions, adaptLabels) {
       targetFE.gather(s, into: &scratch)
-      targetAdapt.append(scratch, tLabels.labels[i].map { $0 ? 1 : 0 }, width: width, maxLength: c.maxLength)
+      targetAdapt.append(scratch, y.map { $0 ? 1 : 0 }, width: width, maxLength: c.maxLength)
     }
     if targetAdapt.count == 0 {
-      throw TrainingError(.tooFewSessions, "target: none of the \(targetSessions.count) sessions of the front end falls in the adaptation part")
+      throw TrainingError(.tooFewSessions, "target: none of the \(targetSessions) sessions of the front end falls in the adaptation part")
     }
     var adaptOrder = Array(0..<targetAdapt.count)
     rng.shuffle(&adaptOrder)
@@ -353,7 +422,7 @@ public final class FitRun {
     log("sessions: source \(srcSupport.count)+\(srcQuery.count) train, \(srcVal.count) validation (\(anomalies.count) anomalous kept); target \(targetAdapt.count) adaptation, \(targetTestCount) held out")
     return TrainingSets(srcSupport: srcSupport, srcQuery: srcQuery, srcVal: srcVal, tgtSupport: tgtSupport, tgtQuery: tgtQuery,
                         tgtLabelled: tgtLabelled, targetAdaptation: targetAdapt.count, targetSessions: adaptSessions,
-                        targetAdapt: targetAdapt)
+                        targetAdapt: targetAdapt, sourceSessions: (sourceTotal, sourceSessions.count))
   }
 
   // MARK: - 4. Training
@@ -401,7 +470,12 @@ public final class FitRun {
     let trainStart = monotonicSeconds()
     for epoch in stride(from: startEpoch, through: c.epochs, by: 1) {
       let e0 = monotonicSeconds()
-      var rec = runEpoch(epoch, trainer: trainer, sets: sets, width: width)
+      var rec = runEpoch(epoch, trainer: trainer, sets: sets, width: width) { it, iterations, running in
+        progress?.batch(epoch: epoch, epochs: c.epochs, iteration: it, iterations: iterations, running: running,
+                        epochSeconds: monotonicSeconds() - e0, done: (epoch - startEpoch) * iterations + it,
+                        total: (c.epochs - startEpoch + 1) * iterations, trainSeconds: monotonicSeconds() - trainStart,
+                        showDomain: c.networkMethod == .zerolog || c.networkMethod == .zerologNoMeta)
+      }
       // A diverged run stops here, naming the epoch; nothing is written (not even a resume state).
       for (name, v) in [("classification", rec.classification), ("domain", rec.domain), ("query", rec.query)] where !v.isFinite {
         throw TrainingError(.nonFiniteTraining, "epoch \(epoch): the \(name) loss is \(v); training diverged and no model was written",
@@ -418,6 +492,8 @@ public final class FitRun {
       }
       let secs = monotonicSeconds() - e0
       log(epochLine(rec, seconds: secs))
+      progress?.epoch(rec, epochs: c.epochs, seconds: secs, trainSeconds: monotonicSeconds() - trainStart,
+                      eta: secs * Double(c.epochs - epoch))
       if epoch < c.epochs, let resumePath {
         try ResumeState.save(path: resumePath, fingerprint: fingerprint, trainer: trainer, history: history,
                              best: c.selection == .sourceValidationLoss ? bestParams : nil, bestLoss: bestLoss)
@@ -432,7 +508,9 @@ public final class FitRun {
   }
 
   /// One epoch of the configured method's steps; losses averaged over its iterations.
-  func runEpoch(_ epoch: Int, trainer: Trainer<Float>, sets: TrainingSets, width: Int) -> EpochRecord {
+  /// - Parameter onBatch: after each batch: its number (from 1), the epoch's batches, and the losses so far.
+  func runEpoch(_ epoch: Int, trainer: Trainer<Float>, sets: TrainingSets, width: Int,
+                onBatch: (Int, Int, EpochRecord) -> Void = { _, _, _ in }) -> EpochRecord {
     let c = config
     var erng = SeededRNG(seed: stream(c.seed, 5, UInt64(epoch)))
     trainer.rng = SeededRNG(seed: stream(c.seed, 6, UInt64(epoch)))
@@ -448,6 +526,7 @@ public final class FitRun {
     }
     var rec = EpochRecord(epoch: epoch)
     var accN = 0
+    var running = EpochRecord(epoch: epoch)
     for it in 0..<iterations {
       func lab(_ p: Pool, _ b: [[Int]]) -> LabelledBatch<Float> {
         let idx = b[it % b.count]
@@ -477,6 +556,10 @@ public final class FitRun {
         accN += 1
       }
       rec.sequences += st.sequences
+      running.classification += (st.classification - running.classification) / Double(it + 1)
+      running.domain += (st.domain - running.domain) / Double(it + 1)
+      running.sequences = rec.sequences
+      onBatch(it + 1, iterations, running)
     }
     if accN > 0 { rec.domainAccuracy /= Double(accN) }
     return rec
@@ -651,13 +734,16 @@ public final class FitRun {
 
   // MARK: - 7. Evaluation through the scoring code on the written file
 
-  func evaluate(_ model: ScoringModel, _ inputs: Inputs, adaptSessions: [Session], targetDrain: DrainSection, threshold: ThresholdSection,
+  /// The "PCA alone" baseline: fitted, without labels, on a split's adaptation sessions.
+  func baselinePCA(_ adaptSessions: [Session], _ targetDrain: DrainSection) -> TargetDetectorSection {
+    TargetDetectors.fit(sessions: adaptSessions.map(\.events), templates: targetDrain.templates.map(\.id), gate: false).section
+  }
+
+  func evaluate(_ model: ScoringModel, _ inputs: Inputs, baseline: TargetDetectorSection, threshold: ThresholdSection,
                 sourceValidation: DetectionMetrics?, notes: [String], trainSeconds: Double, epochs: [EpochRecord]) throws -> SplitResult {
     let c = config
-    // The "PCA alone" baseline: fitted, without labels, on this split's adaptation sessions.
-    let pca = TargetDetectors.fit(sessions: adaptSessions.map(\.events), templates: targetDrain.templates.map(\.id), gate: false)
-    let eval = try Evaluation.run(model: model, spec: c.target, labelFile: inputs.targetLabels, corpusLines: inputs.target.lines,
-                                  baselineDetector: pca.section)
+    let eval = try Evaluation.run(model: model, spec: c.target, labelFile: inputs.targetLabels, corpus: inputs.target,
+                                  sessions: inputs.targetSample, baselineDetector: baseline)
     let labelled = c.target.hasLabels
     return SplitResult(
       seed: c.seed, threshold: threshold,
@@ -672,10 +758,13 @@ public final class FitRun {
   /// split's and their mean, standard deviation and 95 % interval of the mean.
   func report(output: String, _ d: Data, _ splits: [SplitResult], started t0: Double) -> FitReport {
     let c = config
-    return FitReport(method: c.method.rawValue, source: d.source == nil ? nil : c.source?.presetName, target: c.target.presetName,
-                     seed: c.seed, threads: c.threads, model: output, splits: splits, settings: c.settingsJSON,
-                     data: (d.source?.digests ?? []).map { ("source:" + $0.path, $0.sha256) } + d.target.digests.map { ("target:" + $0.path, $0.sha256) },
-                     totalSeconds: monotonicSeconds() - t0)
+    var r = FitReport(method: c.method.rawValue, source: d.source == nil ? nil : c.source?.presetName, target: c.target.presetName,
+                      seed: c.seed, threads: c.threads, model: output, splits: splits, settings: c.settingsJSON,
+                      data: (d.source?.digests ?? []).map { ("source:" + $0.path, $0.sha256) } + d.target.digests.map { ("target:" + $0.path, $0.sha256) },
+                      totalSeconds: monotonicSeconds() - t0)
+    r.maxSessions = c.maxSessions
+    r.targetSessions = (d.targetSessionsTotal, d.targetPass.count)
+    return r
   }
 
   /// Scores and mean CE loss of a labelled pool with the given parameters (C forward for scores).

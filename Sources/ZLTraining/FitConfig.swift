@@ -69,6 +69,8 @@ public struct FitConfig: Sendable {
   /// Seeded held-out splits evaluated (the k-th is the run with seed + k; the first's model is written).
   public var splits = 1
   public var thresholdMethod: ThresholdMethod = .fixed
+  /// At most this many sessions of each system are used (seeded, stratified by label); nil: all.
+  public var maxSessions: Int?
 
   public init(source: SystemSpec?, target: SystemSpec, glovePath: String?) {
     self.source = source
@@ -116,6 +118,8 @@ public struct FitConfig: Sendable {
       ("train.method", .string(method.rawValue)),
       ("train.target_test_fraction", .double(targetTestFraction)),
     ]
+    // Only when set, so models trained without it keep their bytes.
+    if let n = maxSessions { out.append(("train.max_sessions", .uint(UInt64(n)))) }
     if method == .hybrid {
       out += [("train.hybrid.network", .string(hybridNetworkRole.rawValue)),
               ("train.hybrid.pca_variance", .double(TargetDetectors.variance)), ("train.hybrid.pca_alpha", .double(TargetDetectors.alpha)),

@@ -59,6 +59,8 @@ public struct SplitResult: Sendable {
   public var notes: [String]
   public var trainSeconds: Double
   public var epochs: [EpochRecord]
+  /// Source sessions the front end made and those used (fewer with --max-sessions); nil without a network.
+  public var sourceSessions: (total: Int, used: Int)? = nil
 
   public var json: JSON {
     .object([
@@ -69,6 +71,7 @@ public struct SplitResult: Sendable {
                         ("new_template_lines", .integer(Int64(newTemplateLines)))])),
       ("baselines", .object(baselines.map { ($0.0, $0.1?.json ?? .object([("missing", .string(missingBaselines[$0.0] ?? "not scored"))])) })),
       ("source_validation", sourceValidation?.json ?? .null),
+      ("source_sessions", sourceSessions.map { .object([("total", .integer(Int64($0.total))), ("used", .integer(Int64($0.used)))]) } ?? .null),
       ("notes", .array(notes.map { .string($0) })),
       ("train_seconds", .number(trainSeconds)),
       ("epochs", .array(epochs.map { $0.json })),
@@ -124,6 +127,9 @@ public struct FitReport: Sendable {
   public var settings: JSON
   public var data: [(String, String)]
   public var totalSeconds: Double
+  /// --max-sessions, and the target's sessions before and after sampling.
+  public var maxSessions: Int? = nil
+  public var targetSessions = (total: 0, used: 0)
 
   /// The written model's split.
   public var first: SplitResult { splits[0] }
@@ -154,6 +160,11 @@ public struct FitReport: Sendable {
       ("threads", .integer(Int64(threads))), ("model", .string(model)),
     ]
     if case .object(let firstMembers) = first.json { members += firstMembers.filter { $0.0 != "seed" } }
+    members.append(("sampling", .object([
+      ("max_sessions", maxSessions.map { .integer(Int64($0)) } ?? .null),
+      ("target_sessions", .object([("total", .integer(Int64(targetSessions.total))), ("used", .integer(Int64(targetSessions.used)))])),
+      ("method", .string(maxSessions == nil ? "none" : "seeded reservoir per label (normal, anomalous, unlabelled), proportional shares")),
+    ])))
     members += [("settings", settings), ("data", .object(data.map { ($0.0, JSON.string($0.1)) })),
                 ("total_seconds", .number(totalSeconds))]
     if splits.count > 1 {

@@ -227,3 +227,68 @@ extension String {
   let r = try runTool("zl-score", [dir + "/nan.zlck", demo + "/BGL_2k.log.gz"])
   #expect(r.status == 65 && r.stderrLines.count == 1 && r.stderr.contains("nan") && r.stderr.contains("classifier.bias"), "\(r)")
 }
+
+/// --max-sessions: at most N target sessions (held out + adaptation), the sample said in the
+/// report, stratified (the anomalous share kept), the same seed the same bytes.
+@Test func maxSessionsSamplesAndSaysSo() throws {
+  let dir = try scratchDirectory("max-sessions")
+  func fit(_ out: String, _ extra: [String]) throws -> ToolResult {
+    try runTool("zl-train", ["fit", "--target", demo + "/hdfs-sample.log.gz", "--target-preset", "hdfs", "--target-labels",
+                             demo + "/hdfs-sample-labels.csv", "-o", out, "--report", out + ".json"] + extra)
+  }
+  let all = try fit(dir + "/all.zlck", ["--quiet"])
+  #expect(all.status == 0, "\(all)")
+  let r = try fit(dir + "/a.zlck", ["--max-sessions", "300"])
+  #expect(r.status == 0 && r.stderr.contains("sampled 300 of"), "\(r)")
+  let report = try JSONParser().parse(try readWholeFile(dir + "/a.zlck.json"))
+  let full = try JSONParser().parse(try readWholeFile(dir + "/all.zlck.json"))
+  let total = try #require(full["sampling"]?["target_sessions"]?["total"]?.integerValue)
+  #expect(total > 300)
+  #expect(report["sampling"]?["max_sessions"]?.integerValue == 300)
+  #expect(report["sampling"]?["target_sessions"]?["used"]?.integerValue == 300)
+  #expect(report["sampling"]?["target_sessions"]?["total"]?.integerValue == total)
+  #expect(full["sampling"]?["max_sessions"] == JSON.null && full["sampling"]?["target_sessions"]?["used"]?.integerValue == total)
+  let heldOut = try #require(report["test"]?["held_out_sessions"]?.integerValue)
+  let adapt = try #require(report["test"]?["adaptation_sessions"]?.integerValue)
+  #expect(heldOut + adapt == 300)
+  // Stratified: the sample's anomalous share is the whole's (within one session in 300).
+  func anomalies(_ j: JSON) -> Int64 { ["tp", "fn"].compactMap { j["test"]?["transductive"]?[$0]?.integerValue }.reduce(0, +) }
+  func sessions(_ j: JSON) -> Int64 { ["tp", "fn", "fp", "tn"].compactMap { j["test"]?["transductive"]?[$0]?.integerValue }.reduce(0, +) }
+  let share = Double(anomalies(full)) / Double(sessions(full))
+  #expect(sessions(report) == 300)
+  #expect(abs(Double(anomalies(report)) - share * 300) <= 1.01, "\(anomalies(report)) anomalies in 300; whole share \(share)")
+  // The setting is in the model's REPR and the same seed gives the same bytes.
+  #expect(try fit(dir + "/b.zlck", ["--max-sessions", "300", "--quiet"]).status == 0)
+  #expect(try readWholeFile(dir + "/a.zlck") == (try readWholeFile(dir + "/b.zlck")))
+  let diff = try runTool("zl-pack", ["diff", dir + "/all.zlck", dir + "/a.zlck"])
+  #expect(diff.stdout.contains("key train.max_sessions: only in B (300)"), "\(diff)")
+  #expect(try fit(dir + "/c.zlck", ["--max-sessions", "1"]).status == 64)
+}
+
+/// --progress-json FD: one JSON line per epoch (losses, domain accuracy, source validation) and one
+/// when the run finishes; a descriptor that is not open is a usage error; a pipe gets no bar.
+@Test func progressJSONWritesOneLinePerEpoch() throws {
+  let dir = try scratchDirectory("progress")
+  let r = try runTool("zl-train", fitArgs(dir + "/m.zlck", extra: ["--progress-json", "1"], epochs: 3))
+  #expect(r.status == 0, "\(r)")
+  let lines = r.stdout.split(separator: "\n").map { try? JSONParser().parse(Array($0.utf8)) }
+  #expect(lines.count == 4 && lines.allSatisfy { $0 != nil }, "\(r.stdout)")
+  let epochs = lines.compactMap { $0 }.filter { $0["event"]?.stringValue == "epoch" }
+  #expect(epochs.map { $0["epoch"]?.integerValue } == [1, 2, 3])
+  for e in epochs {
+    for key in ["classification_loss", "domain_loss", "domain_accuracy", "source_validation_loss", "source_validation_f1",
+                "sequences_per_second", "elapsed_seconds", "eta_seconds"] {
+      #expect(e[key]?.doubleValue != nil, "\(key) missing in \(e.serialized())")
+    }
+    #expect(e["epochs"]?.integerValue == 3)
+  }
+  let last = try #require(lines.last ?? nil)
+  #expect(last["event"]?.stringValue == "finished" && last["model"]?.stringValue == dir + "/m.zlck" && last["held_out_f1"]?.doubleValue != nil)
+  // Stderr is a file here: one line per epoch, no carriage return, no escape sequence.
+  #expect(r.stderrLines.filter { $0.contains("epoch ") }.count == 3 && !r.stderr.contains("\r") && !r.stderr.contains("\u{1B}"))
+  // The same model as without progress.
+  #expect(try runTool("zl-train", fitArgs(dir + "/q.zlck", extra: ["--quiet"], epochs: 3)).status == 0)
+  #expect(try readWholeFile(dir + "/m.zlck") == (try readWholeFile(dir + "/q.zlck")))
+  let bad = try runTool("zl-train", fitArgs(dir + "/x.zlck", extra: ["--progress-json", "97"], epochs: 1))
+  #expect(bad.status == 64 && bad.stderr.contains("file descriptor 97 is not open") && !fileExists(dir + "/x.zlck"), "\(bad)")
+}

@@ -137,12 +137,20 @@ let fitCommand = Command(
       --splits N              evaluate on N seeded held-out halves (split k is the run with seed + k; the
                               model of the first is written); the report gives mean ± sd and a 95 % interval
       --threshold default|source-validation-f1   0.5, or the F1-best threshold on source validation
+      --max-sessions N        use at most N sessions of each system: a seeded sample, stratified by label
+                              (normal, anomalous, unlabelled), said in the report ("sampling"); logs are
+                              streamed, never held, so memory follows the sessions kept, not the log size
     run:
       --seed S (1)  --threads N (1)  -o MODEL.zlck  --report R.json  --config FILE.json (keys = flag names; flags win)
       --resume                continue from MODEL.zlck.resume (written after each epoch); the result is
                               the same file an uninterrupted run writes
       --stop-after-epoch N    stop after epoch N keeping the resume state (time-sliced training)
       --quiet                 no progress
+      --progress-json FD      one JSON line per epoch on file descriptor FD (event "epoch": losses, domain
+                              accuracy, source-validation loss and F1, seq/s, elapsed and ETA seconds) and
+                              one when the run ends (event "finished"), for dashboards: 3>progress.jsonl
+    Progress: on a terminal an in-place bar (epoch, batch, losses, seq/s, elapsed<ETA) under the log;
+    on a pipe or file, one line per epoch.
     Same inputs, seed and thread count give a byte-identical checkpoint.
     """
 ) { args in
@@ -187,11 +195,13 @@ let fitCommand = Command(
   c.targetLabelFraction = try args.double("--target-label-fraction", in: 0...1) ?? c.targetLabelFraction
   if let s = try args.choice("--select", ["last", "source-val-loss"]) { c.selection = ModelSelection(rawValue: s)! }
   c.splits = try args.int("--splits", in: 1...1000) ?? 1
+  c.maxSessions = try args.int("--max-sessions", in: 2...1_000_000_000)
   if let t = try args.choice("--threshold", ["default", "source-validation-f1"]) { c.thresholdMethod = ThresholdMethod(rawValue: t)! }
   guard let output = try args.outputFile("-o", "--output") else { throw args.error("give -o MODEL.zlck") }
   let reportPath = try args.outputFile("--report")
   let resume = args.flag("--resume")
   let stopAfter = try args.int("--stop-after-epoch", in: 1...100_000)
+  let progressFD = try args.int("--progress-json", in: 0...65_535)
   _ = try args.finish(min: 0, max: 0, names: "")
   if let problem = c.settingsProblems().first { throw args.error(problem) }
   if c.splits > 1 && (resume || stopAfter != nil) { throw args.error("--resume and --stop-after-epoch work with one split only") }
@@ -201,8 +211,17 @@ let fitCommand = Command(
     // Said, not silently dropped: the user may have expected transfer from the source.
     printError("zl-train: note: method hybrid without a network learns from the target alone; --source and --glove are not used (--method zerolog trains the papers' network from them)")
   }
-  let run = FitRun(config: c) { if !quiet { printError("zl-train: " + $0) } }
+  let progress = FitProgress(bar: !quiet && standardErrorIsTerminal(), json: try progressFD.map { try DescriptorWriter(fd: Int32($0)) })
+  let run = FitRun(config: c) {
+    if !quiet {
+      progress.clear()
+      printError("zl-train: " + $0)
+    }
+  }
+  run.progress = progress
   let outcome = try run.run(output: output, resume: resume, stopAfterEpoch: stopAfter)
+  progress.clear()
+  if case .finished(let report) = outcome { progress.finished(report) }
   if let r = reportPath { try writeFileAtomically(r, outcome.json.serialized(indent: 2) + "\n") }
   if !quiet, case .finished(let report) = outcome {
     for line in summaryLines(report) { printError("zl-train: " + line) }
