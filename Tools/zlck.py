@@ -28,7 +28,7 @@ BOM = 0x0A0B0C0D
 HEADER, ENTRY, TRAILER = 64, 80, 80
 READER = (1, 1)
 KNOWN = {  # type: (flags, encoding)
-    b"DRAN": (1, "record"), b"GLOV": (1, "tensors"), b"LEVL": (1, "record"), b"META": (1, "record"),
+    b"CARD": (2, "record"), b"DRAN": (1, "record"), b"GLOV": (1, "tensors"), b"LEVL": (1, "record"), b"META": (1, "record"),
     b"REPR": (2, "record"), b"SESS": (1, "record"), b"TDET": (1, "record"), b"TENS": (1, "tensors"),
     b"THRS": (1, "record"), b"VOCB": (1, "record"),
 }

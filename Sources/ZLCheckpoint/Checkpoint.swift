@@ -42,6 +42,8 @@ public struct Checkpoint: Sendable {
   public var detectors: TargetDetectorSection?
   public var threshold: ThresholdSection?
   public var repro: Record?
+  /// The model card (ancillary): what the model is, its data, figures and limits.
+  public var card: ModelCard?
   /// Unknown ancillary sections, kept so rewriting tools can copy the safe-to-copy ones.
   public var otherSections: [LoadedSection] = []
   /// The layout the file had (nil for a checkpoint built in memory).
@@ -80,6 +82,7 @@ public struct Checkpoint: Sendable {
         _ = try RecordFields(record: m, section: "section META").string("general.architecture")
         metadata = m
       case .repro: repro = records[type]!
+      case .card: card = try ModelCard(record: records[type]!)
       case .session: session = try SessionSection(record: records[type]!)
       case .detectors: detectors = try TargetDetectorSection(record: records[type]!)
       case .tensors: tensors = d.tensorSets[type]!
@@ -143,6 +146,7 @@ public struct Checkpoint: Sendable {
   /// unknown ancillary sections marked safe to copy (others are dropped, as §4 requires).
   public func sectionInputs(alignment: Int = Int(ZLCK.defaultAlignment)) -> [SectionInput] {
     var out: [SectionInput] = []
+    if let c = card { out.append(.known(.card, raw: c.record.encoded())) }
     if let d = drain { out.append(.known(.drain, raw: d.record.encoded())) }
     if let l = levels { out.append(.known(.levels, raw: l.record.encoded())) }
     if let g = glove { out.append(.known(.glove, raw: g.tensorSet.encoded(alignment: alignment))) }

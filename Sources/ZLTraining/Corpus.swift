@@ -61,6 +61,8 @@ public struct TrainingError: ToolError, Equatable {
     case nonFiniteTraining
     /// The trained model fails the checks a scorer makes (nothing is written).
     case unusableModel
+    /// A file given to `zl-train report` that is not a fit report (or a member of one of the wrong kind).
+    case badReport
   }
 
   public let code: Code

@@ -124,6 +124,12 @@ public struct Evaluation {
     return DetectionMetrics(scores: idx.map { scores[$0] }, labels: idx.map { labels[$0]! }, threshold: threshold)
   }
 
+  /// The curves of labelled sessions whose key is in `keys` (nil: one label is missing).
+  public func curves(keys wanted: Set<String>?) -> HeldOutCurves? {
+    let idx = selected(wanted)
+    return HeldOutCurves(scores: idx.map { scores[$0] }, labels: idx.map { labels[$0]! }, threshold: threshold)
+  }
+
   /// Each baseline's metrics on the same sessions (threshold 0.5).
   public func baselineMetrics(keys wanted: Set<String>?) -> [(String, DetectionMetrics?)] {
     let idx = selected(wanted)

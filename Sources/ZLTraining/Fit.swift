@@ -6,9 +6,12 @@
 //   3. buildSets: sessions through the shared front end (match mode), exactly as scoring sees them;
 //   4. train: zerolog / zerolog-nometa / supervised / metalog, progress on stderr, an epoch checkpoint
 //      for --resume;
-//   5. chooseThreshold (source validation only); 6. checkpoint (atomic, deterministic);
-//   7. evaluate: the written file loaded back and scored through ScoringPipeline — zl-score's code —
-//      on every target session, into a typed FitReport.
+//   5. chooseThreshold (source validation only); 6. checkpoint (encoded and loaded back with every
+//      check a scorer makes);
+//   7. evaluate: that model scored through ScoringPipeline — zl-score's code — on every target
+//      session, into a typed FitReport (with the held-out curves);
+//   8. the first split's checkpoint written (atomic, deterministic) with the model card of the whole
+//      run (Card.swift: every split's figures, the baselines, the limits the run showed).
 
 import Foundation
 import ZLBase
@@ -49,6 +52,7 @@ public final class FitRun {
     }
     let data = try readData()
     var splits: [SplitResult] = []
+    var written: Checkpoint? = nil
     for k in 0..<config.splits {
       var c = config
       c.seed = config.seed &+ UInt64(k)
@@ -57,26 +61,38 @@ public final class FitRun {
       run.lastSplit = k == config.splits - 1
       progress?.split = k + 1
       progress?.splits = config.splits
-      switch try run.fitSplit(data, output: k == 0 ? output : nil, resume: resume, stopAfterEpoch: stopAfterEpoch) {
+      switch try run.fitSplit(data, resume: resume, stopAfterEpoch: stopAfterEpoch, resumeFile: k == 0 ? output : nil) {
       case .stopped(let epoch): return .stopped(afterEpoch: epoch, resumePath: output + ".resume")
-      case .done(let r): splits.append(r)
+      case .done(let r, let cp):
+        splits.append(r)
+        if k == 0 { written = cp }
       }
       if config.splits > 1, let m = splits.last?.inductive {
         log("split \(k + 1)/\(config.splits): held-out F1 \(fixed(m.f1, 1)), ROC-AUC \(m.rocAUC.map { fixed($0, 3) } ?? "n/a")")
       }
     }
-    return .finished(report(output: output, data, splits, started: t0))
+    let r = report(output: output, data, splits, started: t0)
+    // The first split's model, with the card of the whole run (every split's figures), written once.
+    guard var cp = written else { throw InternalError("no split made a model") }
+    cp.card = try modelCard(r, cp, data)
+    _ = try write(cp, to: output)
+    return .finished(r)
   }
 
   enum SplitEnd {
-    case done(SplitResult)
+    case done(SplitResult, Checkpoint)
     case stopped(Int)
   }
 
-  /// One split: the target split, the front end, training, the detectors, the checkpoint (written to
-  /// `output`, or kept in memory), and its evaluation through the scoring code.
-  func fitSplit(_ data: Data, output: String?, resume: Bool, stopAfterEpoch: Int?) throws -> SplitEnd {
-    if !config.needsNetwork { return .done(try fitHybridSplit(data, output: output)) }
+  /// One split: the target split, the front end, training, the detectors, the checkpoint (checked
+  /// as a scorer loads it, kept in memory: `run` writes the first split's with its card), and its
+  /// evaluation through the scoring code.
+  /// - Parameter resumeFile: the model path whose `.resume` state the first split keeps (nil: none).
+  func fitSplit(_ data: Data, resume: Bool, stopAfterEpoch: Int?, resumeFile output: String?) throws -> SplitEnd {
+    if !config.needsNetwork {
+      let (r, cp) = try fitHybridSplit(data)
+      return .done(r, cp)
+    }
     let inputs = try splitTarget(data)
     let frontEnd = try learnFrontEnd(inputs)
     let sets = try buildSets(inputs, frontEnd)
@@ -96,17 +112,17 @@ public final class FitRun {
       }
     }
     let cp = try checkpoint(inputs, frontEnd, trained, threshold: threshold, sourceValidation: sourceValidation, detectors: detectors?.section)
-    let model = try write(cp, to: output)
+    let model = try write(cp, to: nil)
     var result = try evaluate(model, inputs, baseline: baselinePCA(sets.targetSessions, frontEnd.targetDrain), threshold: threshold,
                               sourceValidation: sourceValidation, notes: detectors?.notes ?? [], trainSeconds: trained.seconds,
                               epochs: trained.history)
     result.sourceSessions = sets.sourceSessions
-    return .done(result)
+    return .done(result, cp)
   }
 
   /// One split of a hybrid without a network: the target's Drain and sessions, the target-side
   /// detectors and the severity decision; no source, no GloVe, no training.
-  func fitHybridSplit(_ data: Data, output: String?) throws -> SplitResult {
+  func fitHybridSplit(_ data: Data) throws -> (SplitResult, Checkpoint) {
     let t0 = monotonicSeconds()
     let inputs = try splitTarget(data)
     log("learning templates: \(grouped(inputs.adaptLines.count)) target adaptation lines")
@@ -129,9 +145,9 @@ public final class FitRun {
       log("warning: no evidence could be fitted (no level at error or above, and too few target sessions for the PCA and rarity detectors): the model scores every session 0 and flags none; give more target logs")
     }
     let cp = try hybridCheckpoint(inputs, targetDrain: targetDrain, threshold: threshold, detectors: detectors.section)
-    let model = try write(cp, to: output)
-    return try evaluate(model, inputs, baseline: baseline, threshold: threshold, sourceValidation: nil,
-                        notes: detectors.notes, trainSeconds: monotonicSeconds() - t0, epochs: [])
+    let model = try write(cp, to: nil)
+    return (try evaluate(model, inputs, baseline: baseline, threshold: threshold, sourceValidation: nil,
+                         notes: detectors.notes, trainSeconds: monotonicSeconds() - t0, epochs: []), cp)
   }
 
   /// Warnings about how the target's lines were read: level words outside the zl-levels/1 table,
@@ -718,6 +734,7 @@ public final class FitRun {
       ("tool.name", .string("zl-train")), ("tool.version", .string(zlVersion)), ("zlib.version", .string(Zlib.version)),
       ("seed", .uint(c.seed)), ("threads", .uint(UInt64(c.threads))),
     ] + extra
+    if let commit = sourceCommit().commit { repro.append(("tool.commit", .string(commit))) }
     repro += c.record
     for (role, corpus) in [("source", inputs.source), ("target", inputs.target)] {
       for (k, d) in (corpus?.digests ?? []).enumerated() {
@@ -745,13 +762,15 @@ public final class FitRun {
     let eval = try Evaluation.run(model: model, spec: c.target, labelFile: inputs.targetLabels, corpus: inputs.target,
                                   sessions: inputs.targetSample, baselineDetector: baseline)
     let labelled = c.target.hasLabels
-    return SplitResult(
+    var result = SplitResult(
       seed: c.seed, threshold: threshold,
       inductive: labelled ? eval.metrics(keys: inputs.testKeys) : nil, transductive: labelled ? eval.metrics(keys: nil) : nil,
       baselines: labelled ? eval.baselineMetrics(keys: inputs.testKeys) : [], missingBaselines: eval.baselines.missing,
       heldOutSessions: inputs.testKeys.count, adaptationSessions: inputs.adaptKeys.count, unlabelledSessions: eval.unlabelled,
       newTemplateLines: eval.newTemplateLines, sourceValidation: sourceValidation, notes: notes,
       trainSeconds: trainSeconds, epochs: epochs)
+    if labelled { result.curves = eval.curves(keys: inputs.testKeys) }
+    return result
   }
 
   /// The report of the whole run: the first split's figures in full, and with several splits each
@@ -788,15 +807,5 @@ public final class FitRun {
   }
 }
 
-func fileSHA256(_ path: String) throws -> String {
-  var sha = SHA256()
-  let file = try InputFile(path: path)
-  var offset: UInt64 = 0
-  while offset < file.size {
-    let chunk = try file.read(at: offset, count: Int(min(file.size - offset, 1 << 20)))
-    sha.update(chunk)
-    offset += UInt64(chunk.count)
-  }
-  return sha.finalize().map { hex2($0) }.joined()
-}
+func fileSHA256(_ path: String) throws -> String { try fileDigestAndLines(path).0 }
 

@@ -61,6 +61,8 @@ public struct SplitResult: Sendable {
   public var epochs: [EpochRecord]
   /// Source sessions the front end made and those used (fewer with --max-sessions); nil without a network.
   public var sourceSessions: (total: Int, used: Int)? = nil
+  /// The held-out sessions' curves, histogram and (bounded) scores; nil without labels.
+  public var curves: HeldOutCurves? = nil
 
   public var json: JSON {
     .object([
@@ -69,6 +71,7 @@ public struct SplitResult: Sendable {
                         ("held_out_sessions", .integer(Int64(heldOutSessions))), ("adaptation_sessions", .integer(Int64(adaptationSessions))),
                         ("unlabelled_sessions", .integer(Int64(unlabelledSessions))),
                         ("new_template_lines", .integer(Int64(newTemplateLines)))])),
+      ("held_out_curves", curves?.json ?? .null),
       ("baselines", .object(baselines.map { ($0.0, $0.1?.json ?? .object([("missing", .string(missingBaselines[$0.0] ?? "not scored"))])) })),
       ("source_validation", sourceValidation?.json ?? .null),
       ("source_sessions", sourceSessions.map { .object([("total", .integer(Int64($0.total))), ("used", .integer(Int64($0.used)))]) } ?? .null),

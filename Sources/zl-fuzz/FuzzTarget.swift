@@ -4,8 +4,8 @@
 // detectors and network. Because random bytes rarely pass the CRC and SHA-256 checks, the input
 // also replaces one section of a valid model (the 1.1 vectors, when run from the repository), and
 // the result, sealed with correct checksums, goes through loading and scoring; and the same bytes
-// go straight into the decoders (records and every section schema, tensor sets and GloVe),
-// safetensors, JSON, Drain3 state and drain3.ini, and zl-re/1 patterns. A crash, trap, hang or
+// go straight into the decoders (records and every section schema — the model card also as JSON and
+// Markdown — tensor sets and GloVe), safetensors, JSON, Drain3 state and drain3.ini, and zl-re/1 patterns. A crash, trap, hang or
 // sanitizer report is a finding; a thrown error is the expected outcome.
 
 import ZLBase
@@ -60,6 +60,7 @@ public func fuzzOne(_ bytes: [UInt8]) {
     _ = try? SessionSection(record: r)
     _ = try? ThresholdSection(record: r)
     _ = try? TargetDetectorSection(record: r)
+    if let card = try? ModelCard(record: r) { _ = card.markdown; _ = try? ModelCard(json: card.json) }
     _ = try? ModelProfile.hyperParameters(from: r)
     _ = r.encoded()
   }
@@ -70,7 +71,7 @@ public func fuzzOne(_ bytes: [UInt8]) {
     }
   }
   _ = try? Safetensors.decode(bytes, path: "fuzz")
-  _ = try? JSONParser().parse(bytes)
+  if let json = try? JSONParser().parse(bytes) { _ = try? ModelCard(json: json) }
   if let json = try? Drain3State.decodeFile(bytes) {
     _ = try? Drain3State.importState(json, logFormat: "<Content>", masks: [], maskPrefix: "<", maskSuffix: ">")
   }

@@ -8,5 +8,5 @@ runMain(Tool(
   summary: "inspect, verify, edit, convert and bundle .zlck checkpoints",
   commands: [
     inspectCommand, verifyCommand, diffCommand, setMetaCommand, convertCommand, extractCommand, buildCommand,
-    importDrain3Command, exportCommand, exportDrain3Command, importCommand,
+    importDrain3Command, exportCommand, exportDrain3Command, importCommand, cardCommand,
   ]))

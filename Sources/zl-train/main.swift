@@ -5,4 +5,4 @@ import ZLCommandLine
 runMain(Tool(
   name: "zl-train",
   summary: "parse logs with Drain and train cross-system log anomaly detectors",
-  commands: [fitCommand, evalCommand, parseCommand]))
+  commands: [fitCommand, evalCommand, reportCommand, parseCommand]))

@@ -31,8 +31,8 @@ func hdfsLines(_ n: Int) -> [UInt8] {
 let snapshots: [Snapshot] = {
   var s: [Snapshot] = []
   for tool in ["zl-train", "zl-pack", "zl-score"] { s.append(Snapshot(name: "\(tool)-help", tool: tool, args: ["--help"])) }
-  for c in ["fit", "eval", "parse"] { s.append(Snapshot(name: "zl-train-help-\(c)", tool: "zl-train", args: ["help", c])) }
-  for c in ["inspect", "verify", "diff", "set-meta", "convert", "extract", "build", "import-drain3", "export", "export-drain3", "import"] {
+  for c in ["fit", "eval", "report", "parse"] { s.append(Snapshot(name: "zl-train-help-\(c)", tool: "zl-train", args: ["help", c])) }
+  for c in ["inspect", "verify", "diff", "set-meta", "convert", "extract", "build", "import-drain3", "export", "export-drain3", "import", "card"] {
     s.append(Snapshot(name: "zl-pack-help-\(c)", tool: "zl-pack", args: ["help", c]))
   }
   s += [

@@ -11,6 +11,11 @@ DATA=Tools/demo/data
 OUT=${ZL_DEMO_DIR:-.build/demo}
 EPOCHS=${ZL_DEMO_EPOCHS:-30}
 mkdir -p "$OUT"
+# The source commit goes in each model's card and reproducibility record (SwiftPM has no build stamp).
+if [ -z "${ZL_SOURCE_COMMIT:-}" ] && command -v git >/dev/null 2>&1 && git rev-parse --git-dir >/dev/null 2>&1; then
+  ZL_SOURCE_COMMIT=$(git describe --always --dirty --abbrev=40 2>/dev/null || true)
+  export ZL_SOURCE_COMMIT
+fi
 echo "== building (release)" >&2
 swift build -c release --product zl-train >&2
 swift build -c release --product zl-score >&2
@@ -39,3 +44,9 @@ echo "== for comparison: the ZeroLog paper's method (network from labelled HDFS,
   --target "$DATA/BGL_2k.log.gz" --target-preset bgl \
   --glove "$DATA/glove-demo.txt.gz" --epochs "$EPOCHS" --seed 1 \
   -o "$OUT/zerolog-hdfs-to-bgl.zlck" --report "$OUT/zerolog-report.json" 2>&1 | grep -E "held-out target|baseline" >&2
+
+echo "== the report: training curves, ROC and PR curves, score histograms, baselines (self-contained HTML)" >&2
+"$BIN/zl-train" report "$OUT/report.json" "$OUT/zerolog-report.json" -o "$OUT/report.html" --quiet
+echo "== the model card (zl-pack card; --json for JSON)" >&2
+"$BIN/zl-pack" card "$OUT/bgl.zlck" | sed -n '/^## Held-out results/,/^## Settings/p' | sed '$d'
+echo "report: $OUT/report.html (open it in a browser)"

@@ -19,6 +19,7 @@ public enum Bundle {
     var pieces: [(path: String, bytes: [UInt8])] = []
     var doc: [(String, JSON)] = [("format", .string(formatName)), ("alignment", .integer(Int64(cp.info?.alignment ?? ZLCK.defaultAlignment)))]
     var records: [(String, JSON)] = []
+    if let c = cp.card { records.append(("CARD", c.record.typedJSON)) }
     if let d = cp.drain { records.append(("DRAN", d.record.typedJSON)) }
     if let l = cp.levels { records.append(("LEVL", l.record.typedJSON)) }
     if let m = cp.metadata { records.append(("META", m.typedJSON)) }
@@ -120,6 +121,7 @@ public enum Bundle {
       guard let r = records[type] else { return nil }
       return try naming("\(jsonPath): records.\(type)") { try make(r) }
     }
+    cp.card = try section("CARD") { try ModelCard(record: $0) }
     cp.drain = try section("DRAN") { try DrainSection(record: $0) }
     cp.levels = try section("LEVL") { try LevelSection(record: $0) }
     cp.metadata = records["META"]
@@ -128,7 +130,7 @@ public enum Bundle {
     cp.detectors = try section("TDET") { try TargetDetectorSection(record: $0) }
     cp.threshold = try section("THRS") { try ThresholdSection(record: $0) }
     cp.vocabulary = try section("VOCB") { try VocabularySection(record: $0) }
-    for k in records.keys where !["DRAN", "LEVL", "META", "REPR", "SESS", "TDET", "THRS", "VOCB"].contains(k) {
+    for k in records.keys where !["CARD", "DRAN", "LEVL", "META", "REPR", "SESS", "TDET", "THRS", "VOCB"].contains(k) {
       throw PackError(.badBundle, "\(jsonPath): records.\(k) is not a record section type")
     }
     if let t = doc["tensors"], t.objectValue == nil { throw bad("tensors is not an object") }

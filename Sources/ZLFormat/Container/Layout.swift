@@ -63,6 +63,7 @@ public struct SectionType: Hashable, Comparable, Sendable, CustomStringConvertib
 
   public static func < (a: SectionType, b: SectionType) -> Bool { a.code < b.code }
 
+  public static let card = SectionType("CARD")!
   public static let drain = SectionType("DRAN")!
   public static let glove = SectionType("GLOV")!
   public static let levels = SectionType("LEVL")!
@@ -111,6 +112,7 @@ public struct KnownSection: Sendable {
   public var sinceMinor: UInt16 = 0
 
   public static let all: [KnownSection] = [
+    KnownSection(type: .card, flags: .safeToCopy, encoding: .record, schemaVersion: 1, summary: "model card"),
     KnownSection(type: .drain, flags: .critical, encoding: .record, schemaVersion: 1, summary: "Drain parser state"),
     KnownSection(type: .glove, flags: .critical, encoding: .tensorSet, schemaVersion: 1, summary: "GloVe subset"),
     KnownSection(type: .levels, flags: .critical, encoding: .record, schemaVersion: 1, summary: "level field and severity scale", sinceMinor: 1),

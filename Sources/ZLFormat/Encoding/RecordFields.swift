@@ -66,6 +66,11 @@ public struct RecordFields {
     guard case .uints(let x) = v else { throw wrongType(key, v, "u64[]") }
     return x
   }
+  public func doubles(_ key: String) throws -> [Double] {
+    let v = try value(key)
+    guard case .doubles(let x) = v else { throw wrongType(key, v, "f64[]") }
+    return x
+  }
   public func floats(_ key: String) throws -> [Float] {
     let v = try value(key)
     guard case .floats(let x) = v else { throw wrongType(key, v, "f32[]") }

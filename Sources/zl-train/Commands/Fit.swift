@@ -85,7 +85,7 @@ func applyConfig(_ args: inout Arguments, path: String) throws {
 
 let fitCommand = Command(
   name: "fit", summary: "train an anomaly detector for a target system without its labels and write a checkpoint",
-  usage: "fit --target LOG... --target-preset P [--target-labels CSV] [--method M] [--source LOG... --source-preset P --glove FILE] -o MODEL.zlck [--report R.json]",
+  usage: "fit --target LOG... --target-preset P [--target-labels CSV] [--method M] [--source LOG... --source-preset P --glove FILE] -o MODEL.zlck [--report R.json] [--report-html F]",
   help: """
     Learns a detector for the target system and writes one .zlck with everything zl-score needs. The
     target's sessions are split (seeded) into an adaptation part used without labels and a held-out
@@ -142,6 +142,7 @@ let fitCommand = Command(
                               streamed, never held, so memory follows the sessions kept, not the log size
     run:
       --seed S (1)  --threads N (1)  -o MODEL.zlck  --report R.json  --config FILE.json (keys = flag names; flags win)
+      --report-html F         also draw the report as a self-contained HTML page (zl-train report)
       --resume                continue from MODEL.zlck.resume (written after each epoch); the result is
                               the same file an uninterrupted run writes
       --stop-after-epoch N    stop after epoch N keeping the resume state (time-sliced training)
@@ -199,6 +200,7 @@ let fitCommand = Command(
   if let t = try args.choice("--threshold", ["default", "source-validation-f1"]) { c.thresholdMethod = ThresholdMethod(rawValue: t)! }
   guard let output = try args.outputFile("-o", "--output") else { throw args.error("give -o MODEL.zlck") }
   let reportPath = try args.outputFile("--report")
+  let htmlPath = try args.outputFile("--report-html")
   let resume = args.flag("--resume")
   let stopAfter = try args.int("--stop-after-epoch", in: 1...100_000)
   let progressFD = try args.int("--progress-json", in: 0...65_535)
@@ -207,6 +209,7 @@ let fitCommand = Command(
   if c.splits > 1 && (resume || stopAfter != nil) { throw args.error("--resume and --stop-after-epoch work with one split only") }
   try checkCanCreate(output)
   if let r = reportPath { try checkCanCreate(r) }
+  if let r = htmlPath { try checkCanCreate(r) }
   if !quiet && !c.needsNetwork && (c.source != nil || c.glovePath != nil) {
     // Said, not silently dropped: the user may have expected transfer from the source.
     printError("zl-train: note: method hybrid without a network learns from the target alone; --source and --glove are not used (--method zerolog trains the papers' network from them)")
@@ -223,6 +226,11 @@ let fitCommand = Command(
   progress.clear()
   if case .finished(let report) = outcome { progress.finished(report) }
   if let r = reportPath { try writeFileAtomically(r, outcome.json.serialized(indent: 2) + "\n") }
+  if let h = htmlPath, case .finished = outcome {
+    let html = HTMLReport.render([try ReportRun(json: outcome.json, path: reportPath ?? output + " (this run)")])
+    try writeFileAtomically(h, html)
+    if !quiet { printError("zl-train: wrote \(h) (\(grouped(html.utf8.count)) bytes)") }
+  }
   if !quiet, case .finished(let report) = outcome {
     for line in summaryLines(report) { printError("zl-train: " + line) }
   }
