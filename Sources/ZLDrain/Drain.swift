@@ -19,6 +19,8 @@ public struct Drain: Sendable {
   /// Interned tokens (tree keys and template tokens).
   public private(set) var tokens = TokenTable()
   let paramToken: UInt32
+  /// Per token id (interned right after the parameter token): counts as a parameter in the similarity.
+  private let wildcard: [Bool]
 
   // Templates, in slots (an evicted template's slot is reused). `slotOf` maps ids to slots.
   private(set) var templateTokens: [[UInt32]] = []
@@ -56,6 +58,13 @@ public struct Drain: Sendable {
     self.config = config
     var t = TokenTable()
     paramToken = t.intern(config.paramString)
+    var w = [Bool](repeating: false, count: Int(paramToken) + 1)
+    for text in config.wildcardTokens where text != config.paramString {
+      let id = Int(t.intern(text))
+      if id >= w.count { w += [Bool](repeating: false, count: id + 1 - w.count) }
+      w[id] = true
+    }
+    wildcard = w
     tokens = t
   }
 
@@ -164,6 +173,10 @@ public struct Drain: Sendable {
     }
     let newParam = remap(paramToken)
     precondition(newParam == paramToken, "the parameter token is interned first")
+    for text in config.wildcardTokens where text != config.paramString {
+      let old = tokens.lookup(text)
+      precondition(old.map { remap($0) } == old, "the wildcard tokens are interned next, in order")
+    }
     for (id, s) in slotOf { _ = id; templateTokens[Int(s)] = templateTokens[Int(s)].map(remap) }
     for n in nodes.indices {
       var kids: [UInt32: Int32] = [:]
@@ -207,7 +220,10 @@ public struct Drain: Sendable {
     var best: Int32? = nil
     for id in ids {
       guard let s = slotOf[id] else { continue }
-      let (sim, params) = sequenceDistance(templateTokens[Int(s)], line, includeParams: includeParams)
+      // Borrowed, not copied (a copy of each candidate's tokens costs a retain and a release).
+      let (sim, params) = templateTokens[Int(s)].withUnsafeBufferPointer { t in
+        line.withUnsafeBufferPointer { sequenceDistance(t, $0, includeParams: includeParams) }
+      }
       if sim > maxSim || (sim == maxSim && params > maxParams) {
         maxSim = sim
         maxParams = params
@@ -219,17 +235,19 @@ public struct Drain: Sendable {
 
   /// get_seq_distance: identical non-parameter tokens over the length (plus parameters if asked).
   @inline(__always)
-  func sequenceDistance(_ template: [UInt32], _ line: [UInt32], includeParams: Bool) -> (Double, Int) {
+  func sequenceDistance(_ template: UnsafeBufferPointer<UInt32>, _ line: UnsafeBufferPointer<UInt32>, includeParams: Bool) -> (Double, Int) {
     if template.isEmpty { return (1.0, 0) }
-    var same = 0, params = 0
+    var same = 0, params = 0, equalParams = 0
     for k in template.indices {
       let t = template[k]
-      if t == paramToken {
+      if t == paramToken || (Int(t) < wildcard.count && wildcard[Int(t)]) {
         params += 1
+        if t == line[k] { equalParams += 1 }
         continue
       }
       if t == line[k] { same += 1 }
     }
+    if config.identicalLinesMatch && same + equalParams == template.count { return (1.0, params) }
     if includeParams { same += params }
     return (Double(same) / Double(template.count), params)
   }
@@ -377,6 +395,7 @@ public struct Drain: Sendable {
   /// The state as a DRAN section: breadth-first nodes with sorted sibling keys, stale template
   /// ids dropped, templates sorted by id.
   public func section(logFormat: String, masker: Masker) -> DrainSection {
+    precondition(config.wildcardTokens.isEmpty && !config.identicalLinesMatch, "mask-aware similarity is for zl-train parse; DRAN holds Drain3's state only")
     var templates: [DrainSection.Template] = []
     for id in templateIDList {
       let s = Int(slotOf[id]!)

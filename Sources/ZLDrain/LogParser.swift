@@ -61,9 +61,14 @@ public final class LogParser {
 
   /// A parser with a fresh Drain.
   public convenience init(settings: ParserSettings) throws {
+    var config = settings.drain
+    if settings.maskAwareSimilarity {
+      config.wildcardTokens = settings.masks.map { settings.maskPrefix + $0.name + settings.maskSuffix }
+      config.identicalLinesMatch = true
+    }
     self.init(format: try LogFormat(settings.logFormat),
               masker: try Masker(rules: settings.masks, prefix: settings.maskPrefix, suffix: settings.maskSuffix),
-              drain: Drain(config: settings.drain))
+              drain: Drain(config: config))
   }
 
   /// A parser restored from a checkpoint's Drain section.
@@ -99,6 +104,19 @@ public final class LogParser {
   /// reallocated, once that is gone).
   private var fieldBuffer: [Range<Int>] = []
 
+  /// The content range of a valid-UTF-8 line (the same as `fields(line).content`, without the
+  /// field list: the learning and matching paths need only this).
+  @inline(__always)
+  func contentRange(_ line: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+    let s = stripped(line)
+    let body = UnsafeBufferPointer(rebasing: line[s])
+    if format.split(body, knownASCII: lineIsASCII, offset: s.lowerBound, scratch: &regexScratch, into: &fieldBuffer) {
+      return fieldBuffer[format.contentIndex]
+    }
+    unmatchedFormatLines += 1
+    return s
+  }
+
   /// Splits a valid-UTF-8 line into its fields (logparser: the format is matched on line.strip()).
   public func fields(_ line: UnsafeBufferPointer<UInt8>) -> LineFields {
     let s = stripped(line)
@@ -124,10 +142,10 @@ public final class LogParser {
   /// Masks and tokenizes content (Drain3's masker then get_content_as_tokens). `learn` interns new
   /// tokens; otherwise unknown tokens get `TokenTable.unknown`, which matches nothing.
   public func tokens(content: UnsafeBufferPointer<UInt8>, learn: Bool) -> [UInt32] {
-    tokens(source: maskedSource(content: content), learn: learn)
+    maskedSource(content: content).withUnsafeBufferPointer { tokens(source: $0, learn: learn) }
   }
 
-  private func tokens(source: [UInt8], learn: Bool) -> [UInt32] {
+  private func tokens(source: UnsafeBufferPointer<UInt8>, learn: Bool) -> [UInt32] {
     // At most one token per two bytes (+1): ids go straight into the buffer, no per-token append.
     let capacity = source.count / 2 + 1
     if idCapacity < capacity {
@@ -139,9 +157,9 @@ public final class LogParser {
     // One call per line into Drain (reading `drain` per token from here would copy it).
     let count: Int
     if learn {
-      count = source.withUnsafeBufferPointer { drain.internTokens(of: $0, into: ids) }
+      count = drain.internTokens(of: source, into: ids)
     } else {
-      count = source.withUnsafeBufferPointer { b in withDrain { $0.lookupTokens(of: b, into: ids) } }
+      count = withDrain { $0.lookupTokens(of: source, into: ids) }
     }
     tokenIDs.removeAll(keepingCapacity: true)
     tokenIDs.append(contentsOf: UnsafeBufferPointer(start: ids, count: count))
@@ -167,13 +185,13 @@ public final class LogParser {
   /// Learns one raw line; returns its template id and fields.
   @discardableResult @inline(never)
   public func learn(line: UnsafeBufferPointer<UInt8>) -> (id: UInt32, update: DrainUpdate) {
-    withValidLine(line) { l in learn(content: UnsafeBufferPointer(rebasing: l[fields(l).content])) }
+    withValidLine(line) { l in learn(content: UnsafeBufferPointer(rebasing: l[contentRange(l)])) }
   }
 
   /// Matches one raw line against the learned templates (never changes the state).
   @inline(never)
   public func match(line: UnsafeBufferPointer<UInt8>) -> UInt32? {
-    withValidLine(line) { l in match(content: UnsafeBufferPointer(rebasing: l[fields(l).content])) }
+    withValidLine(line) { l in match(content: UnsafeBufferPointer(rebasing: l[contentRange(l)])) }
   }
 
   /// Matches already-split content.
@@ -189,10 +207,25 @@ public final class LogParser {
     }
     // Tokens first, then the Drain by reference (see `withDrain`). Not inlined into other modules,
     // where `drain` is read through its getter, which copies it.
-    let t = tokens(source: source, learn: false)
+    let t = source.withUnsafeBufferPointer { tokens(source: $0, learn: false) }
     let id = withDrain { $0.match(t) }
     if useMatchCache { source.withUnsafeBufferPointer { matchCache.insert($0, id: id) } }
     return id
+  }
+
+  /// The masked content of one raw line — UTF-8 repair, header split, masks, extra delimiters:
+  /// what `learn(line:)` does before the Drain — passed to `body`. With `learn(masked:)` of a
+  /// parser with the same settings, the two halves of learning can run on two threads.
+  public func withMaskedContent<R>(line: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    withValidLine(line) { l in maskedSource(content: UnsafeBufferPointer(rebasing: l[contentRange(l)])).withUnsafeBufferPointer(body) }
+  }
+
+  /// Learns content masked by `withMaskedContent`: the same as `learn(line:)` of that line.
+  @discardableResult @inline(never)
+  public func learn(masked: UnsafeBufferPointer<UInt8>) -> (id: UInt32, update: DrainUpdate) {
+    matchCache.clear()
+    let t = tokens(source: masked, learn: true)
+    return drain.learn(t)
   }
 
   /// Learns already-split content.
@@ -255,6 +288,9 @@ public struct ParserSettings: Sendable, Equatable {
   public var maskPrefix: String
   public var maskSuffix: String
   public var drain: DrainConfig
+  /// Named mask tokens count as parameters in Drain's similarity (`DrainConfig.wildcardTokens`);
+  /// false: Drain3's similarity (every checkpoint's, `--drain3-compatible`).
+  public var maskAwareSimilarity = false
 
   public init(logFormat: String, masks: [MaskRule], maskPrefix: String = "<", maskSuffix: String = ">", drain: DrainConfig) {
     self.logFormat = logFormat

@@ -108,6 +108,11 @@ public struct TokenTable: Sendable {
     return UInt32(id)
   }
 
+  public func lookup(_ s: String) -> UInt32? {
+    let b = Array(s.utf8)
+    return b.withUnsafeBufferPointer { lookup($0) }
+  }
+
   public mutating func intern(_ s: String) -> UInt32 {
     let b = Array(s.utf8)
     return b.withUnsafeBufferPointer { intern($0) }

@@ -55,3 +55,39 @@ func parseReadsGzipAndStdin() throws {
   let s = try runTool("zl-train", ["parse", "--preset", "hdfs", "-"], stdin: Array("081109 203518 143 INFO a: hello 1\n".utf8))
   #expect(s.stdout.contains("1,E1,hello 1"))
 }
+
+@Test func parseIsMaskAwareUnlessAskedForDrain3() throws {
+  let lines = Array("""
+    [10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS
+    [10.30 16:49:07] chrome.exe - proxy.cse.cuhk.edu.hk:5070 open through proxy p3p.sogou.com:80 SOCKS5
+
+    """.utf8)
+  let args = ["parse", "--log-format", #"\[<Time>\] <Program> - <Content>"#, "--depth", "3", "--sim", "0.6",
+              "--mask", #"HOST=([\w-]+\.)+[\w-]+(:\d+)?"#, "-", "--quiet"]
+  let aware = try runTool("zl-train", args, stdin: lines)
+  #expect(aware.status == 0 && aware.stdout.contains("1,E1,<HOST> open through proxy <HOST> HTTPS") && aware.stdout.contains("2,E2,"), "\(aware)")
+  let d3 = try runTool("zl-train", args + ["--drain3-compatible"], stdin: lines)
+  #expect(d3.status == 0 && d3.stdout.contains("2,E1,<HOST> open through proxy <HOST> <*>"), "\(d3)")
+}
+
+@Test func parseOnTwoThreadsEqualsOneThread() throws {
+  let demoData = fixture("Tools/demo/data")
+  for (preset, file) in [("hdfs", "hdfs-sample.log.gz"), ("bgl", "BGL_2k.log.gz")] {
+    let one = try runTool("zl-train", ["parse", "--preset", preset, demoData + "/" + file, "--threads", "1", "--json"])
+    let two = try runTool("zl-train", ["parse", "--preset", preset, demoData + "/" + file, demoData + "/" + file, "--threads", "2", "--json"])
+    let oneAgain = try runTool("zl-train", ["parse", "--preset", preset, demoData + "/" + file, demoData + "/" + file, "--threads", "1", "--json"])
+    #expect(one.status == 0 && two.status == 0 && oneAgain.status == 0)
+    #expect(two.stdout == oneAgain.stdout, "\(preset): two threads differ from one")
+    let s1 = try JSONParser().parse(oneAgain.stderrLines.last ?? ""), s2 = try JSONParser().parse(two.stderrLines.last ?? "")
+    for k in ["lines", "templates", "unmatched_format", "truncated", "repaired_utf8"] { #expect(s1[k] == s2[k], "\(preset): \(k)") }
+    #expect(one.stdout.split(separator: "\n").count * 2 - 1 == two.stdout.split(separator: "\n").count)
+  }
+  // A damaged gzip read on the second thread is the same error as on one.
+  let dir = try scratchDirectory("parse-threads")
+  var gz = try readWholeFile(demoData + "/hdfs-sample.log.gz")
+  gz.removeLast(gz.count / 2)
+  try writeFileAtomically(dir + "/cut.log.gz", gz)
+  let a = try runTool("zl-train", ["parse", "--preset", "hdfs", dir + "/cut.log.gz", "--threads", "1", "--quiet"])
+  let b = try runTool("zl-train", ["parse", "--preset", "hdfs", dir + "/cut.log.gz", "--threads", "2", "--quiet"])
+  #expect(a.status != 0 && a.status == b.status && a.stderr == b.stderr, "\(a)\n\(b)")
+}

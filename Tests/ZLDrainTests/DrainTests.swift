@@ -241,3 +241,31 @@ func fastHeaderSplitEqualsTheRegexOnEveryLogHubLine() throws {
     #expect(String(decoding: line[f.fields[3]], as: UTF8.self) == "INFO")
   }
 }
+
+/// Templates learned from `lines` with one HOST mask (Proxifier's logparser setting: depth 3, sim 0.6).
+func templatesLearned(_ lines: [String], maskName: String, maskAware: Bool) throws -> Int {
+  var s = ParserSettings(logFormat: "<Content>", masks: [MaskRule(name: maskName, pattern: #"([\w-]+\.)+[\w-]+(:\d+)?"#)],
+                         drain: DrainConfig(depth: 3, similarityThreshold: 0.6))
+  s.maskAwareSimilarity = maskAware
+  let parser = try LogParser(settings: s)
+  for l in lines { _ = Array(l.utf8).withUnsafeBufferPointer { parser.learn(line: $0) } }
+  return parser.drain.templateCount
+}
+
+@Test func maskAwareSimilarityKeepsApartWhatNamedMasksMerge() throws {
+  // Real Proxifier shapes: with Drain3's similarity a named mask token counts as a matching word, so
+  // "<HOST> open through proxy <HOST> HTTPS" and "... SOCKS5" reach 5/6 and merge; as <*> they do not.
+  let proxy = ["proxy.cse.cuhk.edu.hk:5070 open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS",
+               "proxy.cse.cuhk.edu.hk:5070 open through proxy p3p.sogou.com:80 SOCKS5"]
+  #expect(try templatesLearned(proxy, maskName: "HOST", maskAware: false) == 1)
+  #expect(try templatesLearned(proxy, maskName: "HOST", maskAware: true) == 2)
+  #expect(try templatesLearned(proxy, maskName: "*", maskAware: false) == 2)
+  // Two identical lines that are nearly all masks: Drain3 (either naming) makes a second template, as its
+  // similarity counts only the two words; mask-aware similarity matches a line equal to the template.
+  let ids = (0..<40).map { "h\($0).example.org" }.joined(separator: " ")
+  let twice = ["delete " + ids + " now", "delete " + ids + " now"]
+  #expect(try templatesLearned(twice, maskName: "*", maskAware: false) == 2)
+  #expect(try templatesLearned(twice, maskName: "HOST", maskAware: false) == 1)
+  #expect(try templatesLearned(twice, maskName: "HOST", maskAware: true) == 1)
+  #expect(try templatesLearned(twice, maskName: "*", maskAware: true) == 1)
+}

@@ -16,6 +16,17 @@ public struct DrainConfig: Equatable, Sendable {
   public var extraDelimiters: [String]
   public var parametrizeNumericTokens: Bool
   public var paramString: String
+  /// Tokens a template holds that count as parameters in the similarity, as `paramString` does —
+  /// the named mask tokens (`<IP>`, `<NUM>`) under mask-aware similarity (`zl-train parse`'s default),
+  /// so a named mask no longer makes two lines look more alike than `<*>` would; the template keeps
+  /// the name. Empty: Drain3's similarity, where a named mask token is a word like any other. Not
+  /// stored in DRAN: a model's Drain state is always Drain3's (its readers need nothing more).
+  public var wildcardTokens: [String] = []
+  /// Mask-aware similarity (with `wildcardTokens`): a line equal to a template token for token also
+  /// matches it when the template is mostly parameters (Drain3 starts a new template for the second
+  /// of two identical lines of 100 masked ids, as its similarity counts only the few words). False:
+  /// Drain3's rule.
+  public var identicalLinesMatch = false
 
   public init(depth: Int = 4, similarityThreshold: Double = 0.4, maxChildren: Int = 100, maxClusters: Int = 0,
               extraDelimiters: [String] = [], parametrizeNumericTokens: Bool = true, paramString: String = "<*>") {
