@@ -110,13 +110,124 @@ enum GRUCell {
     return [dx, dh, Tensor.matmul(dgiT, x, transA: true), dgiT.sum(axis: 0), Tensor.matmul(dghT, h, transA: true), dghT.sum(axis: 0)]
   }
 
-  /// The same derivatives as tensor ops on gates recomputed from the inputs (differentiable again).
+  /// The same derivatives, recorded so they can be differentiated again: the two projections, one
+  /// fused op for everything elementwise (`vjp`: gates recomputed, [dgi | dgh | dh_direct] out, its own
+  /// derivative written by hand as loops), and the matrix products — 14 nodes per step where the
+  /// composed form (`composedVJP`) has about 40, so a second-order meta-step allocates and walks far less.
   static func recordedBackward<T: Real>(g: Tensor<T>, x: Tensor<T>, h: Tensor<T>, wIH: Tensor<T>, bIH: Tensor<T>, wHH: Tensor<T>,
                                         bHH: Tensor<T>, mask: [T], kept: (gi: [T], gh: [T])? = nil) -> [Tensor<T>?] {
-    let b = h.shape[0], hs = h.shape[1]
-    let m = Tensor<T>(mask, shape: [b, 1])
+    let hs = h.shape[1]
     let gi = kept.map { linear(x, wIH, bIH, value: $0.gi) } ?? Tensor.linear(x, wIH, bIH)
     let gh = kept.map { linear(h, wHH, bHH, value: $0.gh) } ?? Tensor.linear(h, wHH, bHH)
+    let v = vjp(g: g, gi: gi, gh: gh, h: h, mask: mask)
+    let dgi = v.slice(axis: 1, 0..<(3 * hs)), dgh = v.slice(axis: 1, (3 * hs)..<(6 * hs))
+    let dh = v.slice(axis: 1, (6 * hs)..<(7 * hs)) + Tensor.matmul(dgh, wHH)
+    return [x.requiresGrad ? Tensor.matmul(dgi, wIH) : nil, dh, Tensor.matmul(dgi, x, transA: true), dgi.sum(axis: 0),
+            Tensor.matmul(dgh, h, transA: true), dgh.sum(axis: 0)]
+  }
+
+  /// The elementwise part of the step's derivative as one op: from the output gradient g, the
+  /// projections gi and gh and the state h, per row [dgi (3H) | dgh (3H) | g ⊙ z or g where masked (H)].
+  static func vjp<T: Real>(g: Tensor<T>, gi: Tensor<T>, gh: Tensor<T>, h: Tensor<T>, mask: [T]) -> Tensor<T> {
+    let b = h.shape[0], hs = h.shape[1], g3 = 3 * hs, w = 7 * hs
+    var out = [T](repeating: 0, count: b * w)
+    let (r, z, n) = gates(gi: gi.data, gh: gh.data, b: b, hs: hs)
+    g.data.withUnsafeBufferPointer { gp in gh.data.withUnsafeBufferPointer { hp in
+      h.data.withUnsafeBufferPointer { sp in out.withUnsafeMutableBufferPointer { o in
+        for i in 0..<b {
+          let m = mask[i]
+          for j in 0..<hs {
+            let k = i * hs + j
+            let gt = GateValues(r: r[k], z: z[k], n: n[k], ghn: hp[i * g3 + 2 * hs + j], g: gp[k], h: sp[k], m: m)
+            let row = o.baseAddress! + i * w
+            row[j] = gt.dar; row[hs + j] = gt.daz; row[2 * hs + j] = gt.dan
+            row[g3 + j] = gt.dar; row[g3 + hs + j] = gt.daz; row[g3 + 2 * hs + j] = gt.dan * gt.r
+            row[2 * g3 + j] = gt.gm * gt.z + gp[k] * (1 - m)
+          }
+        }
+      } }
+    } }
+    return Tensor.custom("gru_cell_vjp", data: out, shape: [b, w], inputs: [g, gi, gh, h]) { c in
+      // A third derivative (never needed by the trainer) goes through the composed ops instead.
+      if Autograd.recording { return composedVJP(g: g, gi: gi, gh: gh, h: h, mask: mask).gradients(wrt: [g, gi, gh, h], createGraph: true, seed: c) }
+      var dg = [T](repeating: 0, count: b * hs), dh = dg
+      var dgi = [T](repeating: 0, count: b * g3), dgh = dgi
+      let (r, z, n) = gates(gi: gi.data, gh: gh.data, b: b, hs: hs)
+      g.data.withUnsafeBufferPointer { gp in gh.data.withUnsafeBufferPointer { hp in
+        h.data.withUnsafeBufferPointer { sp in c.data.withUnsafeBufferPointer { cp in
+          for i in 0..<b {
+            let m = mask[i]
+            let cr = cp.baseAddress! + i * w
+            for j in 0..<hs {
+              let k = i * hs + j
+              let t = GateValues(r: r[k], z: z[k], n: n[k], ghn: hp[i * g3 + 2 * hs + j], g: gp[k], h: sp[k], m: m)
+              let cAr = cr[j] + cr[g3 + j], cAz = cr[hs + j] + cr[g3 + hs + j]
+              let c6 = cr[g3 + 2 * hs + j], c7 = cr[2 * g3 + j]
+              let cAn = cr[2 * hs + j] + c6 * t.r
+              let sr = t.r * (1 - t.r), sz = t.z * (1 - t.z), tn = 1 - t.n * t.n
+              let danAll = cAn + cAr * t.ghn * sr               // everything that flows into dan
+              let aBar = danAll * tn                            // into A = gm (1 − z)
+              let dBar = cAz * sz                               // into D = gm (h − n)
+              let nBar = -2 * t.n * t.a * danAll - dBar * t.gm
+              let gmBar = aBar * (1 - t.z) + dBar * (sp[k] - t.n) + c7 * t.z
+              let zBar = -aBar * t.gm + c7 * t.gm + cAz * t.d * (1 - 2 * t.z)
+              let anBar = nBar * tn
+              let rBar = c6 * t.dan + cAr * t.dan * t.ghn * (1 - 2 * t.r) + anBar * t.ghn
+              let arBar = rBar * sr, azBar = zBar * sz
+              dg[k] = gmBar * m + c7 * (1 - m)
+              dh[k] = dBar * t.gm
+              dgi[i * g3 + j] = arBar; dgi[i * g3 + hs + j] = azBar; dgi[i * g3 + 2 * hs + j] = anBar
+              dgh[i * g3 + j] = arBar; dgh[i * g3 + hs + j] = azBar; dgh[i * g3 + 2 * hs + j] = cAr * t.dan * sr + anBar * t.r
+            }
+          }
+        } }
+      } }
+      return [Tensor(dg, shape: [b, hs]), Tensor(dgi, shape: [b, g3]), Tensor(dgh, shape: [b, g3]), Tensor(dh, shape: [b, hs])]
+    }
+  }
+
+  /// The gates r, z, n [B·H each] from the projections (vector sigmoid and tanh, as the step does).
+  static func gates<T: Real>(gi: [T], gh: [T], b: Int, hs: Int) -> (r: [T], z: [T], n: [T]) {
+    let g3 = 3 * hs
+    var r = [T](unsafeUninitializedCapacity: b * hs) { _, c in c = b * hs }
+    var z = r, n = r
+    for i in 0..<b {
+      for j in 0..<hs {
+        r[i * hs + j] = gi[i * g3 + j] + gh[i * g3 + j]
+        z[i * hs + j] = gi[i * g3 + hs + j] + gh[i * g3 + hs + j]
+      }
+    }
+    r.withUnsafeMutableBufferPointer { T.unary(.sigmoid, UnsafePointer($0.baseAddress!), $0.baseAddress!, b * hs) }
+    z.withUnsafeMutableBufferPointer { T.unary(.sigmoid, UnsafePointer($0.baseAddress!), $0.baseAddress!, b * hs) }
+    for i in 0..<b {
+      for j in 0..<hs { n[i * hs + j] = gi[i * g3 + 2 * hs + j] + r[i * hs + j] * gh[i * g3 + 2 * hs + j] }
+    }
+    n.withUnsafeMutableBufferPointer { T.unary(.tanh, UnsafePointer($0.baseAddress!), $0.baseAddress!, b * hs) }
+    return (r, z, n)
+  }
+
+  /// One element's gates and the intermediate products of its derivative (the forward of `vjp`).
+  struct GateValues<T: Real> {
+    var r, z, n, ghn, gm, a, dan, dar, daz, d: T
+    @inline(__always)
+    init(r: T, z: T, n: T, ghn: T, g: T, h: T, m: T) {
+      self.r = r
+      self.z = z
+      self.n = n
+      self.ghn = ghn
+      gm = g * m
+      a = gm * (1 - z)
+      dan = a * (1 - n * n)
+      dar = dan * ghn * r * (1 - r)
+      d = gm * (h - n)
+      daz = d * z * (1 - z)
+    }
+  }
+
+  /// `vjp` as composed tensor ops (the reference it is tested against, and its third derivative).
+  static func composedVJP<T: Real>(g: Tensor<T>, gi: Tensor<T>, gh: Tensor<T>, h: Tensor<T>, mask: [T]) -> Tensor<T> {
+    let b = h.shape[0], hs = h.shape[1]
+    let m = Tensor<T>(mask, shape: [b, 1])
     let rz = (gi.slice(axis: 1, 0..<(2 * hs)) + gh.slice(axis: 1, 0..<(2 * hs))).sigmoid()
     let r = rz.slice(axis: 1, 0..<hs), z = rz.slice(axis: 1, hs..<(2 * hs))
     let ghn = gh.slice(axis: 1, (2 * hs)..<(3 * hs))
@@ -125,11 +236,7 @@ enum GRUCell {
     let dan = gm * (T(1) - z) * (T(1) - n.squared())
     let dar = dan * ghn * r * (T(1) - r)
     let daz = gm * (h - n) * z * (T(1) - z)
-    let dgi = Tensor.concat([dar, daz, dan], axis: 1)
-    let dgh = Tensor.concat([dar, daz, dan * r], axis: 1)
-    let dh = gm * z + g * (T(1) - m) + Tensor.matmul(dgh, wHH)
-    return [x.requiresGrad ? Tensor.matmul(dgi, wIH) : nil, dh, Tensor.matmul(dgi, x, transA: true), dgi.sum(axis: 0),
-            Tensor.matmul(dgh, h, transA: true), dgh.sum(axis: 0)]
+    return Tensor.concat([dar, daz, dan, dar, daz, dan * r, gm * z + g * (T(1) - m)], axis: 1)
   }
 
   /// x Wᵀ + b recorded with its value already known (kept from the forward pass).

@@ -21,19 +21,31 @@ import torch
 
 
 class Net(torch.nn.Module):
-    def __init__(self, e, h, layers, bi):
+    def __init__(self, e, h, layers, bi, attention="additive"):
         super().__init__()
         d = 2 if bi else 1
         f = d * h
         self.gru = torch.nn.GRU(e, h, num_layers=layers, batch_first=True, bidirectional=bi)
-        self.guide = torch.nn.Parameter(torch.randn(f))
-        self.att = torch.nn.Parameter(torch.empty(2 * f).uniform_(-0.1, 0.1))
-        self.att_b = torch.nn.Parameter(torch.zeros(1))
+        self.attention = attention
+        if attention == "qkv":
+            # zl's qkv attention: q from the mean of the states, k and v projections, softmax(q·k/√F).
+            self.query = torch.nn.Linear(f, f, bias=False)
+            self.key = torch.nn.Linear(f, f, bias=False)
+            self.value = torch.nn.Linear(f, f, bias=False)
+        else:
+            self.guide = torch.nn.Parameter(torch.randn(f))
+            self.att = torch.nn.Parameter(torch.empty(2 * f).uniform_(-0.1, 0.1))
+            self.att_b = torch.nn.Parameter(torch.zeros(1))
         self.cls = torch.nn.Linear(f, 2)
         self.f = f
 
     def features(self, x):
         h, _ = self.gru(x)
+        if self.attention == "qkv":
+            q = self.query(h.mean(1))
+            s = (self.key(h) * q.unsqueeze(1)).sum(2) / self.f ** 0.5
+            a = torch.softmax(s, dim=1)
+            return (a.unsqueeze(2) * self.value(h)).sum(1)
         s = torch.tanh((self.att[: self.f] * self.guide).sum() + h @ self.att[self.f:] + self.att_b)
         a = torch.softmax(s, dim=1)
         return (a.unsqueeze(2) * h).sum(1)
@@ -69,6 +81,7 @@ def main():
     ap.add_argument("--hidden", type=int, default=100)
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--bidirectional", action="store_true")
+    ap.add_argument("--attention", choices=["additive", "qkv"], default="additive")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-train", action="store_true")
@@ -77,10 +90,10 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     B, T, E = a.batch, a.length, a.input
-    net = Net(E, a.hidden, a.layers, a.bidirectional)
+    net = Net(E, a.hidden, a.layers, a.bidirectional, a.attention)
     x = torch.rand(B, T, E) * 2 - 1
     y = torch.tensor([i % 2 for i in range(B)])
-    shape = {"batch": B, "length": T, "input": E, "hidden": a.hidden, "layers": a.layers, "bidirectional": a.bidirectional, "threads": a.threads}
+    shape = {"batch": B, "length": T, "input": E, "hidden": a.hidden, "layers": a.layers, "bidirectional": a.bidirectional, "attention": a.attention, "threads": a.threads}
     with torch.no_grad():
         inf = best(a.repeat, lambda: net(x))
         b1 = best(max(a.repeat, 20), lambda: net(x[:1]))
@@ -96,7 +109,7 @@ def main():
 
         row["train_seq_per_s"] = B / best(a.repeat, train)
         dom = Domain(net.f)
-        g_params = list(net.gru.parameters()) + [net.guide, net.att, net.att_b]
+        g_params = [p for n, p in net.named_parameters() if not n.startswith("cls.")]
         opt_g = torch.optim.Adam(g_params, lr=3e-3)
         opt_c = torch.optim.Adam(net.cls.parameters(), lr=3e-3)
         opt_d = torch.optim.Adam(dom.parameters(), lr=3e-3)
@@ -165,15 +178,20 @@ class GradReverse(torch.autograd.Function):
         return -g
 
 
+class Features(torch.nn.Module):
+    """net.features as a module's forward, so torch.func.functional_call can swap its parameters."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net.features(x)
+
+
 def functional_features(net, params, x):
-    names = [n for n, _ in net.gru.named_parameters()]
-    gp = dict(zip(names, params[: len(names)]))
-    guide, att, att_b = params[len(names):]
-    h, _ = torch.func.functional_call(net.gru, gp, (x,))
-    f = net.f
-    s = torch.tanh((att[:f] * guide).sum() + h @ att[f:] + att_b)
-    al = torch.softmax(s, dim=1)
-    return (al.unsqueeze(2) * h).sum(1)
+    names = ["net." + n for n, _ in net.named_parameters() if not n.startswith("cls.")]
+    return torch.func.functional_call(Features(net), dict(zip(names, params)), (x,), strict=False)
 
 
 if __name__ == "__main__":
