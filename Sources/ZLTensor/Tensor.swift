@@ -31,6 +31,9 @@ final class Node<T: Real> {
   /// Set when the gradient this op returns for input `index` covers only `rows` of it (an op that
   /// reads a row block of a larger tensor): it is collected as a piece, like a row slice's.
   var rowPiece: (index: Int, rows: Range<Int>)? = nil
+  /// Set when this op is `input[:, cols]` of a 2-D input: backward collects the pieces as for row
+  /// slices and joins them once along the columns (the GRU step's three views of one [B, 7H] product).
+  var colSlice: Range<Int>? = nil
 
   init(_ name: String, _ inputs: [Tensor<T>], _ backward: @escaping (Tensor<T>, Tensor<T>) -> [Tensor<T>?]) {
     self.name = name
@@ -137,12 +140,14 @@ extension Tensor {
     return Autograd.$recording.withValue(createGraph) {
       var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed ?? Tensor.full(1, shape)]
       var pieces: [ObjectIdentifier: [(Range<Int>, Tensor)]] = [:]
+      var colPieces: [ObjectIdentifier: [(Range<Int>, Tensor)]] = [:]
       func accumulate(_ input: Tensor, _ ig: Tensor) {
         let key = ObjectIdentifier(input)
         grads[key] = grads[key].map { $0 + ig } ?? ig
       }
       func settle(_ t: Tensor) {
         let key = ObjectIdentifier(t)
+        if let parts = colPieces.removeValue(forKey: key) { accumulate(t, Tensor.joinPieces(parts, shape: t.shape, axis: 1)) }
         guard let parts = pieces.removeValue(forKey: key) else { return }
         accumulate(t, Tensor.joinRowPieces(parts, shape: t.shape))
       }
@@ -151,6 +156,8 @@ extension Tensor {
         guard let node = t.node, let g = grads[ObjectIdentifier(t)] else { continue }
         if let rows = node.rowSlice, node.inputs[0].requiresGrad {
           pieces[ObjectIdentifier(node.inputs[0]), default: []].append((rows, g))
+        } else if let cols = node.colSlice, node.inputs[0].requiresGrad {
+          colPieces[ObjectIdentifier(node.inputs[0]), default: []].append((cols, g))
         } else {
           let inputGrads = node.backward(g, t)
           for (k, (input, ig)) in zip(node.inputs, inputGrads).enumerated() {
@@ -170,7 +177,10 @@ extension Tensor {
 
   /// The gradient of a tensor from the gradients of its row slices: equal ranges summed, disjoint
   /// ranges joined with zero gaps by one concat (differentiable); overlapping ranges padded and summed.
-  static func joinRowPieces(_ parts: [(Range<Int>, Tensor)], shape: [Int]) -> Tensor {
+  static func joinRowPieces(_ parts: [(Range<Int>, Tensor)], shape: [Int]) -> Tensor { joinPieces(parts, shape: shape, axis: 0) }
+
+  /// The same along `axis` (0, or 1 of a 2-D tensor).
+  static func joinPieces(_ parts: [(Range<Int>, Tensor)], shape: [Int], axis: Int) -> Tensor {
     var byRange: [(Range<Int>, Tensor)] = []
     for (r, g) in parts.sorted(by: { $0.0.lowerBound != $1.0.lowerBound ? $0.0.lowerBound < $1.0.lowerBound : $0.0.upperBound < $1.0.upperBound }) {
       if let last = byRange.last, last.0 == r {
@@ -180,11 +190,16 @@ extension Tensor {
       }
     }
     let disjoint = zip(byRange, byRange.dropFirst()).allSatisfy { $0.0.upperBound <= $1.0.lowerBound }
-    let rows = shape[0], inner = Array(shape.dropFirst())
+    let rows = shape[axis]
+    func gap(_ n: Int) -> Tensor {
+      var s = shape
+      s[axis] = n
+      return Tensor.zeros(s)
+    }
     if !disjoint {
       var total: Tensor? = nil
       for (r, g) in byRange {
-        let p = g.padded(axis: 0, before: r.lowerBound, toSize: rows)
+        let p = g.padded(axis: axis, before: r.lowerBound, toSize: rows)
         total = total.map { $0 + p } ?? p
       }
       return total!
@@ -193,12 +208,12 @@ extension Tensor {
     var seq: [Tensor] = []
     var at = 0
     for (r, g) in byRange {
-      if r.lowerBound > at { seq.append(Tensor.zeros([r.lowerBound - at] + inner)) }
+      if r.lowerBound > at { seq.append(gap(r.lowerBound - at)) }
       seq.append(g)
       at = r.upperBound
     }
-    if at < rows { seq.append(Tensor.zeros([rows - at] + inner)) }
-    return Tensor.concat(seq, axis: 0)
+    if at < rows { seq.append(gap(rows - at)) }
+    return Tensor.concat(seq, axis: axis)
   }
 
   /// Accumulates d(self)/d(leaf) into every reachable leaf's `grad` (first order).

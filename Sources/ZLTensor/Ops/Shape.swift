@@ -25,7 +25,7 @@ extension Tensor {
     }
     let src = shape
     let result = Tensor.make("slice", out, outShape, [self]) { g in [g.padded(axis: ax, before: range.lowerBound, toSize: src[ax])] }
-    if ax == 0 { result.node?.rowSlice = range }
+    if ax == 0 { result.node?.rowSlice = range } else if ax == 1 && rank == 2 { result.node?.colSlice = range }
     return result
   }
 
