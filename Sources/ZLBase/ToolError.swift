@@ -58,6 +58,19 @@ extension ToolError {
   public var namesItsFile: Bool { false }
 }
 
+/// A domain's data error: one code per check (its raw value ends the message in brackets, which
+/// tests and users match on) and a detail naming the object and what was wrong. Exit 65.
+public protocol CodedError: ToolError {
+  associatedtype Code: RawRepresentable where Code.RawValue == String
+  var code: Code { get }
+  var detail: String { get }
+}
+
+extension CodedError {
+  public var exitStatus: ExitStatus { .dataError }
+  public var message: String { "\(detail) [\(code.rawValue)]" }
+}
+
 /// Runs `body`; an error it throws that does not already name its file gets `context` (a file name)
 /// in front. Any other error is a bug and becomes an `InternalError` (exit 70), named likewise.
 public func naming<T>(_ context: String, _ body: () throws -> T) throws -> T {

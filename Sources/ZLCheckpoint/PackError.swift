@@ -5,7 +5,7 @@
 
 import ZLBase
 
-public struct PackError: ToolError, Equatable {
+public struct PackError: CodedError, Equatable {
   public enum Code: String, CaseIterable, Sendable {
     /// `KEY=VALUE` that does not parse, or a value that is not of the key's type.
     case badAssignment
@@ -34,6 +34,4 @@ public struct PackError: ToolError, Equatable {
     self.detail = detail
   }
 
-  public var exitStatus: ExitStatus { .dataError }
-  public var message: String { "\(detail) [\(code.rawValue)]" }
 }

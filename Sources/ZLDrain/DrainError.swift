@@ -5,7 +5,7 @@
 import ZLBase
 
 /// Bad front-end input (exit 65): the check that failed (`code`) and what was found.
-public struct DrainError: ToolError, Equatable {
+public struct DrainError: CodedError, Equatable {
   public enum Code: String, CaseIterable, Sendable {
     /// A header format that has no `<Content>`, repeats a field, or is not a valid pattern.
     case badLogFormat
@@ -34,6 +34,4 @@ public struct DrainError: ToolError, Equatable {
     self.detail = detail
   }
 
-  public var exitStatus: ExitStatus { .dataError }
-  public var message: String { "\(detail) [\(code.rawValue)]" }
 }

@@ -4,7 +4,7 @@
 
 import ZLBase
 
-public struct EmbeddingError: ToolError, Equatable {
+public struct EmbeddingError: CodedError, Equatable {
   public enum Code: String, CaseIterable, Sendable {
     /// A GloVe row with the wrong number of values, a value that is not a finite number, or an overlong line.
     case badGloveRow
@@ -22,6 +22,4 @@ public struct EmbeddingError: ToolError, Equatable {
     self.detail = detail
   }
 
-  public var exitStatus: ExitStatus { .dataError }
-  public var message: String { "\(detail) [\(code.rawValue)]" }
 }

@@ -4,7 +4,7 @@
 import ZLBase
 
 /// A rejected checkpoint: the rule that failed (`code`) and what was found.
-public struct CheckpointError: ToolError, Equatable {
+public struct CheckpointError: CodedError, Equatable {
   /// The rules of Formats/zlck-v1.md §9, in checking order.
   public enum Code: String, CaseIterable, Sendable {
     // Phase 1: header
@@ -41,8 +41,6 @@ public struct CheckpointError: ToolError, Equatable {
     self.detail = detail
   }
 
-  public var exitStatus: ExitStatus { .dataError }
-  public var message: String { "\(detail) [\(code.rawValue)]" }
 
   /// No hint line: a rejected file gets exactly one line on stderr (the detail says what to do
   /// where that is useful, e.g. which reader version is needed).

@@ -41,7 +41,7 @@ public struct SystemSpec: Sendable {
 
 /// Training inputs that cannot train a model (exit 65): one code per check. Settings are checked by
 /// the command line first (usage errors); `badSettings` is what a library caller gets instead.
-public struct TrainingError: ToolError, Equatable {
+public struct TrainingError: CodedError, Equatable {
   public enum Code: String, CaseIterable, Sendable {
     /// Settings that do not go together (metalog without target labels or a label fraction, ...).
     case badSettings
@@ -75,8 +75,6 @@ public struct TrainingError: ToolError, Equatable {
     self.hint = hint
   }
 
-  public var exitStatus: ExitStatus { .dataError }
-  public var message: String { "\(detail) [\(code.rawValue)]" }
 }
 
 /// One system's logs as files read again on every pass (plain or gzip), never held in memory: the

@@ -5,7 +5,7 @@
 import ZLBase
 
 /// A rejected interchange file (exit 65): the check that failed and what was found.
-public struct InterchangeError: ToolError, Equatable {
+public struct InterchangeError: CodedError, Equatable {
   public enum Code: String, CaseIterable, Sendable {
     // safetensors (the checks of the safetensors library's own reader, plus zl's dtype and rank limits)
     case tooShort, headerTooLarge, headerPastEnd, headerNotJSON, duplicateKey, badMetadata, missingField
@@ -23,6 +23,4 @@ public struct InterchangeError: ToolError, Equatable {
     self.detail = detail
   }
 
-  public var exitStatus: ExitStatus { .dataError }
-  public var message: String { "\(detail) [\(code.rawValue)]" }
 }
