@@ -35,7 +35,7 @@ public enum HTMLReport {
     <p class="sub">\(runs.count) run\(runs.count == 1 ? "" : "s"), \(groups.count) group\(groups.count == 1 ? "" : "s") (method, source → target); drawn by \(esc(runs[0].tool)). Held-out figures are on target sessions no training step saw; baselines use no label and no training.</p></header>
     """)
     h.append(summaryTable(groups))
-    if groups.count > 1 || runs.count > 1 || runs[0].splits.count > 1 {
+    if runs.count > 1 {
       h.append("<section class=\"compare\"><h2>Runs on shared axes</h2><p class=\"note\">Each colour is a group; the line is the mean over its splits and runs, the band ± 1 sd.</p><div class=\"charts\">")
       let colored = groups.enumerated().map { (palette[$0.offset % palette.count], $0.element.name, $0.element.runs.flatMap(\.splits)) }
       h.append(contentsOf: trainingCharts(colored))
@@ -169,7 +169,7 @@ public enum HTMLReport {
 
   static func chart(title: String, cls: String, xLabel: String, yLabel: String, x: ClosedRange<Double>, y: ClosedRange<Double>,
                     series: [Series], markers: [Marker] = [], vLines: [(Double, String, String)] = [], diagonal: Bool = false,
-                    integerX: Bool = false, bars: String = "") -> String {
+                    integerX: Bool = false, bars: String = "", keys: [(color: String, name: String)] = []) -> String {
     let pw = width - left - right, ph = height - top - bottom
     let xSpan = x.upperBound - x.lowerBound, ySpan = y.upperBound - y.lowerBound
     func px(_ v: Double) -> Double { left + (xSpan > 0 ? (v - x.lowerBound) / xSpan : 0.5) * pw }
@@ -209,8 +209,9 @@ public enum HTMLReport {
     }
     s += "</svg>"
     let legend = series.filter { !$0.points.isEmpty }
-    if legend.count > 1 || !markers.isEmpty || !vLines.isEmpty {
+    if legend.count > 1 || !markers.isEmpty || !vLines.isEmpty || !keys.isEmpty {
       s += "<figcaption>"
+      for k in keys { s += "<span class=\"key\"><span class=\"swatch\" style=\"background:\(k.color)\"></span>\(esc(k.name))</span>" }
       var seen = Set<String>()
       for se in legend where seen.insert(se.name).inserted {
         s += "<span class=\"key\"><span class=\"swatch\" style=\"background:\(se.color)\"></span>\(esc(se.name))</span>"
@@ -342,11 +343,9 @@ public enum HTMLReport {
     let thresholds = curves.map(\.threshold)
     let t = thresholds.reduce(0, +) / Double(thresholds.count)
     let label = thresholds.count > 1 ? "threshold (mean over splits) \(fixed(t, 3))" : "threshold \(fixed(t, 3))"
-    let legend = [Series(color: "#1f77b4", name: "normal sessions", points: []), Series(color: "#d62728", name: "anomalous sessions", points: [])]
-    var s = chart(title: "Held-out scores by label", cls: "histogram", xLabel: "score", yLabel: "share of the label's sessions",
-                  x: 0...1, y: 0...top, series: legend, vLines: [(t, "#222", label)], bars: bars)
-    s = s.replacingOccurrences(of: "<figcaption>", with: "<figcaption><span class=\"key\"><span class=\"swatch\" style=\"background:#1f77b4\"></span>normal sessions</span><span class=\"key\"><span class=\"swatch\" style=\"background:#d62728\"></span>anomalous sessions</span>")
-    return s
+    return chart(title: "Held-out scores by label", cls: "histogram", xLabel: "score", yLabel: "share of the label's sessions",
+                 x: 0...1, y: 0...top, series: [], vLines: [(t, "#222", label)], bars: bars,
+                 keys: [("#1f77b4", "normal sessions"), ("#d62728", "anomalous sessions")])
   }
 
   // MARK: - Text
@@ -376,7 +375,7 @@ public enum HTMLReport {
   caption{text-align:left;font-weight:600;padding:4px 0}
   .confusion td{text-align:right;min-width:80px;font-variant-numeric:tabular-nums}.confusion .tp,.confusion .tn{background:#eaf5ea}.confusion .fp,.confusion .fn{background:#fbeaea}
   tr.model td{font-weight:600}
-  .charts{display:flex;flex-wrap:wrap;gap:12px}.tables{display:flex;flex-wrap:wrap;align-items:flex-start}
+  .charts{display:flex;flex-wrap:wrap;gap:12px}.charts>p{flex-basis:100%;margin:4px 0}.tables{display:flex;flex-wrap:wrap;align-items:flex-start}
   figure.chart{margin:0;width:440px}figure svg{width:440px;height:280px;display:block}
   figcaption{font-size:12px;color:#444;display:flex;flex-wrap:wrap;gap:4px 12px}
   .key{white-space:nowrap}.swatch{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px;border-radius:2px}
