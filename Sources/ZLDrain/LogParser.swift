@@ -104,28 +104,28 @@ public final class LogParser {
   /// reallocated, once that is gone).
   private var fieldBuffer: [Range<Int>] = []
 
-  /// The content range of a valid-UTF-8 line (the same as `fields(line).content`, without the
-  /// field list: the learning and matching paths need only this).
+  /// Splits a valid-UTF-8 line on the format (logparser: matched on line.strip()) into `fieldBuffer`;
+  /// returns the content range and whether the format matched (if not: the stripped line, counted).
   @inline(__always)
-  func contentRange(_ line: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+  private func split(_ line: UnsafeBufferPointer<UInt8>) -> (content: Range<Int>, matched: Bool) {
     let s = stripped(line)
     let body = UnsafeBufferPointer(rebasing: line[s])
     if format.split(body, knownASCII: lineIsASCII, offset: s.lowerBound, scratch: &regexScratch, into: &fieldBuffer) {
-      return fieldBuffer[format.contentIndex]
+      return (fieldBuffer[format.contentIndex], true)
     }
     unmatchedFormatLines += 1
-    return s
+    return (s, false)
   }
 
-  /// Splits a valid-UTF-8 line into its fields (logparser: the format is matched on line.strip()).
+  /// The content range of a valid-UTF-8 line (`fields(line).content` without building the field
+  /// list: the learning and matching paths need only this).
+  @inline(__always)
+  func contentRange(_ line: UnsafeBufferPointer<UInt8>) -> Range<Int> { split(line).content }
+
+  /// Splits a valid-UTF-8 line into its fields.
   public func fields(_ line: UnsafeBufferPointer<UInt8>) -> LineFields {
-    let s = stripped(line)
-    let body = UnsafeBufferPointer(rebasing: line[s])
-    if format.split(body, knownASCII: lineIsASCII, offset: s.lowerBound, scratch: &regexScratch, into: &fieldBuffer) {
-      return LineFields(fields: fieldBuffer, content: fieldBuffer[format.contentIndex], matchedFormat: true)
-    }
-    unmatchedFormatLines += 1
-    return LineFields(fields: [], content: s, matchedFormat: false)
+    let (content, matched) = split(line)
+    return LineFields(fields: matched ? fieldBuffer : [], content: content, matchedFormat: matched)
   }
 
   /// Content after masking and Drain3's extra delimiters (content.strip() first, then each delimiter
