@@ -263,7 +263,7 @@ public enum HTMLReport {
       out.append(chart(title: title, cls: "training " + key, xLabel: "epoch", yLabel: yLabel, x: 1...max(maxEpoch, 2), y: lo...hi,
                        series: series, integerX: true))
     }
-    if out.isEmpty { out.append("<p class=\"note\">No training curves: no network was trained (the hybrid's detectors are fitted, not trained).</p>") }
+    if out.isEmpty { out.append("<p class=\"note\">No training curves: no network was trained here (a hybrid's detectors are fitted, not trained; an evaluation trains nothing).</p>") }
     return out
   }
 

@@ -134,6 +134,23 @@ public struct ReportRun: Sendable {
     }
     self.path = path
     self.tool = tool
+    if json["kind"]?.stringValue == "eval" {
+      // A `zl-train eval` report: the model on labelled logs, one part, no training.
+      let modelPath = try string(json, "model", "")
+      method = "eval " + baseName(modelPath)
+      source = nil
+      target = try string(json, "target", "")
+      seed = 0
+      model = modelPath
+      var split = try split(.object([("seed", .integer(0)), ("threshold", json["threshold"] ?? .null),
+                                     ("threshold_method", .string("the model's")),
+                                     ("test", .object([("inductive", json["metrics"] ?? .null), ("held_out_sessions", json["sessions"] ?? .null)])),
+                                     ("held_out_curves", json["held_out_curves"] ?? .null), ("baselines", json["baselines"] ?? .object([]))]), "")
+      split.notes = ["evaluated on \(json["logs"]?.arrayValue?.compactMap(\.stringValue).map(baseName).joined(separator: ", ") ?? "the logs given") (every labelled session; nothing held out by a split)"]
+      splits = [split]
+      settings = []
+      return
+    }
     method = try string(json, "method", "")
     source = json["source"]?.stringValue
     target = try string(json, "target", "")

@@ -87,6 +87,16 @@ func checkComplete(_ j: JSON, _ path: String = "card") {
     #expect(curves?["histogram"]?["anomalous"]?.arrayValue?.count == 20 && curves?["scores"]?["normal"]?["exact"]?.boolValue == true)
   }
 
+  @Test func evalReportsAreDrawnBesideFitReports() throws {
+    let dir = try demoReports()
+    let ev = try runTool("zl-train", ["eval", dir + "/h.zlck", "--logs", demo + "/BGL_2k.log.gz", "--preset", "bgl", "--report", dir + "/e.json", "--quiet"])
+    #expect(ev.status == 0 && ev.stderr.isEmpty, "\(ev)")
+    let r = try runTool("zl-train", ["report", dir + "/e.json", dir + "/h.json", "-o", dir + "/both.html", "--quiet"])
+    #expect(r.status == 0, "\(r)")
+    let html = String(decoding: try readWholeFile(dir + "/both.html"), as: UTF8.self)
+    #expect(html.contains("eval h.zlck bgl") && html.contains("chart roc") && html.contains("evaluated on BGL_2k.log.gz"))
+  }
+
   @Test func reportRefusesWhatIsNotAFitReport() throws {
     let dir = try scratchDirectory("report-bad")
     try writeFileAtomically(dir + "/notjson.json", "not json")

@@ -269,7 +269,7 @@ extension String {
 
 let evalCommand = Command(
   name: "eval", summary: "score logs with a checkpoint and report detection metrics against labels",
-  usage: "eval MODEL.zlck --logs LOG... --preset P [--labels CSV] [--sessions RULE] [--threshold X] [--report R.json]",
+  usage: "eval MODEL.zlck --logs LOG... --preset P [--labels CSV] [--sessions RULE] [--threshold X] [--report R.json] [--quiet]",
   help: """
     Scores every session of the logs through the checkpoint (the same code as zl-score) and compares
     with the labels (a BlockId,Label file, or the preset's inline alert labels). Prints a summary on
@@ -285,6 +285,9 @@ let evalCommand = Command(
       --sessions RULE    override the checkpoint's session rule
       --threshold X      override the checkpoint's threshold
       --scores FILE      also write one JSON line per session (session, score, label)
+      --quiet            no summary on stderr
+    The report also keeps the curves (held_out_curves: ROC and PR, histograms by label), so
+    `zl-train report R.json` draws it beside fit reports.
     """
 ) { args in
   let logs = try args.options("--logs")
@@ -302,6 +305,7 @@ let evalCommand = Command(
   let threshold = try args.double("--threshold", in: 0...1)
   let reportPath = try args.outputFile("--report")
   let scoresPath = try args.outputFile("--scores")
+  let quiet = args.flag("--quiet")
   let model = try args.finish(min: 1, max: 1, names: "MODEL")[0]
   let scoring = try ScoringModel.load(path: model)
   let drain = scoring.drain
@@ -332,11 +336,13 @@ let evalCommand = Command(
     try w.commit()
   }
   let report: JSON = .object([
-    ("model", .string(model)), ("logs", .array(logs.map { .string($0) })), ("threshold", .number(ev.threshold)),
+    ("tool", .string("zl-train \(zlVersion)")), ("kind", .string("eval")),
+    ("model", .string(model)), ("target", .string(presetName ?? "custom")), ("logs", .array(logs.map { .string($0) })), ("threshold", .number(ev.threshold)),
     ("lines", .integer(Int64(ev.lines))), ("sessions", .integer(Int64(ev.keys.count))),
     ("unlabelled_sessions", .integer(Int64(ev.unlabelled))), ("unused_label_keys", .integer(Int64(ev.unusedLabelKeys))),
     ("new_template_lines", .integer(Int64(ev.newTemplateLines))), ("metrics", m.json),
     ("baselines", .object(baselines.map { ($0.0, $0.1?.json ?? .object([("missing", .string(ev.baselines.missing[$0.0] ?? "not scored"))])) })),
+    ("held_out_curves", labelled ? ev.curves(keys: nil)?.json ?? .null : .null),
     ("seconds", .number(secs)),
   ])
   if let r = reportPath {
@@ -344,6 +350,7 @@ let evalCommand = Command(
     try w.write(Array((report.serialized(indent: 2) + "\n").utf8))
     try w.commit()
   }
+  if quiet { return .ok }
   var line = "zl-train: \(grouped(ev.lines)) lines, \(grouped(ev.keys.count)) sessions"
   if labelFile != nil || inline != nil {
     line += ": F1 \(fixed(m.f1, 1)) (P \(fixed(m.precision, 1)), R \(fixed(m.recall, 1)), ROC-AUC \(m.rocAUC.map { fixed($0, 3) } ?? "n/a")); tp \(m.tp) fp \(m.fp) tn \(m.tn) fn \(m.fn)"
