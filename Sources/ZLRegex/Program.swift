@@ -39,6 +39,11 @@ struct Compiler {
   var useSpan = true
   /// Emit `save` for capturing groups (off for programs whose callers never read captures).
   var useSaves = true
+  /// Instructions of finished look-around sub-programs, and of the programs enclosing the one being
+  /// emitted: the bound counts them all, so a repeated look-around cannot multiply past it
+  /// (`((?=a){66}){66}` made 4,356 sub-programs, each under the bound, and 2 GB).
+  var subInstructions = 0
+  var enclosing = 0
 
   mutating func compileMain(_ node: RegexNode) throws -> Program {
     var code: [Inst] = []
@@ -71,11 +76,16 @@ struct Compiler {
   }
 
   func tooLarge() -> RegexError {
-    RegexError(pattern: pattern, offset: 0, reason: "pattern compiles to more than \(Program.maxInstructions) instructions")
+    RegexError(pattern: pattern, offset: 0, reason: "pattern compiles to more than \(Program.maxInstructions) instructions (repeats unrolled, look-arounds included)")
+  }
+
+  /// Throws once the program, its enclosing programs and the finished look-arounds pass the bound.
+  func check(_ code: [Inst]) throws {
+    if code.count + enclosing + subInstructions > Program.maxInstructions { throw tooLarge() }
   }
 
   mutating func emit(_ node: RegexNode, into code: inout [Inst]) throws {
-    if code.count > Program.maxInstructions { throw tooLarge() }
+    try check(code)
     switch node {
     case .empty: break
     case .literal(let c): code.append(Inst(op: .char, a: Int32(bitPattern: c)))
@@ -127,7 +137,7 @@ struct Compiler {
           code.append(Inst(op: .split))
           try emit(body, into: &code)
           exits.append(split)
-          if code.count > Program.maxInstructions { throw tooLarge() }
+          try check(code)
         }
         let end = Int32(code.count)
         for s in exits {
@@ -157,9 +167,16 @@ struct Compiler {
       }
     case .look(let body, let ahead, let negated):
       var sub: [Inst] = []
+      let outer = code.count
       inLook += 1
-      defer { inLook -= 1 }
+      enclosing += outer
+      defer {
+        inLook -= 1
+        enclosing -= outer
+      }
       try emit(body, into: &sub)
+      subInstructions += sub.count + 1
+      try check(code)
       sub.append(Inst(op: .match))
       Program.markPossessiveSpans(&sub, sets: sets)
       subs.append(Program.SubProgram(code: sub, ahead: ahead, negated: negated, width: body.fixedWidth ?? 0))

@@ -100,7 +100,8 @@ func valuesThatBreakScoresAreRefused(_ bad: Float) throws {
 @Test func theFuzzTargetReplaysTheCorpus() throws {
   // The fuzz target is built with the suite and runs every vector, with the models of this suite's
   // other tests as extra seeds when they exist; a crash fails here as it would under libFuzzer.
-  var inputs = [fixture("Formats/vectors/v1/valid"), fixture("Formats/vectors/v1/invalid")]
+  // Tools/fuzz/regressions: inputs libFuzzer once found (each fixed; replayed so they stay fixed).
+  var inputs = [fixture("Formats/vectors/v1/valid"), fixture("Formats/vectors/v1/invalid"), fixture("Tools/fuzz/regressions")]
   if let m = tinyNetworkModel { inputs.append(m) }
   let r = try runTool("zl-fuzz", inputs)
   #expect(r.status == 0 && r.stderr.contains("no crash"), "\(r)")

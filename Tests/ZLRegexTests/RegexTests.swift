@@ -118,3 +118,17 @@ struct RegexGolden {
     #expect(try Regex(pattern).requiredAfterStart == Array(expected.utf8).sorted(), "\(pattern)")
   }
 }
+
+@Test func repeatedLookAroundsCannotMultiplyTheProgram() throws {
+  // Found by libFuzzer (out of memory, 2 GB): counted repeats of a group holding a look-around made
+  // one sub-program per copy, each under the instruction bound, 4,356 of them. The bound now counts
+  // every sub-program; such a pattern is refused at once, and a reasonable one still compiles.
+  let t0 = monotonicSeconds()
+  for pattern in ["((?=DKA-;a5)@|, ((?=D((?=DKA-;a5)@|, ((?=DKA-;a5)|, $){66}$){66KA-;a5)|, $){66}$){66}s",
+                  "((?=abcdefgh){100}){100}", "((?<=ab)x{40}){1000}"] {
+    #expect(throws: RegexError.self, "\(pattern)") { _ = try Regex(pattern) }
+  }
+  #expect(monotonicSeconds() - t0 < 5)
+  _ = try Regex("((?=ab)x){20}")
+  _ = try Regex(#"((?<=[^A-Za-z0-9])|^)(\d+\.){3}\d+((?=[^A-Za-z0-9])|$)"#)
+}

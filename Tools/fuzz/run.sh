@@ -5,7 +5,8 @@
 # zl-re/1 patterns (Sources/zl-fuzz). Seeds: the vector corpus, section bodies of the valid
 # vectors, and the models the demo data trains (hybrid and ZeroLog).
 # usage: Tools/fuzz/run.sh [SECONDS] [extra libFuzzer flags...]   (default 60 s)
-# Crashing inputs are written to Tools/fuzz/crash-*; the corpus grows in Tools/fuzz/corpus-work.
+# Crashing inputs are written to Tools/fuzz/crash-* (oom-*, timeout-*); the corpus grows in Tools/fuzz/corpus-work.
+# A finding, once fixed, goes to Tools/fuzz/regressions: the tests replay it, and it seeds the next run.
 # Replay a crash (or any corpus) without libFuzzer: swift build --product zl-fuzz && .build/debug/zl-fuzz FILE|DIR
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,7 +18,7 @@ swift build -c release --product zl-fuzz --build-path .build/fuzz -Xswiftc -sani
 swift build -c release --product zl-train >&2
 W=Tools/fuzz/corpus-work
 mkdir -p "$W"
-cp -n Formats/vectors/v1/valid/*.zlck Formats/vectors/v1/invalid/*.zlck "$W"/ 2>/dev/null || true
+cp -n Formats/vectors/v1/valid/*.zlck Formats/vectors/v1/invalid/*.zlck Tools/fuzz/regressions/* "$W"/ 2>/dev/null || true
 D=Tools/demo/data
 BIN=$(swift build -c release --show-bin-path)
 [ -f "$W/demo-hybrid.zlck" ] || "$BIN/zl-train" fit --target "$D/BGL_2k.log.gz" --target-preset bgl --quiet -o "$W/demo-hybrid.zlck"
