@@ -10,29 +10,9 @@ import Testing
 import ZLBase
 import _ZLTestSupport
 
-/// Starts zl-score with `args`, stdout to `out`; returns its pid.
+/// Starts zl-score with `args`, stdout to `out` (stderr to `out`.err); returns its pid.
 func spawnScore(_ args: [String], stdout out: String) throws -> pid_t {
-  let exe = productsDirectory + "/zl-score"
-  var actions = posix_spawn_file_actions_t()
-  posix_spawn_file_actions_init(&actions)
-  defer { posix_spawn_file_actions_destroy(&actions) }
-  posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-  posix_spawn_file_actions_addopen(&actions, 2, out + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-  var attr = posix_spawnattr_t()
-  posix_spawnattr_init(&attr)
-  defer { posix_spawnattr_destroy(&attr) }
-  var none = sigset_t(), all = sigset_t()
-  sigemptyset(&none)
-  sigfillset(&all)
-  posix_spawnattr_setsigmask(&attr, &none)
-  posix_spawnattr_setsigdefault(&attr, &all)
-  posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-  var cargs: [UnsafeMutablePointer<CChar>?] = ([exe] + args).map { strdup($0) } + [nil]
-  defer { for p in cargs { free(p) } }
-  var pid: pid_t = 0
-  let rc = posix_spawn(&pid, exe, &actions, &attr, &cargs, environ)
-  if rc != 0 { throw IOFailure.cannotOpen(path: exe, errno: rc) }
-  return pid
+  try spawnTool("zl-score", args, stdout: out, stderr: out + ".err")
 }
 
 func hdfsDemoLines(_ n: Int) throws -> [UInt8] {

@@ -22,30 +22,7 @@ let bigCheckpoint: String? = {
 }()
 
 /// Starts `zl-pack args` without waiting; returns its pid.
-func spawnPack(_ args: [String]) throws -> pid_t {
-  let exe = productsDirectory + "/zl-pack"
-  var actions = posix_spawn_file_actions_t()
-  posix_spawn_file_actions_init(&actions)
-  defer { posix_spawn_file_actions_destroy(&actions) }
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-  var cargs: [UnsafeMutablePointer<CChar>?] = ([exe] + args).map { strdup($0) } + [nil]
-  defer { for p in cargs { free(p) } }
-  // A clean signal state for the child (the test runner may block or ignore some signals).
-  var attr = posix_spawnattr_t()
-  posix_spawnattr_init(&attr)
-  defer { posix_spawnattr_destroy(&attr) }
-  var none = sigset_t(), all = sigset_t()
-  sigemptyset(&none)
-  sigfillset(&all)
-  posix_spawnattr_setsigmask(&attr, &none)
-  posix_spawnattr_setsigdefault(&attr, &all)
-  posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-  var pid: pid_t = 0
-  let rc = posix_spawn(&pid, exe, &actions, &attr, &cargs, environ)
-  if rc != 0 { throw IOFailure.cannotOpen(path: exe, errno: rc) }
-  return pid
-}
+func spawnPack(_ args: [String]) throws -> pid_t { try spawnTool("zl-pack", args) }
 
 @Test(arguments: [SIGTERM, SIGINT, SIGHUP])
 func aSignalDuringAWriteLeavesNoTemporaryFile(_ sig: Int32) throws {

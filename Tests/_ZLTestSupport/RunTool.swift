@@ -73,3 +73,35 @@ public func uniqueDirectory(_ prefix: String) throws -> String {
 public func scratchDirectory(_ name: String) throws -> String {
   try uniqueDirectory("zl-cli-" + name)
 }
+
+/// Starts `tool` (a product name) without waiting, with a clean signal state (nothing blocked or
+/// ignored: the test runner may block or ignore some signals) and stdout/stderr to the files given
+/// (nil: /dev/null). Returns its pid; the caller waits for it.
+public func spawnTool(_ tool: String, _ args: [String], stdout: String? = nil, stderr: String? = nil) throws -> pid_t {
+  let exe = productsDirectory + "/" + tool
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  for (fd, path) in [(Int32(1), stdout), (Int32(2), stderr)] {
+    if let path {
+      posix_spawn_file_actions_addopen(&actions, fd, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    } else {
+      posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_WRONLY, 0)
+    }
+  }
+  var attr = posix_spawnattr_t()
+  posix_spawnattr_init(&attr)
+  defer { posix_spawnattr_destroy(&attr) }
+  var none = sigset_t(), all = sigset_t()
+  sigemptyset(&none)
+  sigfillset(&all)
+  posix_spawnattr_setsigmask(&attr, &none)
+  posix_spawnattr_setsigdefault(&attr, &all)
+  posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+  var cargs: [UnsafeMutablePointer<CChar>?] = ([exe] + args).map { strdup($0) } + [nil]
+  defer { for p in cargs { free(p) } }
+  var pid: pid_t = 0
+  let rc = posix_spawn(&pid, exe, &actions, &attr, &cargs, environ)
+  if rc != 0 { throw IOFailure.cannotOpen(path: exe, errno: rc) }
+  return pid
+}
