@@ -220,6 +220,16 @@ TEMPLATES = [(1, 7, ["Receiving", "block", "[ID]", "src:", "<*>"]), (2, 3, ["Pac
              (3, 11, ["Verification", "succeeded", "for", "[ID]"])]
 
 
+def record_with(fields, overrides, **kw):
+    """A record of `fields` ({key: (type, value)}) with `overrides` applied: a value replaces, None deletes."""
+    for k, v in (overrides or {}).items():
+        if v is None:
+            del fields[k]
+        else:
+            fields[k] = v
+    return record([(k, t, v) for k, (t, v) in fields.items()], **kw)
+
+
 def drain_record(overrides=None, sort=True):
     fields = {
         "log_format": ("string", "<Date> <Time> <Pid> <Level> <Component>: <Content>"),
@@ -238,12 +248,7 @@ def drain_record(overrides=None, sort=True):
         "tree.keys": ("string[]", ["", "4", "5", "6", "Verification", "Receiving", "PacketResponder"]),
         "tree.cluster_counts": ("u32[]", [0, 0, 0, 0, 1, 1, 1]), "tree.cluster_ids": ("u32[]", [3, 1, 2]),
     }
-    for k, v in (overrides or {}).items():
-        if v is None:
-            del fields[k]
-        else:
-            fields[k] = v
-    return record([(k, t, v) for k, (t, v) in fields.items()], sort=sort)
+    return record_with(fields, overrides, sort=sort)
 
 
 def vocab_record(overrides=None):
@@ -256,12 +261,7 @@ def vocab_record(overrides=None):
         "tokenizer.name": ("string", "zl-words/1"), "tokenizer.lowercase": ("bool", True),
         "tokenizer.split_camel_case": ("bool", True), "tokenizer.drop_digits": ("bool", True), "tokenizer.drop_masks": ("bool", True),
     }
-    for k, v in (overrides or {}).items():
-        if v is None:
-            del fields[k]
-        else:
-            fields[k] = v
-    return record([(k, t, v) for k, (t, v) in fields.items()])
+    return record_with(fields, overrides)
 
 
 def glove_set(rng, ids=(0, 3, 4, 5, 9), dtype="f32", extra=None, dim=4):
@@ -319,12 +319,7 @@ def detectors_record(overrides=None, pca=True):
         fields.update({"pca.columns": ("u32[]", [1, 3]), "pca.idf": ("f32[]", [1.0, 1.0238, 3.3979]),
                        "pca.mean": ("f32[]", [1.0, 0.9738, 0.2549]),
                        "pca.components": ("f32[]", [0.6, 0.8, 0.0]), "pca.q": ("f64", 0.8125), "pca.alpha": ("f64", 0.001)})
-    for k, v in (overrides or {}).items():
-        if v is None:
-            del fields[k]
-        else:
-            fields[k] = v
-    return record([(k, t, v) for k, (t, v) in fields.items()])
+    return record_with(fields, overrides)
 
 
 def hybrid_sections(drain=None, levels=None, meta=None, thrs=None, tdet=None):
